@@ -1,0 +1,65 @@
+//! `mcpform lint`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::exit;
+use crate::diagnostic::Tally;
+use crate::lint::{LintOptions, Linted, lint};
+use crate::load::load_paths;
+use crate::report::{LintFormat, ReportInput, write_report};
+
+/// `lint` arguments.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files or directories (searched recursively for *.yaml and *.yml; hidden ones skipped).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+    pub format: LintFormat,
+
+    /// Fail on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Report `${env:…}` references to variables that are not set.
+    #[arg(long)]
+    pub require_env: bool,
+}
+
+/// Loads and lints the paths with the process environment.
+pub fn lint_paths(paths: &[PathBuf], require_env: bool) -> Linted {
+    let env = |name: &str| std::env::var(name).ok();
+    let options = LintOptions {
+        require_env,
+        env: &env,
+    };
+    lint(load_paths(paths), &options)
+}
+
+pub(super) fn run(args: &LintArgs, color: bool) -> u8 {
+    let linted = lint_paths(&args.paths, args.require_env);
+    let input = ReportInput {
+        sources: &linted.loaded.sources,
+        diagnostics: &linted.diagnostics,
+        servers: linted.desired.servers.len(),
+        color,
+    };
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = write_report(args.format, &input, &mut out).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("mcpform: cannot write the report: {e}");
+        return exit::ERROR;
+    }
+    let tally = Tally::of(&linted.diagnostics);
+    if tally.errors > 0 || (args.strict && tally.warnings > 0) {
+        exit::ERROR
+    } else {
+        exit::OK
+    }
+}

@@ -1,0 +1,125 @@
+//! cli: argument parsing, exit codes and the wiring of the rooms. No business rules.
+
+pub mod env;
+mod lint_cmd;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use lint_cmd::LintArgs;
+
+/// Exit codes (README "Exit codes").
+pub mod exit {
+    /// Success; for `plan --detailed-exitcode`: no changes.
+    pub const OK: u8 = 0;
+    /// Errors in the files, a failed request, or a usage error.
+    pub const ERROR: u8 = 1;
+    /// `plan --detailed-exitcode`: changes to make.
+    pub const CHANGES: u8 = 2;
+    /// `plan --detailed-exitcode`: changes, some of them guarded.
+    pub const GUARDED: u8 = 3;
+}
+
+/// GitOps for the MCP servers of a LiteLLM proxy: lint, plan and apply YAML.
+#[derive(Debug, Parser)]
+#[command(
+    name = "mcpform",
+    version,
+    about,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// When to use colour: auto (a terminal without NO_COLOR), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour on a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always colour (CLICOLOR_FORCE does the same).
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check files offline: JSON Schema and semantic rules, with file:line:column.
+    Lint(LintArgs),
+    /// Print the JSON Schema of mcpform files (for editors and other validators).
+    Schema,
+    /// List every rule with its id, severity and summary.
+    Rules,
+}
+
+/// Runs the command line; the binary's whole `main`.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // Usage errors exit 1, so that 2 and 3 keep their `plan` meanings.
+            return ExitCode::from(if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::OK
+            });
+        }
+    };
+    let color = use_color(cli.color);
+    let code = match cli.command {
+        Command::Lint(args) => lint_cmd::run(&args, color),
+        Command::Schema => print_stdout(crate::schema::SCHEMA_TEXT),
+        Command::Rules => print_stdout(&rules_table()),
+    };
+    ExitCode::from(code)
+}
+
+/// Whether stdout gets colour: a terminal, `NO_COLOR` unset, or forced.
+fn use_color(when: ColorWhen) -> bool {
+    let choice = match when {
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+        ColorWhen::Auto => anstream::AutoStream::choice(&std::io::stdout()),
+    };
+    // NO_COLOR beats everything except an explicit --color always.
+    let no_color = std::env::var_os(env::NO_COLOR).is_some_and(|v| !v.is_empty());
+    match choice {
+        anstream::ColorChoice::Always | anstream::ColorChoice::AlwaysAnsi => {
+            when == ColorWhen::Always || !no_color
+        }
+        _ => false,
+    }
+}
+
+fn print_stdout(text: &str) -> u8 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => exit::OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
+        Err(_) => exit::ERROR,
+    }
+}
+
+fn rules_table() -> String {
+    use crate::rule::RuleId;
+    let mut out = String::new();
+    for r in RuleId::ALL {
+        out.push_str(&format!(
+            "{:<26} {:<8} {}\n",
+            r.id(),
+            r.default_severity().as_str(),
+            r.summary()
+        ));
+    }
+    out
+}

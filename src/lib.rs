@@ -1,0 +1,15 @@
+//! mcpform: GitOps for the MCP server registry of a LiteLLM proxy.
+//!
+//! Data flows one way: [`load`] (YAML with spans) → [`model`] (typed desired state) →
+//! [`lint`] (schema and rules → diagnostics) and, for `plan`, [`client`] → [`live`]
+//! (typed live state) → [`plan`] (a pure diff) → [`render`]. [`cli`] wires the rooms
+//! together; `main.rs` only calls [`cli::main`].
+
+pub mod cli;
+pub mod diagnostic;
+pub mod lint;
+pub mod load;
+pub mod model;
+pub mod report;
+pub mod rule;
+pub mod schema;

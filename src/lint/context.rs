@@ -1,0 +1,103 @@
+//! What every rule can see: the files (for spans), the servers, and the options.
+
+use crate::diagnostic::Diagnostic;
+use crate::load::{Loaded, Span};
+use crate::model::{DesiredServer, DesiredState, Locate};
+use crate::rule::RuleId;
+
+use super::LintOptions;
+
+/// The context of one lint run.
+pub struct Ctx<'a> {
+    /// The files.
+    pub loaded: &'a Loaded,
+    /// The declared servers.
+    pub desired: &'a DesiredState,
+    /// The options.
+    pub options: &'a LintOptions<'a>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context.
+    pub fn new(
+        loaded: &'a Loaded,
+        desired: &'a DesiredState,
+        options: &'a LintOptions<'a>,
+    ) -> Ctx<'a> {
+        Ctx {
+            loaded,
+            desired,
+            options,
+        }
+    }
+
+    /// The declared servers.
+    pub fn servers(&self) -> impl Iterator<Item = &'a DesiredServer> {
+        self.desired.servers.iter()
+    }
+
+    /// Span of a server's field value (`field`: a key or a relative pointer).
+    pub fn value_span(&self, server: &DesiredServer, field: &str) -> Option<Span> {
+        self.loaded
+            .value_span(server.origin.file, &server.origin.field_pointer(field))
+    }
+
+    /// Span of a server's field key.
+    pub fn key_span(&self, server: &DesiredServer, field: &str) -> Option<Span> {
+        self.loaded
+            .key_span(server.origin.file, &server.origin.field_pointer(field))
+    }
+
+    /// Span of the server's first key, for findings about the server as a whole.
+    pub fn server_span(&self, server: &DesiredServer) -> Option<Span> {
+        let node = self
+            .loaded
+            .node(server.origin.file, &server.origin.pointer)?;
+        node.as_map()
+            .and_then(|m| m.first())
+            .map(|e| e.key_span)
+            .or(Some(node.span))
+    }
+
+    /// A finding at a field's value, falling back to its key, then to the server.
+    pub fn at_value(
+        &self,
+        rule: RuleId,
+        server: &DesiredServer,
+        field: &str,
+        message: String,
+    ) -> Diagnostic {
+        let span = self
+            .value_span(server, field)
+            .or_else(|| self.key_span(server, field))
+            .or_else(|| self.server_span(server));
+        self.finding(rule, server, span, message)
+    }
+
+    /// A finding at a field's key, falling back to the server.
+    pub fn at_key(
+        &self,
+        rule: RuleId,
+        server: &DesiredServer,
+        field: &str,
+        message: String,
+    ) -> Diagnostic {
+        let span = self
+            .key_span(server, field)
+            .or_else(|| self.server_span(server));
+        self.finding(rule, server, span, message)
+    }
+
+    fn finding(
+        &self,
+        rule: RuleId,
+        server: &DesiredServer,
+        span: Option<Span>,
+        message: String,
+    ) -> Diagnostic {
+        match span {
+            Some(span) => Diagnostic::at(rule, span, message),
+            None => Diagnostic::in_file(rule, server.origin.file, message),
+        }
+    }
+}

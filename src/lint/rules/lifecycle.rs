@@ -1,0 +1,56 @@
+//! `lifecycle.ignore_changes` entries that cannot do what they say.
+
+use crate::diagnostic::Diagnostic;
+use crate::lint::{Ctx, Rule};
+use crate::rule::RuleId;
+
+/// Fields mcpform compares and sends on every plan, whatever `ignore_changes` says:
+/// they decide what the server is and whether users' keys are safe.
+pub const ALWAYS_MANAGED: &[&str] = &["transport", "url", "spec_path", "alias", "is_byok"];
+
+/// `ignore_changes` naming an always-managed or undeclared field.
+pub struct IgnoreChanges;
+
+impl Rule for IgnoreChanges {
+    fn id(&self) -> RuleId {
+        RuleId::IgnoreChanges
+    }
+
+    fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+        for s in ctx.servers() {
+            let Some(lifecycle) = &s.spec.lifecycle else {
+                continue;
+            };
+            let declared = serde_json::to_value(&s.spec).unwrap_or_default();
+            for (i, field) in lifecycle.ignore_changes.iter().enumerate() {
+                let pointer = format!("/lifecycle/ignore_changes/{i}");
+                let message = if ALWAYS_MANAGED.contains(&field.as_str()) {
+                    format!(
+                        "`{field}` is always compared and sent; ignore_changes has no effect on it"
+                    )
+                } else if declared.get(field).is_none() {
+                    format!(
+                        "`{field}` is not declared on this server, so it is never compared anyway"
+                    )
+                } else {
+                    continue;
+                };
+                out.push(ctx.at_value(self.id(), s, &pointer, message));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::rules::test_support::{hits, one_server};
+    use crate::rule::RuleId;
+
+    #[test]
+    fn ignore_changes_entries() {
+        let y = one_server(
+            "transport: http\nurl: https://a.invalid\ndescription: d\nlifecycle:\n  ignore_changes: [description, is_byok, allowed_tools]",
+        );
+        assert_eq!(hits(RuleId::IgnoreChanges, &y), vec![(8, 37), (8, 46)]);
+    }
+}

@@ -1,0 +1,342 @@
+//! Transport-dependent shape: what each transport needs, and the proxy's own
+//! combination checks (protocol version, OAuth flags).
+
+use crate::diagnostic::Diagnostic;
+use crate::lint::{Ctx, Rule};
+use crate::model::{AuthType, Field, OAuth2Flow, ProtocolVersion, Transport};
+use crate::rule::RuleId;
+
+/// Commands the proxy runs for stdio servers unless configured otherwise
+/// (`LITELLM_MCP_STDIO_EXTRA_COMMANDS` adds more).
+pub const STDIO_ALLOWED_COMMANDS: &[&str] =
+    &["npx", "uvx", "python", "python3", "node", "docker", "deno"];
+
+fn non_empty(f: &Field<String>) -> bool {
+    f.value().is_some_and(|v| !v.is_empty())
+}
+
+/// http/sse need `url`; openapi needs `spec_path`.
+pub struct UrlRequired;
+
+impl Rule for UrlRequired {
+    fn id(&self) -> RuleId {
+        RuleId::UrlRequired
+    }
+
+    fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+        for s in ctx.servers() {
+            let (missing, help) = match s.spec.transport {
+                Transport::Http | Transport::Sse if !non_empty(&s.spec.url) => {
+                    ("url", "add `url:` with the server's MCP endpoint")
+                }
+                Transport::Openapi if !non_empty(&s.spec.spec_path) => (
+                    "spec_path",
+                    "add `spec_path:` with the URL of the OpenAPI spec",
+                ),
+                _ => continue,
+            };
+            out.push(
+                ctx.at_value(
+                    self.id(),
+                    s,
+                    "transport",
+                    format!(
+                        "transport `{}` needs `{missing}`",
+                        s.spec.transport.as_str()
+                    ),
+                )
+                .with_label(format!("needs `{missing}`"))
+                .with_help(help),
+            );
+        }
+    }
+}
+
+/// `spec_path` belongs to `transport: openapi`.
+pub struct SpecPathTransport;
+
+impl Rule for SpecPathTransport {
+    fn id(&self) -> RuleId {
+        RuleId::SpecPathTransport
+    }
+
+    fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+        for s in ctx.servers() {
+            if non_empty(&s.spec.spec_path) && s.spec.transport != Transport::Openapi {
+                let mut d = ctx.at_key(
+                    self.id(),
+                    s,
+                    "spec_path",
+                    format!(
+                        "`spec_path` with transport `{}`: the proxy treats a server with a spec as openapi",
+                        s.spec.transport.as_str()
+                    ),
+                );
+                if let Some(t) = ctx.value_span(s, "transport") {
+                    d = d.with_related(t, "transport set here");
+                }
+                out.push(d.with_help("use `transport: openapi`, or remove `spec_path`"));
+            }
+        }
+    }
+}
+
+/// stdio needs `command` and at least one argument.
+pub struct StdioCommand;
+
+impl Rule for StdioCommand {
+    fn id(&self) -> RuleId {
+        RuleId::StdioCommand
+    }
+
+    fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+        for s in ctx
+            .servers()
+            .filter(|s| s.spec.transport == Transport::Stdio)
+        {
+            let has_command = non_empty(&s.spec.command);
+            let has_args = s.spec.args.as_ref().is_some_and(|a| !a.is_empty());
+            let missing = match (has_command, has_args) {
+                (true, true) => continue,
+                (false, false) => "`command` and `args`",
+                (false, true) => "`command`",
+                (true, false) => "non-empty `args`",
+            };
+            out.push(
+                ctx.at_value(
+                    self.id(),
+                    s,
+                    "transport",
+                    format!("transport `stdio` needs {missing}"),
+                )
+                .with_label(format!("needs {missing}")),
+            );
+        }
+    }
+}
+
+/// stdio commands outside the proxy's default allow-list.
+pub struct StdioCommandAllowed;
+
+impl Rule for StdioCommandAllowed {
+    fn id(&self) -> RuleId {
+        RuleId::StdioCommandAllowed
+    }
+
+    fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+        for s in ctx
+            .servers()
+            .filter(|s| s.spec.transport == Transport::Stdio)
+        {
+            let Field::Value(command) = &s.spec.command else {
+                continue;
+            };
+            let base = command.rsplit(['/', '\\']).next().unwrap_or(command);
+            if command.is_empty() || STDIO_ALLOWED_COMMANDS.contains(&base) {
+                continue;
+            }
+            out.push(
+                ctx.at_value(
+                    self.id(),
+                    s,
+                    "command",
+                    format!("stdio command `{base}` is not on the proxy's default allow-list"),
+                )
+                .with_help(format!(
+                    "the proxy runs {} unless `LITELLM_MCP_STDIO_EXTRA_COMMANDS` adds more",
+                    STDIO_ALLOWED_COMMANDS.join(", ")
+                )),
+            );
+        }
+    }
+}
+
+/// `mcp_info.protocol_version: 2026-07-28` cannot run over SSE.
+pub struct ProtocolTransport;
+
+impl Rule for ProtocolTransport {
+    fn id(&self) -> RuleId {
+        RuleId::ProtocolTransport
+    }
+
+    fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+        for s in ctx.servers().filter(|s| s.spec.transport == Transport::Sse) {
+            let version = s.spec.mcp_info.value().and_then(|i| i.protocol_version);
+            if version == Some(ProtocolVersion::V2026_07_28) {
+                out.push(
+                    ctx.at_value(
+                        self.id(),
+                        s,
+                        "/mcp_info/protocol_version",
+                        "protocol version `2026-07-28` needs transport http or stdio, not sse"
+                            .to_owned(),
+                    )
+                    .with_help("use `transport: http`, or an earlier protocol version"),
+                );
+            }
+        }
+    }
+}
+
+/// OAuth flags that are only valid with certain `auth_type`s.
+pub struct OauthFlags;
+
+impl Rule for OauthFlags {
+    fn id(&self) -> RuleId {
+        RuleId::OauthFlags
+    }
+
+    fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+        for s in ctx.servers() {
+            let auth = s.spec.auth_type.value().copied();
+            if s.spec.dcr_bridge == Field::Value(true)
+                && !matches!(
+                    auth,
+                    Some(AuthType::TruePassthrough | AuthType::OauthDelegate)
+                )
+            {
+                out.push(
+                    ctx.at_value(
+                        self.id(),
+                        s,
+                        "dcr_bridge",
+                        "`dcr_bridge: true` needs `auth_type` true_passthrough or oauth_delegate"
+                            .to_owned(),
+                    ),
+                );
+            }
+            if s.spec.per_server_oauth_discovery == Some(true) {
+                // The proxy checks the request body itself, so an absent flow fails too.
+                let flow = s.spec.oauth2_flow.value().copied();
+                let eligible = auth == Some(AuthType::Oauth2)
+                    && flow == Some(OAuth2Flow::AuthorizationCode)
+                    && s.spec.delegate_auth_to_upstream != Some(true);
+                if !eligible {
+                    out.push(ctx.at_value(
+                        self.id(),
+                        s,
+                        "per_server_oauth_discovery",
+                        "`per_server_oauth_discovery: true` needs `auth_type: oauth2`, `oauth2_flow: authorization_code` and no `delegate_auth_to_upstream`".to_owned(),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::rules::test_support::{hits, one_server};
+    use crate::rule::RuleId;
+
+    #[test]
+    fn url_required_points_at_the_transport() {
+        assert_eq!(
+            hits(RuleId::UrlRequired, &one_server("transport: http")),
+            vec![(4, 16)]
+        );
+        assert_eq!(
+            hits(RuleId::UrlRequired, &one_server("transport: sse\nurl: ''")),
+            vec![(4, 16)]
+        );
+        assert_eq!(
+            hits(
+                RuleId::UrlRequired,
+                &one_server("transport: openapi\nurl: https://a.invalid")
+            ),
+            vec![(4, 16)]
+        );
+        assert!(
+            hits(
+                RuleId::UrlRequired,
+                &one_server("transport: openapi\nspec_path: https://a.invalid/o.json")
+            )
+            .is_empty()
+        );
+        assert!(
+            hits(
+                RuleId::UrlRequired,
+                &one_server("transport: stdio\ncommand: npx\nargs: [a]")
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn spec_path_needs_openapi() {
+        let y = one_server(
+            "transport: http\nurl: https://a.invalid\nspec_path: https://a.invalid/o.json",
+        );
+        assert_eq!(hits(RuleId::SpecPathTransport, &y), vec![(6, 5)]);
+    }
+
+    #[test]
+    fn stdio_needs_command_and_args() {
+        assert_eq!(
+            hits(RuleId::StdioCommand, &one_server("transport: stdio")),
+            vec![(4, 16)]
+        );
+        assert_eq!(
+            hits(
+                RuleId::StdioCommand,
+                &one_server("transport: stdio\ncommand: npx\nargs: []")
+            ),
+            vec![(4, 16)]
+        );
+        assert!(
+            hits(
+                RuleId::StdioCommand,
+                &one_server("transport: stdio\ncommand: npx\nargs: [x]")
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn stdio_allow_list_uses_the_basename() {
+        assert!(
+            hits(
+                RuleId::StdioCommandAllowed,
+                &one_server("transport: stdio\ncommand: /usr/bin/python3\nargs: [x]")
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            hits(
+                RuleId::StdioCommandAllowed,
+                &one_server("transport: stdio\ncommand: bash\nargs: [x]")
+            ),
+            vec![(5, 14)]
+        );
+    }
+
+    #[test]
+    fn protocol_version_against_transport() {
+        let y = one_server(
+            "transport: sse\nurl: https://a.invalid\nmcp_info:\n  protocol_version: '2026-07-28'",
+        );
+        assert_eq!(hits(RuleId::ProtocolTransport, &y), vec![(7, 25)]);
+        let http = y.replace("transport: sse", "transport: http");
+        assert!(hits(RuleId::ProtocolTransport, &http).is_empty());
+    }
+
+    #[test]
+    fn oauth_flag_combinations() {
+        let dcr = one_server(
+            "transport: http\nurl: https://a.invalid\nauth_type: oauth2\ndcr_bridge: true",
+        );
+        assert_eq!(hits(RuleId::OauthFlags, &dcr), vec![(7, 17)]);
+        let dcr_ok = one_server(
+            "transport: http\nurl: https://a.invalid\nauth_type: oauth_delegate\ndcr_bridge: true",
+        );
+        assert!(hits(RuleId::OauthFlags, &dcr_ok).is_empty());
+        let psod = one_server(
+            "transport: http\nurl: https://a.invalid\nauth_type: oauth2\nper_server_oauth_discovery: true",
+        );
+        assert_eq!(hits(RuleId::OauthFlags, &psod), vec![(7, 33)]);
+        let psod_ok = one_server(
+            "transport: http\nurl: https://a.invalid\nauth_type: oauth2\noauth2_flow: authorization_code\nper_server_oauth_discovery: true",
+        );
+        assert!(hits(RuleId::OauthFlags, &psod_ok).is_empty());
+    }
+}

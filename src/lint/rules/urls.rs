@@ -1,0 +1,117 @@
+//! Cleartext URLs to remote hosts.
+
+use crate::diagnostic::Diagnostic;
+use crate::lint::{Ctx, Rule};
+use crate::model::Field;
+use crate::rule::RuleId;
+
+/// Fields that hold URLs the proxy or users will call.
+const URL_FIELDS: &[&str] = &[
+    "url",
+    "spec_path",
+    "issuer",
+    "authorization_url",
+    "token_url",
+    "registration_url",
+    "token_exchange_endpoint",
+    "byok_api_key_help_url",
+];
+
+/// The host of an `http://` URL, lower-cased; `None` for anything else.
+pub fn http_host(url: &str) -> Option<String> {
+    let rest = url
+        .get(..7)
+        .filter(|p| p.eq_ignore_ascii_case("http://"))
+        .map(|_| &url[7..])?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    Some(host.to_ascii_lowercase())
+}
+
+/// Whether a host is the machine itself.
+pub fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `http://` to a host that is not loopback.
+pub struct InsecureUrl;
+
+impl Rule for InsecureUrl {
+    fn id(&self) -> RuleId {
+        RuleId::InsecureUrl
+    }
+
+    fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+        for s in ctx.servers() {
+            let json = serde_json::to_value(&s.spec).unwrap_or_default();
+            for field in URL_FIELDS {
+                let Some(url) = json.get(*field).and_then(|v| v.as_str()) else {
+                    continue;
+                };
+                if s.env_refs.iter().any(|r| r.pointer == format!("/{field}")) {
+                    continue; // the host is only known at plan time
+                }
+                let Some(host) = http_host(url) else { continue };
+                if !is_loopback(&host) {
+                    out.push(
+                        ctx.at_value(
+                            self.id(),
+                            s,
+                            field,
+                            format!("`{field}` uses cleartext http:// to `{host}`"),
+                        )
+                        .with_help("use https://; keys and users' tokens would travel unencrypted"),
+                    );
+                }
+            }
+            let _ = Field::<()>::Absent;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::rules::test_support::{hits, one_server};
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            http_host("http://user:pw@Example.COM:8080/x").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(http_host("HTTP://[::1]:9/x").as_deref(), Some("::1"));
+        assert_eq!(http_host("https://a.invalid"), None);
+        assert_eq!(http_host("./spec.json"), None);
+        for h in [
+            "localhost",
+            "127.0.0.1",
+            "127.8.0.1",
+            "::1",
+            "mcp.localhost",
+        ] {
+            assert!(is_loopback(h), "{h}");
+        }
+        assert!(!is_loopback("10.0.0.1"));
+    }
+
+    #[test]
+    fn insecure_urls_warn_at_the_value() {
+        let y = one_server(
+            "transport: openapi\nurl: http://api.internal.invalid\nspec_path: http://127.0.0.1:8080/o.json",
+        );
+        assert_eq!(hits(RuleId::InsecureUrl, &y), vec![(5, 10)]);
+        let env = one_server("transport: http\nurl: http://${env:HOST}/mcp");
+        assert!(hits(RuleId::InsecureUrl, &env).is_empty());
+    }
+}

@@ -1,0 +1,95 @@
+//! [`Field`]: a value that may be absent, explicitly `null`, or set.
+//!
+//! mcpform compares only what a file declares, so "not written" and "written as null"
+//! must stay apart: `description: null` asks for no description; leaving the key out
+//! leaves whatever the proxy has.
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A declared-or-not, nullable field.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Field<T> {
+    /// The key is not in the file.
+    #[default]
+    Absent,
+    /// The key is there with `null`.
+    Null,
+    /// The key has a value.
+    Value(T),
+}
+
+impl<T> Field<T> {
+    /// Whether the key is missing (serde's `skip_serializing_if`).
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Field::Absent)
+    }
+
+    /// Whether the file declares this field (as a value or as null).
+    pub fn is_declared(&self) -> bool {
+        !self.is_absent()
+    }
+
+    /// The value, if one is set.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Field::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Field<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Field::Value(v) => v.serialize(serializer),
+            Field::Absent | Field::Null => serializer.serialize_none(),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Option::<T>::deserialize(deserializer)? {
+            Some(v) => Field::Value(v),
+            None => Field::Null,
+        })
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Field<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        Option::<T>::schema_name()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        Option::<T>::json_schema(generator)
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize, Serialize, Debug, PartialEq)]
+    struct S {
+        #[serde(default, skip_serializing_if = "Field::is_absent")]
+        a: Field<String>,
+    }
+
+    #[test]
+    fn absent_null_and_value_round_trip() {
+        let absent: S = serde_json::from_str("{}").unwrap();
+        assert_eq!(absent.a, Field::Absent);
+        assert_eq!(serde_json::to_string(&absent).unwrap(), "{}");
+        let null: S = serde_json::from_str(r#"{"a":null}"#).unwrap();
+        assert_eq!(null.a, Field::Null);
+        assert_eq!(serde_json::to_string(&null).unwrap(), r#"{"a":null}"#);
+        let set: S = serde_json::from_str(r#"{"a":"x"}"#).unwrap();
+        assert_eq!(set.a.value().map(String::as_str), Some("x"));
+    }
+}
