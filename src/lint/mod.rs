@@ -10,7 +10,8 @@ pub mod rules;
 pub use context::Ctx;
 
 use crate::diagnostic::Diagnostic;
-use crate::load::{FileId, Loaded};
+use crate::load::Loaded;
+use crate::model::Locate;
 use crate::model::{self, DesiredState};
 use crate::rule::RuleId;
 
@@ -53,15 +54,22 @@ impl Linted {
 /// Runs the schema and every rule over loaded files.
 pub fn lint(mut loaded: Loaded, options: &LintOptions<'_>) -> Linted {
     let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
-    let schema_findings = crate::schema::validate(&loaded);
-    let (desired, rejected) = model::build(&loaded);
-    let files_with_schema_errors: Vec<FileId> = schema_findings.iter().map(|d| d.file).collect();
-    for r in rejected {
-        if !files_with_schema_errors.contains(&r.origin.file) {
-            diagnostics.push(model_schema_disagreement(&loaded, &r));
-        }
+    for doc in &loaded.documents {
+        diagnostics.extend(crate::schema::validate_file(&loaded, doc));
     }
-    diagnostics.extend(schema_findings);
+    let (desired, rejected) = model::build(&loaded);
+    for r in &rejected {
+        let found = loaded
+            .node(r.origin.file, &r.origin.pointer)
+            .map(|node| {
+                crate::schema::validate_server(&loaded, r.origin.file, &r.origin.pointer, node)
+            })
+            .unwrap_or_default();
+        if found.is_empty() {
+            diagnostics.push(model_schema_disagreement(&loaded, r));
+        }
+        diagnostics.extend(found);
+    }
     let ctx = Ctx::new(&loaded, &desired, options);
     for rule in rules::ALL {
         rule.check(&ctx, &mut diagnostics);
@@ -76,7 +84,6 @@ pub fn lint(mut loaded: Loaded, options: &LintOptions<'_>) -> Linted {
 }
 
 fn model_schema_disagreement(loaded: &Loaded, r: &model::Rejected) -> Diagnostic {
-    use crate::model::Locate;
     let message = format!("this server does not match mcpform's model: {}", r.message);
     match loaded.value_span(r.origin.file, &r.origin.pointer) {
         Some(span) => Diagnostic::at(RuleId::Schema, span, message),

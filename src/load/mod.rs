@@ -4,6 +4,7 @@
 //! sorted), reads them (UTF-8, at most 64 MiB), and parses each into a [`Node`] tree
 //! whose every node and key has a [`Span`]. Problems become diagnostics, never panics.
 
+mod de;
 mod source;
 mod span;
 mod tree;
@@ -13,6 +14,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use de::DeError;
 pub use source::{FileId, SourceFile, Sources};
 pub use span::{Pos, Span};
 pub use tree::{Entry, Node, Value, escape_token, pointer_tokens};

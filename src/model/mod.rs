@@ -15,9 +15,10 @@ pub use spec::{
 };
 pub use template::{Part, Template, TemplateError, is_env_name};
 
+use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::load::{Document, FileId, Loaded, Node, Span, escape_token, pointer_tokens};
+use crate::load::{Document, FileId, Loaded, Node, Span, Value, escape_token, pointer_tokens};
 
 /// Where a server is declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,29 +122,28 @@ pub struct Rejected {
     pub message: String,
 }
 
-/// Builds the desired state from loaded documents. Servers that do not deserialize are
-/// returned apart; callers report them only when the schema found nothing (otherwise the
-/// schema's diagnostic already says what is wrong).
+/// Builds the desired state from loaded documents, reading each server straight from
+/// its tree. Servers that do not fit the model are returned apart, for the schema to
+/// explain (a server the schema accepts always fits: see the schema agreement tests).
 pub fn build(loaded: &Loaded) -> (DesiredState, Vec<Rejected>) {
     let mut state = DesiredState::default();
     let mut rejected = Vec::new();
+    let ignorable = ignorable_fields();
     for doc in &loaded.documents {
-        let Some(root) = &doc.root else { continue };
-        let Some(servers) = root.get("servers") else {
+        let Some(servers) = doc.root.as_ref().and_then(|r| r.get("servers")) else {
             continue;
         };
-        let crate::load::Value::Seq(items) = &servers.value else {
+        let Value::Seq(items) = &servers.value else {
             continue;
         };
-        for (i, item) in items.iter().enumerate() {
+        for (i, node) in items.iter().enumerate() {
             let origin = Origin {
                 file: doc.file,
                 pointer: format!("/servers/{i}"),
             };
-            let json = item.to_json();
-            match serde_json::from_value::<ServerSpec>(json.clone()) {
-                Ok(spec) => {
-                    let (env_refs, env_ref_problems) = scan_env_refs(&json);
+            match ServerSpec::deserialize(node) {
+                Ok(spec) if ignores_only_known_fields(&spec, &ignorable) => {
+                    let (env_refs, env_ref_problems) = scan_env_refs(node);
                     state.servers.push(DesiredServer {
                         spec,
                         origin,
@@ -151,6 +151,10 @@ pub fn build(loaded: &Loaded) -> (DesiredState, Vec<Rejected>) {
                         env_ref_problems,
                     });
                 }
+                Ok(_) => rejected.push(Rejected {
+                    origin,
+                    message: "`lifecycle.ignore_changes` names an unknown field".to_owned(),
+                }),
                 Err(e) => rejected.push(Rejected {
                     origin,
                     message: e.to_string(),
@@ -161,8 +165,27 @@ pub fn build(loaded: &Loaded) -> (DesiredState, Vec<Rejected>) {
     (state, rejected)
 }
 
+/// Field names `lifecycle.ignore_changes` accepts (the schema's enum, derived from the model).
+fn ignorable_fields() -> Vec<String> {
+    crate::schema::schema()
+        .pointer("/$defs/Lifecycle/properties/ignore_changes/items/enum")
+        .and_then(Json::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn ignores_only_known_fields(spec: &ServerSpec, ignorable: &[String]) -> bool {
+    spec.lifecycle
+        .as_ref()
+        .is_none_or(|l| l.ignore_changes.iter().all(|f| ignorable.contains(f)))
+}
+
 /// Every string value of a server that contains `${…}`, parsed.
-fn scan_env_refs(server: &Json) -> (Vec<EnvRefUse>, Vec<EnvRefProblem>) {
+fn scan_env_refs(server: &Node) -> (Vec<EnvRefUse>, Vec<EnvRefProblem>) {
     let mut found = Vec::new();
     let mut problems = Vec::new();
     walk_strings(
@@ -183,10 +206,10 @@ fn scan_env_refs(server: &Json) -> (Vec<EnvRefUse>, Vec<EnvRefProblem>) {
     (found, problems)
 }
 
-fn walk_strings(value: &Json, pointer: &mut String, f: &mut dyn FnMut(&str, &str)) {
-    match value {
-        Json::String(s) => f(pointer, s),
-        Json::Array(items) => {
+fn walk_strings(node: &Node, pointer: &mut String, f: &mut dyn FnMut(&str, &str)) {
+    match &node.value {
+        Value::Str(s) => f(pointer, s),
+        Value::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
                 let len = pointer.len();
                 pointer.push('/');
@@ -195,16 +218,16 @@ fn walk_strings(value: &Json, pointer: &mut String, f: &mut dyn FnMut(&str, &str
                 pointer.truncate(len);
             }
         }
-        Json::Object(map) => {
-            for (k, v) in map {
+        Value::Map(entries) => {
+            for e in entries {
                 // lifecycle is mcpform's own and never sent: nothing there is a secret.
-                if pointer.is_empty() && k == "lifecycle" {
+                if pointer.is_empty() && e.key == "lifecycle" {
                     continue;
                 }
                 let len = pointer.len();
                 pointer.push('/');
-                pointer.push_str(&escape_token(k));
-                walk_strings(v, pointer, f);
+                pointer.push_str(&escape_token(&e.key));
+                walk_strings(&e.value, pointer, f);
                 pointer.truncate(len);
             }
         }

@@ -19,11 +19,12 @@ pub(super) fn to_diagnostics(
     error: &ValidationError<'_>,
     loaded: &Loaded,
     file: FileId,
+    prefix: &str,
 ) -> Vec<Diagnostic> {
     let at = Place {
         loaded,
         file,
-        pointer: error.instance_path().as_str().to_owned(),
+        pointer: format!("{prefix}{}", error.instance_path().as_str()),
     };
     let schema_node = schema_parent(error.schema_path().as_str());
     match error.kind() {
@@ -41,7 +42,7 @@ pub(super) fn to_diagnostics(
             } else {
                 branch
                     .iter()
-                    .flat_map(|e| to_diagnostics(e, loaded, file))
+                    .flat_map(|e| to_diagnostics(e, loaded, file, prefix))
                     .collect()
             }
         }
@@ -83,12 +84,14 @@ impl Place<'_> {
         d.with_label(display_path(&self.pointer))
     }
 
-    /// `` `transport` `` for messages, or "the file" at the root.
+    /// `` `transport` `` for messages, "entry of `ignore_changes`" for list items, or
+    /// "the file" at the root.
     fn field_name(&self) -> String {
-        match pointer_tokens(&self.pointer).last() {
-            Some(t) if t.parse::<usize>().is_err() => format!("`{t}`"),
-            Some(_) => format!("item `{}`", display_path(&self.pointer)),
-            None => "the file".to_owned(),
+        let tokens = pointer_tokens(&self.pointer);
+        match tokens.as_slice() {
+            [] => "the file".to_owned(),
+            [.., parent, last] if last.parse::<usize>().is_ok() => format!("entry of `{parent}`"),
+            [.., last] => format!("`{last}`"),
         }
     }
 }

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 pub use generate::{generated, server_fields};
 
 use crate::diagnostic::Diagnostic;
-use crate::load::Loaded;
+use crate::load::{Document, FileId, Loaded, Node, Value};
 
 /// The committed schema file, as shipped in the binary (`mcpform schema` prints it).
 pub const SCHEMA_TEXT: &str = include_str!("../../schemas/mcpform.schema.json");
@@ -22,31 +22,75 @@ pub fn schema() -> &'static serde_json::Value {
     SCHEMA.get_or_init(|| serde_json::from_str(SCHEMA_TEXT).unwrap_or(serde_json::Value::Null))
 }
 
-fn validator() -> Option<&'static jsonschema::Validator> {
+fn compile(schema: &serde_json::Value) -> Option<jsonschema::Validator> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(schema)
+        .ok()
+}
+
+/// Validates whole files (the servers' items are checked one by one instead).
+fn file_validator() -> Option<&'static jsonschema::Validator> {
+    static VALIDATOR: OnceLock<Option<jsonschema::Validator>> = OnceLock::new();
+    VALIDATOR.get_or_init(|| compile(schema())).as_ref()
+}
+
+/// Validates one server: the file schema with `$ref` to `ServerSpec` at its root.
+fn server_validator() -> Option<&'static jsonschema::Validator> {
     static VALIDATOR: OnceLock<Option<jsonschema::Validator>> = OnceLock::new();
     VALIDATOR
         .get_or_init(|| {
-            jsonschema::options()
-                .with_draft(jsonschema::Draft::Draft202012)
-                .build(schema())
-                .ok()
+            let mut s = schema().clone();
+            let obj = s.as_object_mut()?;
+            obj.retain(|k, _| k == "$schema" || k == "$defs");
+            obj.insert("$ref".into(), "#/$defs/ServerSpec".into());
+            compile(&s)
         })
         .as_ref()
 }
 
-/// Validates every loaded document; one diagnostic per problem, at its span.
-pub fn validate(loaded: &Loaded) -> Vec<Diagnostic> {
-    let Some(validator) = validator() else {
-        // The committed schema is checked by tests; this cannot happen in a release.
+/// Validates a file's top level: `version`, the type of `servers`, unknown keys. The
+/// servers' items are validated by [`validate_server`] when they do not fit the model.
+pub fn validate_file(loaded: &Loaded, doc: &Document) -> Vec<Diagnostic> {
+    let (Some(validator), Some(root)) = (file_validator(), &doc.root) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for doc in &loaded.documents {
-        let Some(root) = &doc.root else { continue };
-        let instance = root.to_json();
-        for error in validator.iter_errors(&instance) {
-            out.extend(errors::to_diagnostics(&error, loaded, doc.file));
-        }
+    let shallow = shallow_json(root);
+    validator
+        .iter_errors(&shallow)
+        .flat_map(|e| errors::to_diagnostics(&e, loaded, doc.file, ""))
+        .collect()
+}
+
+/// Validates one server (the node at `pointer` in `file`).
+pub fn validate_server(
+    loaded: &Loaded,
+    file: FileId,
+    pointer: &str,
+    node: &Node,
+) -> Vec<Diagnostic> {
+    let Some(validator) = server_validator() else {
+        return Vec::new();
+    };
+    let instance = node.to_json();
+    validator
+        .iter_errors(&instance)
+        .flat_map(|e| errors::to_diagnostics(&e, loaded, file, pointer))
+        .collect()
+}
+
+/// The file as JSON with an empty `servers` list, so the file-level check stays cheap.
+fn shallow_json(root: &Node) -> serde_json::Value {
+    let Some(entries) = root.as_map() else {
+        return root.to_json();
+    };
+    let mut map = serde_json::Map::new();
+    for e in entries {
+        let value = match (&e.key[..], &e.value.value) {
+            ("servers", Value::Seq(_)) => serde_json::Value::Array(Vec::new()),
+            _ => e.value.to_json(),
+        };
+        map.insert(e.key.clone(), value);
     }
-    out
+    serde_json::Value::Object(map)
 }

@@ -2,7 +2,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Ctx, Rule};
-use crate::model::Field;
+use crate::model::ServerSpec;
 use crate::rule::RuleId;
 
 /// Fields that hold URLs the proxy or users will call.
@@ -16,6 +16,21 @@ const URL_FIELDS: &[&str] = &[
     "token_exchange_endpoint",
     "byok_api_key_help_url",
 ];
+
+fn url_field<'a>(spec: &'a ServerSpec, field: &str) -> Option<&'a str> {
+    let f = match field {
+        "url" => &spec.url,
+        "spec_path" => &spec.spec_path,
+        "issuer" => &spec.issuer,
+        "authorization_url" => &spec.authorization_url,
+        "token_url" => &spec.token_url,
+        "registration_url" => &spec.registration_url,
+        "token_exchange_endpoint" => &spec.token_exchange_endpoint,
+        "byok_api_key_help_url" => &spec.byok_api_key_help_url,
+        _ => return None,
+    };
+    f.value().map(String::as_str)
+}
 
 /// The host of an `http://` URL, lower-cased; `None` for anything else.
 pub fn http_host(url: &str) -> Option<String> {
@@ -53,9 +68,8 @@ impl Rule for InsecureUrl {
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for s in ctx.servers() {
-            let json = serde_json::to_value(&s.spec).unwrap_or_default();
             for field in URL_FIELDS {
-                let Some(url) = json.get(*field).and_then(|v| v.as_str()) else {
+                let Some(url) = url_field(&s.spec, field) else {
                     continue;
                 };
                 if s.env_refs.iter().any(|r| r.pointer == format!("/{field}")) {
@@ -74,7 +88,6 @@ impl Rule for InsecureUrl {
                     );
                 }
             }
-            let _ = Field::<()>::Absent;
         }
     }
 }
