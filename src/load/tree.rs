@@ -111,7 +111,9 @@ impl Node {
     }
 }
 
-fn float_spelling(f: f64) -> &'static str {
+/// How JSON (and so the schema and the proxy) sees a float it cannot hold: as the
+/// YAML spelling, a string.
+pub(crate) fn float_spelling(f: f64) -> &'static str {
     if f.is_nan() {
         ".nan"
     } else if f > 0.0 {

@@ -39,6 +39,15 @@ impl<T> Field<T> {
     }
 }
 
+/// For `Option<T>` fields that may be left out but not written as `null` (the proxy
+/// rejects `null` for them): absent is `None` through `#[serde(default)]`; a present
+/// value must be a `T`.
+pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
 impl<T: Serialize> Serialize for Field<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {

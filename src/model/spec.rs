@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::field::Field;
+use super::field::{Field, present};
 
 /// An mcpform file: `version: 1` and a list of MCP servers. Files are merged; top-level
 /// keys starting with `x-` are ignored, so shared defaults can live there as YAML anchors.
@@ -66,7 +66,11 @@ pub struct ServerSpec {
     /// identity (a later `server_name` change is then an edit, not a new server) and is
     /// used in URL paths, so it is limited to `[A-Za-z0-9._-]`. When absent, mcpform
     /// matches by `server_name` and picks an id on create.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String", example = &"github_tools")]
     pub server_id: Option<String>,
 
@@ -124,7 +128,11 @@ pub struct ServerSpec {
     pub mcp_info: Field<McpInfo>,
 
     /// Access groups that may use this server.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "Vec<String>", example = &["dev"])]
     pub mcp_access_groups: Option<Vec<String>>,
 
@@ -168,12 +176,20 @@ pub struct ServerSpec {
     pub command: Field<String>,
 
     /// stdio: the command's arguments (at least one).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "Vec<String>", example = &["-y", "@modelcontextprotocol/server-filesystem", "/data"])]
     pub args: Option<Vec<String>>,
 
     /// stdio: environment of the command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "BTreeMap<String, String>")]
     pub env: Option<BTreeMap<String, String>>,
 
@@ -216,22 +232,38 @@ pub struct ServerSpec {
     pub token_exchange_profile: Field<String>,
 
     /// Every key may use this server, whatever its access groups.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "bool")]
     pub allow_all_keys: Option<bool>,
 
     /// Whether callers from the public internet may use the server (proxy default: true).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "bool")]
     pub available_on_public_internet: Option<bool>,
 
     /// Pass the caller's own authorization through to the upstream.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "bool")]
     pub delegate_auth_to_upstream: Option<bool>,
 
     /// Pass OAuth tokens from the client through to the upstream.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "bool")]
     pub oauth_passthrough: Option<bool>,
 
@@ -242,19 +274,31 @@ pub struct ServerSpec {
 
     /// Per-server OAuth discovery; only with `auth_type: oauth2`, `oauth2_flow:
     /// authorization_code` and without `delegate_auth_to_upstream`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "bool")]
     pub per_server_oauth_discovery: Option<bool>,
 
     /// Bring your own key: each user stores a personal key for this server, which the
     /// proxy sends upstream according to `auth_type`. Turning it off while users hold
     /// stored keys is guarded (see `lifecycle.allow_byok_disable`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "bool", example = true)]
     pub is_byok: Option<bool>,
 
     /// BYOK: bullet points shown to users in the "connect" dialog.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "Vec<String>", example = &["Read repositories", "Open issues"])]
     pub byok_description: Option<Vec<String>>,
 
@@ -281,7 +325,11 @@ pub struct ServerSpec {
     pub rpm: Field<u32>,
 
     /// mcpform's own policy for this server; never sent to the proxy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "Lifecycle")]
     pub lifecycle: Option<Lifecycle>,
 }
@@ -420,119 +468,235 @@ pub enum OAuth2Flow {
 pub struct Credentials {
     /// The static token or key sent with `auth_type` bearer_token, api_key, token,
     /// basic or authorization. Secret: `${env:NAME}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String", example = &"${env:GITHUB_MCP_TOKEN}")]
     pub auth_value: Option<String>,
     /// OAuth client id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub client_id: Option<String>,
     /// OAuth client secret. Secret: `${env:NAME}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub client_secret: Option<String>,
     /// OAuth scopes to request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "Vec<String>")]
     pub scopes: Option<Vec<String>>,
     /// How the proxy authenticates at the token endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "TokenEndpointAuthMethod")]
     pub token_endpoint_auth_method: Option<TokenEndpointAuthMethod>,
     /// Redirect URIs of a dynamically registered client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "Vec<String>")]
     pub redirect_uris: Option<Vec<String>>,
     /// Issuer of a dynamically registered client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub dcr_issuer: Option<String>,
     /// Registration server of a dynamically registered client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub dcr_server_url: Option<String>,
     /// AWS SigV4 access key id. Secret: `${env:NAME}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub aws_access_key_id: Option<String>,
     /// AWS SigV4 secret access key. Secret: `${env:NAME}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub aws_secret_access_key: Option<String>,
     /// AWS STS session token. Secret: `${env:NAME}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub aws_session_token: Option<String>,
     /// AWS region for SigV4 signing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String", example = &"us-east-1")]
     pub aws_region_name: Option<String>,
     /// AWS service name for SigV4 signing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub aws_service_name: Option<String>,
     /// IAM role ARN to assume.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub aws_role_name: Option<String>,
     /// Session name for AssumeRole.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub aws_session_name: Option<String>,
     /// Legacy place of the top-level `audience` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub audience: Option<String>,
     /// Legacy place of the top-level `token_exchange_endpoint` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub token_exchange_endpoint: Option<String>,
     /// Legacy place of the top-level `subject_token_type` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub subject_token_type: Option<String>,
     /// Legacy place of the top-level `token_exchange_profile` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub token_exchange_profile: Option<String>,
     /// ID-JAG: resource authorization server token endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub id_jag_resource_token_endpoint: Option<String>,
     /// ID-JAG: RFC 8707 resource indicator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub id_jag_resource: Option<String>,
     /// ID-JAG: which token leg 1 presents (`login_assertion` or `refresh_token`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub id_jag_subject_source: Option<String>,
     /// ID-JAG: client id at the resource authorization server.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub id_jag_resource_client_id: Option<String>,
     /// ID-JAG: client secret at the resource authorization server. Secret: `${env:NAME}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub id_jag_resource_client_secret: Option<String>,
     /// RFC 8707 resource indicator for the upstream OAuth legs (`auto` derives it from `url`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub upstream_resource: Option<String>,
     /// Header that carries the credential upstream (default `Authorization`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub upstream_token_header: Option<String>,
     /// PEM private key for a private-key-JWT client assertion. Secret: `${env:NAME}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub client_private_key: Option<String>,
     /// Key id advertised in the client assertion.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub client_private_key_id: Option<String>,
     /// Signing algorithm of the client assertion (default RS256).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub client_assertion_signing_alg: Option<String>,
 }
@@ -565,29 +729,53 @@ pub enum TokenEndpointAuthMethod {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 pub struct McpInfo {
     /// Display name; the proxy lists `server_name` here when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub server_name: Option<String>,
     /// Description; when present the proxy lists it as the server's description, so
     /// keep it equal to `description` or leave it out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub description: Option<String>,
     /// Logo shown in the dashboard.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String", example = &"https://example.com/logo.png")]
     pub logo_url: Option<String>,
     /// Cost per call, for spend tracking.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "CostInfo")]
     pub mcp_server_cost_info: Option<CostInfo>,
     /// MCP protocol version to speak upstream (`auto` negotiates); `2026-07-28` needs
     /// http or stdio.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "ProtocolVersion")]
     pub protocol_version: Option<ProtocolVersion>,
     /// Do not validate tool output against the tool's declared output schema.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "bool")]
     pub skip_tool_output_validation: Option<bool>,
     /// Custom metadata.
@@ -600,11 +788,19 @@ pub struct McpInfo {
 #[serde(deny_unknown_fields)]
 pub struct CostInfo {
     /// Cost of one call to any tool.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "f64")]
     pub default_cost_per_query: Option<f64>,
     /// Cost of one call, per tool name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "BTreeMap<String, f64>")]
     pub tool_name_to_cost_per_query: Option<BTreeMap<String, f64>>,
 }
@@ -639,11 +835,19 @@ pub struct EnvVar {
     /// Variable name.
     pub name: String,
     /// Value (for `scope: global`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "String")]
     pub value: Option<String>,
     /// `global` (one value, stored on the server) or `user` (each user supplies it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     #[schemars(with = "EnvVarScope")]
     pub scope: Option<EnvVarScope>,
     /// What the variable is for, shown to users.

@@ -1,0 +1,316 @@
+//! Property tests for lint:
+//! * every generated valid file lints clean;
+//! * every generated single mutation is caught with the right rule id at the right line;
+//! * the fast path (serde from the tree) and the JSON Schema agree on every server.
+
+use std::collections::BTreeMap;
+
+use mcpform::lint::{LintOptions, lint};
+use mcpform::load::{Value, load_text};
+use mcpform::model::{Locate, ServerSpec};
+use mcpform::rule::RuleId;
+use proptest::prelude::*;
+use serde::Deserialize;
+
+/// A scalar or collection as it will be written in YAML (one line per field).
+#[derive(Debug, Clone)]
+enum V {
+    Str(String),
+    Raw(String),
+    List(Vec<String>),
+    Map(Vec<(String, String)>),
+}
+
+type Server = Vec<(String, V)>;
+
+fn q(s: &str) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+/// Writes the file; returns it with the line of every `(server, key)`.
+fn emit(servers: &[Server]) -> (String, BTreeMap<(usize, String), u32>) {
+    let mut out = String::from("version: 1\nservers:\n");
+    let mut lines = BTreeMap::new();
+    let mut line = 3;
+    for (i, server) in servers.iter().enumerate() {
+        for (j, (key, value)) in server.iter().enumerate() {
+            let lead = if j == 0 { "  - " } else { "    " };
+            lines.insert((i, key.clone()), line);
+            match value {
+                V::Str(s) => out.push_str(&format!("{lead}{key}: {}\n", q(s))),
+                V::Raw(s) => out.push_str(&format!("{lead}{key}: {s}\n")),
+                V::List(items) => {
+                    let items: Vec<String> = items.iter().map(|s| q(s)).collect();
+                    out.push_str(&format!("{lead}{key}: [{}]\n", items.join(", ")));
+                }
+                V::Map(entries) => {
+                    out.push_str(&format!("{lead}{key}:\n"));
+                    for (k, v) in entries {
+                        line += 1;
+                        lines.insert((i, format!("{key}.{k}")), line);
+                        out.push_str(&format!("      {k}: {}\n", q(v)));
+                    }
+                }
+            }
+            line += 1;
+        }
+    }
+    (out, lines)
+}
+
+fn name_strategy() -> impl Strategy<Value = String> {
+    "[a-z][a-z0-9_.]{0,20}"
+}
+
+fn server_strategy(index: usize) -> impl Strategy<Value = Server> {
+    (
+        name_strategy(),
+        0..4usize,
+        any::<bool>(),
+        prop::option::of("[A-Za-z ,.]{0,40}"),
+        prop::option::of(0u32..5000),
+        any::<bool>(),
+        prop::collection::vec("[a-z]{1,8}", 0..3),
+    )
+        .prop_map(
+            move |(name, transport, byok, description, rpm, creds, groups)| {
+                let mut s: Server = vec![("server_name".into(), V::Str(format!("{name}_{index}")))];
+                let transport = ["http", "sse", "openapi", "stdio"][transport];
+                s.push(("transport".into(), V::Raw(transport.into())));
+                match transport {
+                    "stdio" => {
+                        s.push(("command".into(), V::Str("npx".into())));
+                        s.push(("args".into(), V::List(vec!["-y".into(), "pkg".into()])));
+                    }
+                    "openapi" => {
+                        s.push((
+                            "spec_path".into(),
+                            V::Str(format!("https://s{index}.example.invalid/o.json")),
+                        ));
+                    }
+                    _ => s.push((
+                        "url".into(),
+                        V::Str(format!("https://s{index}.example.invalid/mcp")),
+                    )),
+                }
+                if let Some(d) = description {
+                    s.push(("description".into(), V::Str(d)));
+                }
+                if let Some(r) = rpm {
+                    s.push(("rpm".into(), V::Raw(r.to_string())));
+                }
+                if !groups.is_empty() {
+                    s.push(("mcp_access_groups".into(), V::List(groups)));
+                }
+                let byok = byok && transport != "stdio";
+                if byok {
+                    s.push(("auth_type".into(), V::Raw("bearer_token".into())));
+                    s.push(("is_byok".into(), V::Raw("true".into())));
+                    s.push(("byok_description".into(), V::List(vec!["Read".into()])));
+                } else if creds && transport != "stdio" {
+                    s.push(("auth_type".into(), V::Raw("api_key".into())));
+                    s.push((
+                        "credentials".into(),
+                        V::Map(vec![(
+                            "auth_value".into(),
+                            format!("${{env:TOKEN_{index}}}"),
+                        )]),
+                    ));
+                }
+                s
+            },
+        )
+}
+
+fn file_strategy() -> impl Strategy<Value = Vec<Server>> {
+    (1..6usize).prop_flat_map(|n| (0..n).map(server_strategy).collect::<Vec<_>>())
+}
+
+fn lint_text(text: &str) -> Vec<(RuleId, u32)> {
+    let env = |_: &str| None;
+    let options = LintOptions {
+        require_env: false,
+        env: &env,
+    };
+    lint(load_text("p.yaml", text), &options)
+        .diagnostics
+        .iter()
+        .map(|d| (d.rule, d.span.map_or(0, |s| s.start.line)))
+        .collect()
+}
+
+/// A single mutation: how to change the file, and what lint must say where.
+#[derive(Debug, Clone, Copy)]
+enum Mutation {
+    BadTransport,
+    HyphenName,
+    DropUrl,
+    UnknownField,
+    DuplicateName,
+    ByokOnStdio,
+    PlaintextSecret,
+    InsecureUrl,
+    MalformedEnvRef,
+    NegativeRpm,
+}
+
+const MUTATIONS: &[Mutation] = &[
+    Mutation::BadTransport,
+    Mutation::HyphenName,
+    Mutation::DropUrl,
+    Mutation::UnknownField,
+    Mutation::DuplicateName,
+    Mutation::ByokOnStdio,
+    Mutation::PlaintextSecret,
+    Mutation::InsecureUrl,
+    Mutation::MalformedEnvRef,
+    Mutation::NegativeRpm,
+];
+
+fn set(server: &mut Server, key: &str, value: V) {
+    match server.iter_mut().find(|(k, _)| k == key) {
+        Some(slot) => slot.1 = value,
+        None => server.push((key.into(), value)),
+    }
+}
+
+/// Applies `m` to server `i`; returns the rule and the key whose line it must point at.
+fn mutate(servers: &mut [Server], i: usize, m: Mutation) -> Option<(RuleId, String)> {
+    let transport = match &servers[i].iter().find(|(k, _)| k == "transport")?.1 {
+        V::Raw(t) => t.clone(),
+        _ => return None,
+    };
+    let is_http = transport == "http" || transport == "sse";
+    Some(match m {
+        Mutation::BadTransport => {
+            set(&mut servers[i], "transport", V::Raw("websocket".into()));
+            (RuleId::Schema, "transport".into())
+        }
+        Mutation::HyphenName => {
+            set(
+                &mut servers[i],
+                "server_name",
+                V::Str(format!("bad-name-{i}")),
+            );
+            (RuleId::NameCharset, "server_name".into())
+        }
+        Mutation::DropUrl if is_http => {
+            servers[i].retain(|(k, _)| k != "url");
+            (RuleId::UrlRequired, "transport".into())
+        }
+        Mutation::UnknownField => {
+            servers[i].push(("descripton".into(), V::Str("typo".into())));
+            (RuleId::Schema, "descripton".into())
+        }
+        Mutation::DuplicateName if servers.len() > 1 => {
+            let other = (i + 1) % servers.len();
+            let V::Str(name) = servers[other][0].1.clone() else {
+                return None;
+            };
+            set(&mut servers[i], "alias", V::Str(name.to_uppercase()));
+            let key = "alias".to_owned();
+            // The finding is at whichever of the two comes second in the file.
+            if other < i {
+                (RuleId::NameUnique, key)
+            } else {
+                return None;
+            }
+        }
+        Mutation::ByokOnStdio if transport == "stdio" => {
+            set(&mut servers[i], "is_byok", V::Raw("true".into()));
+            (RuleId::ByokTransport, "is_byok".into())
+        }
+        Mutation::PlaintextSecret
+            if transport != "stdio" && !servers[i].iter().any(|(k, _)| k == "is_byok") =>
+        {
+            set(
+                &mut servers[i],
+                "credentials",
+                V::Map(vec![("auth_value".into(), "sk-plain".into())]),
+            );
+            (RuleId::PlaintextSecret, "credentials.auth_value".into())
+        }
+        Mutation::InsecureUrl if is_http => {
+            set(
+                &mut servers[i],
+                "url",
+                V::Str("http://remote.example.invalid/mcp".into()),
+            );
+            (RuleId::InsecureUrl, "url".into())
+        }
+        Mutation::MalformedEnvRef => {
+            set(&mut servers[i], "description", V::Str("${env:}".into()));
+            (RuleId::EnvRef, "description".into())
+        }
+        Mutation::NegativeRpm => {
+            set(&mut servers[i], "rpm", V::Raw("-1".into()));
+            (RuleId::Schema, "rpm".into())
+        }
+        _ => return None,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, .. ProptestConfig::default() })]
+
+    #[test]
+    fn generated_valid_files_lint_clean(servers in file_strategy()) {
+        let (text, _) = emit(&servers);
+        let found = lint_text(&text);
+        prop_assert!(found.is_empty(), "{text}\n{found:?}");
+    }
+
+    #[test]
+    fn every_single_mutation_is_caught_at_its_line(
+        mut servers in file_strategy(),
+        pick in any::<prop::sample::Index>(),
+        which in 0..MUTATIONS.len(),
+    ) {
+        let i = pick.index(servers.len());
+        let Some((rule, key)) = mutate(&mut servers, i, MUTATIONS[which]) else {
+            return Ok(());
+        };
+        let (text, lines) = emit(&servers);
+        let line = lines[&(i, key.clone())];
+        let found = lint_text(&text);
+        prop_assert!(
+            found.contains(&(rule, line)),
+            "{:?} on server {i} should give `{}` at line {line} (`{key}`)\n{text}\n{found:?}",
+            MUTATIONS[which], rule.id()
+        );
+    }
+
+    #[test]
+    fn serde_and_the_schema_agree_on_every_server(
+        servers in file_strategy(),
+        pick in any::<prop::sample::Index>(),
+        key in prop::sample::select(vec![
+            "description", "rpm", "timeout", "is_byok", "transport", "auth_type", "url",
+            "mcp_access_groups", "static_headers", "env_vars", "mcp_info", "credentials",
+            "args", "env", "allowed_tools", "dcr_bridge", "oauth2_flow", "lifecycle", "alias",
+        ]),
+        value in prop::sample::select(vec![
+            "null", "true", "3", "-3", "2.5", "\"text\"", "[]", "[1]", "[\"a\"]", "{}",
+            "{a: b}", "{a: 1}", "{name: X}", "[{name: X, scope: user}]", "{ignore_changes: [x]}",
+            "{ignore_changes: [description]}", "{protocol_version: auto}", "{auth_value: 1}",
+            "http", "oauth2", "authorization_code", ".inf",
+        ]),
+    ) {
+        let mut servers = servers;
+        let i = pick.index(servers.len());
+        set(&mut servers[i], key, V::Raw(value.into()));
+        let (text, _) = emit(&servers);
+        let loaded = load_text("p.yaml", &text);
+        let file = loaded.documents[0].file;
+        let root = loaded.documents[0].root.as_ref().unwrap();
+        let Value::Seq(items) = &root.get("servers").unwrap().value else { unreachable!() };
+        for (n, node) in items.iter().enumerate() {
+            let pointer = format!("/servers/{n}");
+            prop_assert!(loaded.node(file, &pointer).is_some());
+            let schema_ok = mcpform::schema::validate_server(&loaded, file, &pointer, node).is_empty();
+            let serde_ok = ServerSpec::deserialize(node).is_ok()
+                && !(key == "lifecycle" && value.contains("[x]") && n == i);
+            prop_assert_eq!(schema_ok, serde_ok, "server {} `{}: {}` in\n{}", n, key, value, text);
+        }
+    }
+}
