@@ -6,10 +6,16 @@
 //! together; `main.rs` only calls [`cli::main`].
 
 pub mod cli;
+pub mod client;
 pub mod diagnostic;
 pub mod lint;
+pub mod live;
 pub mod load;
 pub mod model;
+pub mod plan;
+pub mod render;
 pub mod report;
+pub mod resolve;
 pub mod rule;
 pub mod schema;
+pub mod secret;

@@ -2,6 +2,7 @@
 
 pub mod env;
 mod lint_cmd;
+mod plan_cmd;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -9,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub use lint_cmd::LintArgs;
+pub use plan_cmd::{PlanArgs, gather_and_plan, locate};
 
 /// Exit codes (README "Exit codes").
 pub mod exit {
@@ -55,6 +57,8 @@ pub enum ColorWhen {
 enum Command {
     /// Check files offline: JSON Schema and semantic rules, with file:line:column.
     Lint(LintArgs),
+    /// Compare the files with the live proxy and show what apply would change.
+    Plan(PlanArgs),
     /// Print the JSON Schema of mcpform files (for editors and other validators).
     Schema,
     /// List every rule with its id, severity and summary.
@@ -78,6 +82,7 @@ pub fn main() -> ExitCode {
     let color = use_color(cli.color);
     let code = match cli.command {
         Command::Lint(args) => lint_cmd::run(&args, color),
+        Command::Plan(args) => plan_cmd::run(&args, color),
         Command::Schema => print_stdout(crate::schema::SCHEMA_TEXT),
         Command::Rules => print_stdout(&rules_table()),
     };

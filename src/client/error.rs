@@ -1,0 +1,217 @@
+//! The client's one error type. Every shape of proxy error body becomes a message in
+//! the proxy's own words; the admin key never appears in any of them.
+
+use serde_json::Value;
+
+/// A failed request.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ClientError {
+    /// The base URL cannot be used.
+    #[error("invalid proxy URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// As given (credentials hidden).
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// No connection (refused, reset, DNS, TLS).
+    #[error("cannot reach the proxy at {url}: {reason}")]
+    Connect {
+        /// The request URL (credentials hidden).
+        url: String,
+        /// What the transport said.
+        reason: String,
+    },
+    /// No answer in time.
+    #[error("the proxy did not answer {method} {url} within {seconds} s")]
+    Timeout {
+        /// The method.
+        method: String,
+        /// The request URL.
+        url: String,
+        /// The timeout.
+        seconds: f64,
+    },
+    /// 401 or 403.
+    #[error("{}", auth_message(*.status, message))]
+    Auth {
+        /// 401 or 403.
+        status: u16,
+        /// The proxy's message.
+        message: String,
+    },
+    /// Any other non-success status.
+    #[error("{method} {url} failed with {status}: {message}")]
+    Status {
+        /// The method.
+        method: String,
+        /// The request URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The proxy's own message.
+        message: String,
+    },
+    /// A success status with a body that is not what the API documents.
+    #[error("unexpected answer to {method} {url}: {reason}")]
+    Decode {
+        /// The method.
+        method: String,
+        /// The request URL.
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+fn auth_message(status: u16, message: &str) -> String {
+    let what = if status == 401 {
+        "the proxy refused the admin key"
+    } else {
+        "the key is not allowed to manage MCP servers"
+    };
+    format!(
+        "{what} ({status}: {message}); mcpform needs a proxy_admin key (the master key or an admin user's key) in LITELLM_API_KEY, or in the variable named by --api-key-env"
+    )
+}
+
+impl ClientError {
+    /// The HTTP status, if the proxy answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Auth { status, .. } | ClientError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// The proxy's message from any of its error body shapes: `{"detail": {"error": m}}`,
+/// `{"detail": m}`, `{"detail": [{"loc", "msg"}]}` (validation), `{"error": {"message": m}}`.
+pub fn proxy_message(body: &str) -> String {
+    let Ok(json) = serde_json::from_str::<Value>(body) else {
+        let trimmed = body.trim();
+        return if trimmed.is_empty() {
+            "(empty body)".to_owned()
+        } else {
+            truncate(trimmed, 300)
+        };
+    };
+    if let Some(detail) = json.get("detail") {
+        if let Some(m) = detail.get("error").and_then(Value::as_str) {
+            return m.to_owned();
+        }
+        if let Some(m) = detail.as_str() {
+            return m.to_owned();
+        }
+        if let Some(items) = detail.as_array() {
+            let parts: Vec<String> = items.iter().map(validation_item).collect();
+            if !parts.is_empty() {
+                return parts.join("; ");
+            }
+        }
+        if let Some(m) = detail.get("message").and_then(Value::as_str) {
+            return m.to_owned();
+        }
+    }
+    if let Some(m) = json.pointer("/error/message").and_then(Value::as_str) {
+        return m.to_owned();
+    }
+    truncate(&json.to_string(), 300)
+}
+
+fn validation_item(item: &Value) -> String {
+    let msg = item.get("msg").and_then(Value::as_str).unwrap_or("invalid");
+    let loc: Vec<String> = item
+        .get("loc")
+        .and_then(Value::as_array)
+        .map(|l| {
+            l.iter()
+                .filter(|p| p.as_str() != Some("body"))
+                .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if loc.is_empty() {
+        msg.to_owned()
+    } else {
+        format!("{}: {msg}", loc.join("."))
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Removes every occurrence of a secret from a message (proxies echo keys in some
+/// errors).
+pub fn scrub(message: &str, secret: &str) -> String {
+    if secret.len() < 4 {
+        return message.to_owned();
+    }
+    message.replace(secret, "****")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_shape() {
+        assert_eq!(
+            proxy_message(r#"{"detail":{"error":"MCP Server not found, passed server_id=x"}}"#),
+            "MCP Server not found, passed server_id=x"
+        );
+        assert_eq!(proxy_message(r#"{"detail":"Not Found"}"#), "Not Found");
+        assert_eq!(
+            proxy_message(
+                r#"{"detail":[{"type":"greater_than_equal","loc":["body","rpm"],"msg":"Input should be greater than or equal to 0"}]}"#
+            ),
+            "rpm: Input should be greater than or equal to 0"
+        );
+        assert_eq!(
+            proxy_message(
+                r#"{"detail":[{"type":"value_error","loc":["body"],"msg":"Value error, url or spec_path is required"}]}"#
+            ),
+            "Value error, url or spec_path is required"
+        );
+        assert_eq!(
+            proxy_message(
+                r#"{"error":{"message":"Authentication Error, No api key passed in.","type":"auth_error","param":"None","code":"401"}}"#
+            ),
+            "Authentication Error, No api key passed in."
+        );
+        assert_eq!(proxy_message(""), "(empty body)");
+        assert_eq!(
+            proxy_message("<html>bad gateway</html>"),
+            "<html>bad gateway</html>"
+        );
+    }
+
+    #[test]
+    fn scrub_hides_the_key() {
+        assert_eq!(
+            scrub("bad key sk-abc123 given", "sk-abc123"),
+            "bad key **** given"
+        );
+    }
+
+    #[test]
+    fn auth_errors_say_what_key_is_needed() {
+        let e = ClientError::Auth {
+            status: 401,
+            message: "Authentication Error, Invalid API key provided.".into(),
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("proxy_admin")
+                && text.contains("LITELLM_API_KEY")
+                && text.contains("Invalid API key")
+        );
+    }
+}

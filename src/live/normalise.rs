@@ -1,0 +1,368 @@
+//! The normalisation table: every way the proxy stores or lists a value differently
+//! from how a file writes it, as one row each. The planner puts both sides of every
+//! compared field through [`canonical`] and compares the results; it never branches on
+//! a quirk itself. A new proxy quirk is a new row (and a test below).
+//!
+//! Besides these rows, the planner compares only the fields a file declares plus
+//! `transport`, `url`, `spec_path`, `alias` and `is_byok`; never timestamps, health,
+//! approval or ownership-of-record fields; and `credentials` only by fingerprint.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use serde_json::{Map, Number, Value};
+
+use crate::model::normalise_name;
+
+/// The proxy's default `subject_token_type`, shown in the list when none is stored.
+pub const DEFAULT_SUBJECT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+/// The proxy's default `token_exchange_profile`, shown in the list when none is stored.
+pub const DEFAULT_TOKEN_EXCHANGE_PROFILE: &str = "rfc8693";
+
+/// What a row can see besides the value: the server and the same side's other fields.
+pub struct Context<'a> {
+    /// The server's name (for the alias default).
+    pub server_name: &'a str,
+    /// Another field of the same side (desired or live).
+    pub sibling: &'a dyn Fn(&str) -> Option<&'a Value>,
+}
+
+/// One row of the table.
+pub struct Row {
+    /// Stable id, for tests and the README.
+    pub id: &'static str,
+    /// What it does, for people.
+    pub rule: &'static str,
+    apply: fn(field: &str, value: &mut Value, ctx: &Context<'_>),
+}
+
+/// The table, applied in order to both sides of every compared field.
+pub static TABLE: &[Row] = &[
+    Row {
+        id: "empty-collections",
+        rule: "a missing or null list is `[]`, a missing or null map (and `mcp_info`) is `{}`: the database returns `[]`/`{}`, the list endpoint `null`",
+        apply: empty_collections,
+    },
+    Row {
+        id: "alias-default",
+        rule: "a missing, null or empty `alias` is the `server_name`; spaces in an alias are `_` (the proxy rewrites both)",
+        apply: alias_default,
+    },
+    Row {
+        id: "mcp-info-injected",
+        rule: "`mcp_info.server_name`, `mcp_info.description`, `is_public` and `is_public_explicit` are ignored: the proxy injects them",
+        apply: mcp_info_injected,
+    },
+    Row {
+        id: "mcp-info-mcpform",
+        rule: "mcpform's own `mcp_info` keys (`managed_by`, `mcpform_*`) are compared on their own, not as metadata",
+        apply: mcp_info_mcpform,
+    },
+    Row {
+        id: "token-exchange-defaults",
+        rule: "`subject_token_type: urn:ietf:params:oauth:token-type:access_token` and `token_exchange_profile: rfc8693` equal null: the list shows these defaults",
+        apply: token_exchange_defaults,
+    },
+    Row {
+        id: "openapi-transport",
+        rule: "`transport: http` with a `spec_path` is `openapi`",
+        apply: openapi_transport,
+    },
+    Row {
+        id: "env-var-defaults",
+        rule: "an `env_vars` entry without `value`, `scope` or `description` has `\"\"`, `global` and null",
+        apply: env_var_defaults,
+    },
+    Row {
+        id: "byok-default",
+        rule: "a missing `is_byok` is `false` (proxies before 1.82.1 do not list it)",
+        apply: byok_default,
+    },
+    Row {
+        id: "integral-numbers",
+        rule: "a whole number is the same written `30` or `30.0`",
+        apply: integral_numbers,
+    },
+];
+
+/// A field's value put through every row. `None` (not declared, not listed) is null.
+pub fn canonical(field: &str, value: Option<&Value>, ctx: &Context<'_>) -> Value {
+    let mut v = value.cloned().unwrap_or(Value::Null);
+    for row in TABLE {
+        (row.apply)(field, &mut v, ctx);
+    }
+    v
+}
+
+struct Kinds {
+    lists: BTreeSet<String>,
+    maps: BTreeSet<String>,
+}
+
+/// List- and map-typed server fields, read from the schema (so from the model).
+fn kinds() -> &'static Kinds {
+    static KINDS: OnceLock<Kinds> = OnceLock::new();
+    KINDS.get_or_init(|| {
+        let mut k = Kinds {
+            lists: BTreeSet::new(),
+            maps: BTreeSet::new(),
+        };
+        let props = crate::schema::schema()
+            .pointer("/$defs/ServerSpec/properties")
+            .and_then(Value::as_object);
+        for (name, prop) in props.into_iter().flatten() {
+            let types = type_names(prop);
+            if types.contains(&"array") {
+                k.lists.insert(name.clone());
+            } else if types.contains(&"object") || prop.get("additionalProperties").is_some() {
+                k.maps.insert(name.clone());
+            }
+        }
+        k.maps.insert("mcp_info".into());
+        k
+    })
+}
+
+fn type_names(prop: &Value) -> Vec<&str> {
+    match prop.get("type") {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn empty_collections(field: &str, value: &mut Value, _: &Context<'_>) {
+    if value.is_null() {
+        if kinds().lists.contains(field) {
+            *value = Value::Array(Vec::new());
+        } else if kinds().maps.contains(field) {
+            *value = Value::Object(Map::new());
+        }
+    }
+}
+
+fn alias_default(field: &str, value: &mut Value, ctx: &Context<'_>) {
+    if field != "alias" {
+        return;
+    }
+    let alias = match value.as_str() {
+        Some(a) if !a.is_empty() => normalise_name(a),
+        _ => normalise_name(ctx.server_name),
+    };
+    *value = Value::String(alias);
+}
+
+fn mcp_info_injected(field: &str, value: &mut Value, _: &Context<'_>) {
+    if let (true, Value::Object(map)) = (field == "mcp_info", value) {
+        for key in [
+            "server_name",
+            "description",
+            "is_public",
+            "is_public_explicit",
+        ] {
+            map.remove(key);
+        }
+    }
+}
+
+fn mcp_info_mcpform(field: &str, value: &mut Value, _: &Context<'_>) {
+    if let (true, Value::Object(map)) = (field == "mcp_info", value) {
+        map.retain(|k, _| k != super::MANAGED_BY && !k.starts_with("mcpform_"));
+    }
+}
+
+fn token_exchange_defaults(field: &str, value: &mut Value, _: &Context<'_>) {
+    let default = match field {
+        "subject_token_type" => DEFAULT_SUBJECT_TOKEN_TYPE,
+        "token_exchange_profile" => DEFAULT_TOKEN_EXCHANGE_PROFILE,
+        _ => return,
+    };
+    if value.as_str() == Some(default) {
+        *value = Value::Null;
+    }
+}
+
+fn openapi_transport(field: &str, value: &mut Value, ctx: &Context<'_>) {
+    if field == "transport"
+        && value.as_str() == Some("http")
+        && (ctx.sibling)("spec_path")
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+    {
+        *value = Value::String("openapi".into());
+    }
+}
+
+fn env_var_defaults(field: &str, value: &mut Value, _: &Context<'_>) {
+    let (true, Value::Array(items)) = (field == "env_vars", value) else {
+        return;
+    };
+    for item in items.iter_mut().filter_map(Value::as_object_mut) {
+        for (key, default) in [
+            ("value", Value::String(String::new())),
+            ("scope", "global".into()),
+            ("description", Value::Null),
+        ] {
+            if item.get(key).is_none_or(Value::is_null) {
+                item.insert(key.into(), default);
+            }
+        }
+    }
+}
+
+fn byok_default(field: &str, value: &mut Value, _: &Context<'_>) {
+    if field == "is_byok" && value.is_null() {
+        *value = Value::Bool(false);
+    }
+}
+
+fn integral_numbers(_: &str, value: &mut Value, _: &Context<'_>) {
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n
+                .as_f64()
+                .filter(|f| n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15)
+            {
+                *n = Number::from(f as i64);
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| integral_numbers("", v, &NO_CONTEXT)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| integral_numbers("", v, &NO_CONTEXT)),
+        _ => {}
+    }
+}
+
+fn no_sibling(_: &str) -> Option<&'static Value> {
+    None
+}
+
+const NO_CONTEXT: Context<'static> = Context {
+    server_name: "",
+    sibling: &no_sibling,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn canon(field: &str, value: Value) -> Value {
+        canon_with(field, value, &Map::new())
+    }
+
+    fn canon_with(field: &str, value: Value, siblings: &Map<String, Value>) -> Value {
+        let sibling = |f: &str| siblings.get(f);
+        let ctx = Context {
+            server_name: "my server",
+            sibling: &sibling,
+        };
+        canonical(field, Some(&value), &ctx)
+    }
+
+    #[test]
+    fn empty_collections() {
+        assert_eq!(canon("allowed_tools", Value::Null), json!([]));
+        assert_eq!(canon("byok_description", Value::Null), json!([]));
+        assert_eq!(canon("static_headers", Value::Null), json!({}));
+        assert_eq!(canon("tool_name_to_display_name", Value::Null), json!({}));
+        assert_eq!(canon("env", Value::Null), json!({}));
+        assert_eq!(canon("mcp_info", Value::Null), json!({}));
+        assert_eq!(canon("env_vars", Value::Null), json!([]));
+        assert_eq!(canon("description", Value::Null), Value::Null);
+    }
+
+    #[test]
+    fn alias_default() {
+        assert_eq!(canon("alias", Value::Null), json!("my_server"));
+        assert_eq!(canon("alias", json!("")), json!("my_server"));
+        assert_eq!(canon("alias", json!("a b")), json!("a_b"));
+    }
+
+    #[test]
+    fn mcp_info_injected_and_own_keys() {
+        let listed = json!({"server_name": "x", "description": "d", "is_public": false, "is_public_explicit": false,
+                            "managed_by": "mcpform", "mcpform_credentials_hmac": "h", "logo_url": "l"});
+        assert_eq!(canon("mcp_info", listed), json!({"logo_url": "l"}));
+    }
+
+    #[test]
+    fn token_exchange_defaults() {
+        assert_eq!(
+            canon("subject_token_type", json!(DEFAULT_SUBJECT_TOKEN_TYPE)),
+            Value::Null
+        );
+        assert_eq!(
+            canon("token_exchange_profile", json!("rfc8693")),
+            Value::Null
+        );
+        assert_eq!(
+            canon("token_exchange_profile", json!("entra_obo")),
+            json!("entra_obo")
+        );
+    }
+
+    #[test]
+    fn openapi_transport() {
+        let with_spec = json!({"spec_path": "https://a.invalid/o.json"})
+            .as_object()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            canon_with("transport", json!("http"), &with_spec),
+            json!("openapi")
+        );
+        assert_eq!(canon("transport", json!("http")), json!("http"));
+        let empty_spec = json!({"spec_path": ""}).as_object().unwrap().clone();
+        assert_eq!(
+            canon_with("transport", json!("http"), &empty_spec),
+            json!("http")
+        );
+    }
+
+    #[test]
+    fn env_var_defaults() {
+        let listed = json!([{"name": "A", "value": "", "scope": "global", "description": null}]);
+        assert_eq!(
+            canon("env_vars", json!([{"name": "A"}])),
+            canon("env_vars", listed)
+        );
+    }
+
+    #[test]
+    fn byok_default() {
+        assert_eq!(canon("is_byok", Value::Null), json!(false));
+        assert_eq!(canon("is_byok", json!(true)), json!(true));
+    }
+
+    #[test]
+    fn integral_numbers() {
+        assert_eq!(canon("timeout", json!(30.0)), canon("timeout", json!(30)));
+        assert_eq!(canon("timeout", json!(2.5)), json!(2.5));
+        assert_eq!(
+            canon(
+                "mcp_info",
+                json!({"mcp_server_cost_info": {"default_cost_per_query": 1.0}})
+            ),
+            json!({"mcp_server_cost_info": {"default_cost_per_query": 1}})
+        );
+    }
+
+    #[test]
+    fn maps_compare_without_order() {
+        assert_eq!(
+            canon("static_headers", json!({"a": "1", "b": "2"})),
+            canon("static_headers", json!({"b": "2", "a": "1"}))
+        );
+    }
+
+    #[test]
+    fn every_row_has_an_id_and_a_rule() {
+        let ids: BTreeSet<_> = TABLE.iter().map(|r| r.id).collect();
+        assert_eq!(ids.len(), TABLE.len());
+        assert!(TABLE.iter().all(|r| !r.rule.is_empty()));
+    }
+}

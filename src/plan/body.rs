@@ -1,0 +1,122 @@
+//! The bodies apply sends, with `${env:…}` references still symbolic.
+//!
+//! Updates carry the full managed set (proxies before 1.88 reset omitted fields, and a
+//! `server_name` without `alias` resets the alias on every version), always `alias` and
+//! `is_byok`; `credentials` only when they change. `mcp_info` always carries mcpform's
+//! markers, on top of the declared metadata or, when none is declared, the live one.
+
+use serde_json::{Map, Value};
+
+use super::matching::effective_alias;
+use crate::live::{
+    CREDENTIALS_MARKER, LiveServer, MANAGED_BY, MANAGED_BY_VALUE, PREVENT_DESTROY_MARKER,
+};
+use crate::resolve::ResolvedServer;
+
+/// `mcp_info` keys the proxy adds when listing; never written back (writing the listed
+/// `description` back would freeze the listed description at its old value).
+const INJECTED: &[&str] = &[
+    "server_name",
+    "description",
+    "is_public",
+    "is_public_explicit",
+];
+
+/// The body of a create.
+pub(super) fn create(d: &ResolvedServer, id: &str) -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert("server_id".into(), Value::String(id.to_owned()));
+    for (k, v) in &d.public {
+        if k != "server_id" {
+            body.insert(k.clone(), v.clone());
+        }
+    }
+    body.insert("alias".into(), Value::String(effective_alias(d)));
+    body.entry("is_byok").or_insert(Value::Bool(false));
+    let declared = d
+        .public
+        .get("mcp_info")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    body.insert(
+        "mcp_info".into(),
+        Value::Object(with_markers(declared, d, None)),
+    );
+    body
+}
+
+/// The body of an update of `fields` (the compared set, which has `server_name`).
+pub(super) fn update(
+    d: &ResolvedServer,
+    l: &LiveServer,
+    fields: &[String],
+    sends_credentials: bool,
+) -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert("server_id".into(), Value::String(l.server_id().to_owned()));
+    for f in fields {
+        if f == "mcp_info" || f == "credentials" {
+            continue;
+        }
+        body.insert(f.clone(), desired_or_default(d, f));
+    }
+    let metadata = if fields.iter().any(|f| f == "mcp_info") {
+        d.public
+            .get("mcp_info")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    } else {
+        // Not managed here: keep what others set, minus what the proxy injects.
+        let mut live = l.mcp_info().cloned().unwrap_or_default();
+        live.retain(|k, _| {
+            !INJECTED.contains(&k.as_str()) && k != MANAGED_BY && !k.starts_with("mcpform_")
+        });
+        live
+    };
+    body.insert(
+        "mcp_info".into(),
+        Value::Object(with_markers(metadata, d, Some(l))),
+    );
+    if sends_credentials && let Some(c) = d.public.get("credentials") {
+        body.insert("credentials".into(), c.clone());
+    }
+    body
+}
+
+/// The declared value of a field, or what "not declared" means for an always-managed one.
+pub(super) fn desired_or_default(d: &ResolvedServer, field: &str) -> Value {
+    match (field, d.public.get(field)) {
+        ("alias", _) => Value::String(effective_alias(d)),
+        (_, Some(v)) => v.clone(),
+        ("is_byok", None) => Value::Bool(false),
+        _ => Value::Null,
+    }
+}
+
+fn with_markers(
+    mut info: Map<String, Value>,
+    d: &ResolvedServer,
+    live: Option<&LiveServer>,
+) -> Map<String, Value> {
+    info.retain(|k, _| !INJECTED[2..].contains(&k.as_str()));
+    info.insert(MANAGED_BY.into(), Value::String(MANAGED_BY_VALUE.into()));
+    let credentials_ignored = d
+        .lifecycle
+        .ignore_changes
+        .iter()
+        .any(|f| f == "credentials")
+        && live.is_some();
+    let marker = match (&d.credentials_fingerprint, credentials_ignored) {
+        (Some(fp), false) => Some(Value::String(fp.clone())),
+        _ => live.and_then(|l| l.marker(CREDENTIALS_MARKER)).cloned(),
+    };
+    if let Some(m) = marker {
+        info.insert(CREDENTIALS_MARKER.into(), m);
+    }
+    if d.lifecycle.prevent_destroy {
+        info.insert(PREVENT_DESTROY_MARKER.into(), Value::Bool(true));
+    }
+    info
+}
