@@ -1,0 +1,313 @@
+//! An in-process, stateful fake of the LiteLLM proxy's MCP management API, for the
+//! integration tests of `mcpform`.
+//!
+//! It answers like the real LiteLLM 1.108.7 with PostgreSQL (the recorded transcript in
+//! `tests/fixtures/litellm-transcript.json` is replayed by `tests/fake_proxy_conformance.rs`),
+//! with switches for older proxies and injectable faults. It serves on `127.0.0.1:0` from a
+//! background thread with its own tokio runtime, so synchronous `assert_cmd` tests can use it.
+//!
+//! ```rust,ignore
+//! let fake = FakeProxy::start(FakeConfig::default());
+//! fake.seed_server(json!({"server_id": "gh", "server_name": "github", "transport": "http",
+//!                         "url": "https://api.example/mcp", "is_byok": true}));
+//! fake.inject(Fault::status(Method::PUT, "/v1/mcp/server", 503).times(2));
+//! Command::cargo_bin("mcpform")?
+//!     .env("LITELLM_PROXY_URL", fake.base_url())
+//!     .env("LITELLM_API_KEY", fake.master_key())
+//!     .env("NO_PROXY", "127.0.0.1")
+//!     .args(["apply", "servers/"])
+//!     .assert()
+//!     .success();
+//! assert_eq!(fake.get_by_id_calls(), 0);
+//! assert!(fake.journal().iter().any(|r| r.fault.as_deref() == Some("status:503")));
+//! ```
+//!
+//! Layout: `validation` (the proxy's request rules, in order) with `fields` (pydantic field
+//! coercion), `views` (db/list/get/config shapes), `state` (rows, keys, credentials),
+//! `handlers` (one function per endpoint) with `update` (PUT), `server` (HTTP, routing,
+//! auth, faults, journal), `faults`, `reply` (error shapes), `util` (Python-style formatting).
+
+mod faults;
+mod fields;
+mod handlers;
+mod reply;
+mod server;
+mod state;
+mod update;
+mod util;
+mod validation;
+mod views;
+
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use serde_json::{Map, Value};
+
+pub use axum::http::Method;
+pub use faults::{Fault, FaultKind};
+
+use handlers::master_caller;
+use server::{Shared, lock};
+use state::{KeyInfo, State};
+use views::Audience;
+
+/// Behaviour switches. `Default` is the real LiteLLM 1.108.7 as started by
+/// `run-real-litellm.sh` (master key `sk-fake-master`, no `LITELLM_ENABLE_MCP_STDIO`).
+#[derive(Clone, Debug)]
+pub struct FakeConfig {
+    /// The master key (role `proxy_admin`, user `default_user_id`).
+    pub master_key: String,
+    /// Proxies before 1.88: a PUT resets omitted fields that have a non-null default,
+    /// `null` never clears, and a PUT without alias and server_name writes `alias = null`.
+    pub put_resets_omitted: bool,
+    /// `false` = proxy before 1.103: `GET …/user-credentials` is an unknown route (404
+    /// `{"detail":"Not Found"}`) and `DELETE …/user-credential?user_id=` ignores `user_id`.
+    pub admin_credential_list: bool,
+    /// `false` = proxy before 1.82.1: the BYOK fields are dropped from requests and absent
+    /// from responses, and the user-credential routes are unknown.
+    pub supports_byok: bool,
+    /// The 1.110 quirk: a PUT on a server with a `spec_path` saves the row, then answers 500.
+    pub openapi_update_500: bool,
+    /// `LITELLM_ENABLE_MCP_STDIO=true` on the proxy (1.105+ reject stdio servers without it).
+    pub stdio_enabled: bool,
+}
+
+impl Default for FakeConfig {
+    fn default() -> FakeConfig {
+        FakeConfig {
+            master_key: "sk-fake-master".to_string(),
+            put_resets_omitted: false,
+            admin_credential_list: true,
+            supports_byok: true,
+            openapi_update_500: false,
+            stdio_enabled: false,
+        }
+    }
+}
+
+/// The role of a virtual key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// `proxy_admin`: full access.
+    ProxyAdmin,
+    /// `proxy_admin_viewer`: sees every server (sanitised), may list user credentials, no writes.
+    ProxyAdminViewer,
+    /// `internal_user`: sees only the servers granted to the key (plus `allow_all_keys` ones).
+    InternalUser,
+}
+
+/// The kind of a stored per-user credential.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// A BYOK API key (`credential_type: "byok"`).
+    Byok,
+    /// A per-user OAuth token (`credential_type: "oauth2"`).
+    OAuth2,
+}
+
+/// A request body as the fake received it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordedBody {
+    /// No body.
+    Empty,
+    /// A body that parsed as JSON.
+    Json(Value),
+    /// A body that did not parse as JSON (lossy UTF-8).
+    Raw(String),
+}
+
+/// One request in the journal.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recorded {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The path with the query string, as sent.
+    pub path: String,
+    /// The request body.
+    pub body: RecordedBody,
+    /// The status answered; `None` while in flight, or when a reset fault dropped it.
+    pub status: Option<u16>,
+    /// The first 12 characters of the key presented (`x-litellm-api-key` or `Authorization`).
+    pub auth_key_prefix: Option<String>,
+    /// The fault that hit the request (`status:503`, `rate_limited:2s`, `delay:1500ms`, `reset`).
+    pub fault: Option<String>,
+    /// A number for the TCP connection the request came on (equal numbers = keep-alive reuse).
+    pub connection: u64,
+}
+
+/// A running fake proxy; dropping it stops the server and joins its thread.
+pub struct FakeProxy {
+    shared: Arc<Shared>,
+    addr: std::net::SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl FakeProxy {
+    /// Binds `127.0.0.1:0` and serves from a background thread with its own runtime.
+    pub fn start(config: FakeConfig) -> FakeProxy {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        listener
+            .set_nonblocking(true)
+            .expect("make the listener non-blocking");
+        let addr = listener.local_addr().expect("listener address");
+        let shared = Arc::new(Shared {
+            config,
+            state: Mutex::new(State::default()),
+            journal: Mutex::default(),
+            faults: Mutex::default(),
+        });
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let for_thread = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("fake-litellm".to_string())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("fake proxy runtime");
+                runtime.block_on(server::serve(listener, for_thread, rx));
+            })
+            .expect("spawn the fake proxy thread");
+        FakeProxy {
+            shared,
+            addr,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The master key.
+    pub fn master_key(&self) -> String {
+        self.shared.config.master_key.clone()
+    }
+
+    /// Registers a virtual key for `user_id` with `role` and no MCP server grants.
+    pub fn add_key(&self, key: &str, user_id: &str, role: Role) {
+        let info = KeyInfo {
+            user_id: user_id.to_string(),
+            role,
+            servers: Vec::new(),
+        };
+        lock(&self.shared.state).keys.insert(key.to_string(), info);
+    }
+
+    /// Grants a key access to servers (`object_permission.mcp_servers`).
+    pub fn grant_servers(&self, key: &str, server_ids: &[&str]) {
+        let mut state = lock(&self.shared.state);
+        if let Some(info) = state.keys.get_mut(key) {
+            info.servers
+                .extend(server_ids.iter().map(|s| s.to_string()));
+        }
+    }
+
+    /// Creates a server as if the master key POSTed `create_body` (same validation and
+    /// defaults) and returns the created row; panics with the proxy's error otherwise.
+    pub fn seed_server(&self, create_body: Value) -> Value {
+        let mut state = lock(&self.shared.state);
+        match handlers::try_create(
+            &mut state,
+            &self.shared.config,
+            &master_caller(),
+            &create_body,
+        ) {
+            Ok(row) => row,
+            Err(reply) => panic!("seed_server rejected ({}): {:?}", reply.status, reply.body),
+        }
+    }
+
+    /// Adds a server declared in `config.yaml` (`is_config: true`, read-only: PUT and DELETE
+    /// answer 404). The entry is the YAML mapping plus its key as `server_name`; returns the
+    /// server as the master key's list shows it.
+    pub fn seed_config_server(&self, config_entry: Value) -> Value {
+        let view = views::config_server_view(&config_entry)
+            .unwrap_or_else(|e| panic!("seed_config_server: {e}"));
+        let shown = views::without_byok(
+            views::redact_registry_view(view.clone()),
+            self.shared.config.supports_byok,
+        );
+        lock(&self.shared.state).config_servers.push(view);
+        Value::Object(shown)
+    }
+
+    /// Stores a per-user credential directly (no HTTP, no BYOK check).
+    pub fn store_user_credential(&self, server_id: &str, user_id: &str, kind: CredentialKind) {
+        lock(&self.shared.state).upsert_credential(user_id, server_id, kind);
+    }
+
+    /// The stored per-user credentials of a server, as `(user_id, kind)`.
+    pub fn user_credentials(&self, server_id: &str) -> Vec<(String, CredentialKind)> {
+        lock(&self.shared.state)
+            .credentials_for_server(server_id)
+            .into_iter()
+            .map(|c| (c.user_id.clone(), c.kind))
+            .collect()
+    }
+
+    /// The write-only `credentials` blob as stored (secrets included), which no endpoint shows.
+    pub fn stored_credentials(&self, server_id: &str) -> Option<Value> {
+        let state = lock(&self.shared.state);
+        state
+            .server(server_id)
+            .and_then(|s| s.blob.clone())
+            .map(Value::Object)
+    }
+
+    /// The DB rows as `GET /v1/mcp/server/{id}` shows them to the master key, without the
+    /// health-check fields (`status: "unknown"`), in insertion order.
+    pub fn rows(&self) -> Vec<Value> {
+        let state = lock(&self.shared.state);
+        state
+            .servers()
+            .iter()
+            .map(|s| {
+                let view: Map<String, Value> = views::for_audience(
+                    views::db_view(&s.row, s.blob.as_ref()),
+                    Audience::FullAdmin,
+                );
+                Value::Object(views::without_byok(view, self.shared.config.supports_byok))
+            })
+            .collect()
+    }
+
+    /// How many `GET /v1/mcp/server/{id}` requests were answered (each probes the upstream
+    /// on a real proxy, so mcpform should not send them).
+    pub fn get_by_id_calls(&self) -> usize {
+        lock(&self.shared.state).get_by_id_calls
+    }
+
+    /// Every request received so far, in arrival order.
+    pub fn journal(&self) -> Vec<Recorded> {
+        lock(&self.shared.journal)
+            .entries
+            .iter()
+            .map(|(_, r)| r.clone())
+            .collect()
+    }
+
+    /// Forgets the journal.
+    pub fn clear_journal(&self) {
+        lock(&self.shared.journal).entries.clear();
+    }
+
+    /// Injects a fault for the next matching requests (faults are tried in injection order).
+    pub fn inject(&self, fault: Fault) {
+        lock(&self.shared.faults).push(fault);
+    }
+}
+
+impl Drop for FakeProxy {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

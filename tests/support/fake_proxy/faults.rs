@@ -1,0 +1,134 @@
+//! Injected failures: each applies to the next `times` requests whose method matches and
+//! whose path (without the query) starts with the prefix.
+
+use std::time::Duration;
+
+use axum::http::Method;
+use serde_json::{Value, json};
+
+/// What an injected fault does to a matching request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultKind {
+    /// Answer this status with this JSON body instead of handling the request.
+    Status {
+        /// The HTTP status to answer.
+        status: u16,
+        /// The JSON body to answer.
+        body: Value,
+    },
+    /// Answer 429 with a `Retry-After: <seconds>` header.
+    RateLimited {
+        /// The value of the `Retry-After` header.
+        retry_after_secs: u64,
+        /// The JSON body to answer.
+        body: Value,
+    },
+    /// Wait this long, then handle the request normally.
+    Delay(Duration),
+    /// Close the connection without any HTTP response (even on a reused keep-alive
+    /// connection); the client sees e.g. "connection closed before message completed".
+    Reset,
+}
+
+/// One injected fault (see [`super::FakeProxy::inject`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fault {
+    pub(crate) method: Method,
+    pub(crate) path_prefix: String,
+    pub(crate) kind: FaultKind,
+    pub(crate) remaining: usize,
+}
+
+impl Fault {
+    fn new(method: Method, path_prefix: &str, kind: FaultKind) -> Fault {
+        Fault {
+            method,
+            path_prefix: path_prefix.to_string(),
+            kind,
+            remaining: 1,
+        }
+    }
+
+    /// Answer `status` with the proxy's unhandled-error body
+    /// `{"error":{"message":"Internal server error","type":"internal_server_error"}}`.
+    pub fn status(method: Method, path_prefix: &str, status: u16) -> Fault {
+        let body =
+            json!({"error": {"message": "Internal server error", "type": "internal_server_error"}});
+        Fault::new(method, path_prefix, FaultKind::Status { status, body })
+    }
+
+    /// Answer 429 with `Retry-After: retry_after_secs`.
+    pub fn rate_limited(method: Method, path_prefix: &str, retry_after_secs: u64) -> Fault {
+        let body = json!({"error": {
+            "message": format!("Rate limit exceeded. Retry after {retry_after_secs} seconds."),
+            "type": "rate_limit_error", "param": "None", "code": "429"
+        }});
+        Fault::new(
+            method,
+            path_prefix,
+            FaultKind::RateLimited {
+                retry_after_secs,
+                body,
+            },
+        )
+    }
+
+    /// Wait `millis` milliseconds before answering normally (to exceed a client timeout).
+    pub fn delay(method: Method, path_prefix: &str, millis: u64) -> Fault {
+        Fault::new(
+            method,
+            path_prefix,
+            FaultKind::Delay(Duration::from_millis(millis)),
+        )
+    }
+
+    /// Drop the connection without answering.
+    pub fn reset(method: Method, path_prefix: &str) -> Fault {
+        Fault::new(method, path_prefix, FaultKind::Reset)
+    }
+
+    /// Apply to the next `n` matching requests instead of one.
+    pub fn times(mut self, n: usize) -> Fault {
+        self.remaining = n;
+        self
+    }
+
+    /// Replace the JSON body of a status or 429 fault.
+    pub fn with_body(mut self, new_body: Value) -> Fault {
+        match &mut self.kind {
+            FaultKind::Status { body, .. } | FaultKind::RateLimited { body, .. } => {
+                *body = new_body
+            }
+            FaultKind::Delay(_) | FaultKind::Reset => {}
+        }
+        self
+    }
+
+    /// Whether the fault applies to this request.
+    pub(crate) fn matches(&self, method: &Method, path: &str) -> bool {
+        self.remaining > 0 && self.method == method && path.starts_with(&self.path_prefix)
+    }
+
+    /// The journal's marker for a request this fault hit.
+    pub(crate) fn marker(&self) -> String {
+        match &self.kind {
+            FaultKind::Status { status, .. } => format!("status:{status}"),
+            FaultKind::RateLimited {
+                retry_after_secs, ..
+            } => format!("rate_limited:{retry_after_secs}s"),
+            FaultKind::Delay(d) => format!("delay:{}ms", d.as_millis()),
+            FaultKind::Reset => "reset".to_string(),
+        }
+    }
+}
+
+/// Takes one use of the first matching fault, if any.
+pub(crate) fn take_matching(faults: &mut Vec<Fault>, method: &Method, path: &str) -> Option<Fault> {
+    let i = faults.iter().position(|f| f.matches(method, path))?;
+    faults[i].remaining -= 1;
+    let fault = faults[i].clone();
+    if faults[i].remaining == 0 {
+        faults.remove(i);
+    }
+    Some(fault)
+}

@@ -1,0 +1,485 @@
+//! HTTP plumbing: serving, routing, authentication, body parsing, faults and the journal.
+//!
+//! One fallback handler routes by hand so unknown paths, wrong methods and the order of
+//! FastAPI's checks (malformed JSON → auth → field validation → handler) are all explicit.
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::body::{Body, Bytes};
+use axum::extract::connect_info::Connected;
+use axum::extract::{ConnectInfo, Request, State as AxumState};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::serve::IncomingStream;
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+use super::faults::{Fault, FaultKind, take_matching};
+use super::fields::model_type_error;
+use super::handlers::{self, Caller, master_caller};
+use super::reply::{Reply, ReplyBody};
+use super::state::State;
+use super::update;
+use super::util::{percent_decode, query_pairs};
+use super::validation::{json_invalid, missing_body};
+use super::{FakeConfig, Recorded, RecordedBody};
+
+/// State shared by the test thread and the server thread.
+pub(crate) struct Shared {
+    pub(crate) config: FakeConfig,
+    pub(crate) state: Mutex<State>,
+    pub(crate) journal: Mutex<Journal>,
+    pub(crate) faults: Mutex<Vec<Fault>>,
+}
+
+/// Locks a mutex, ignoring poisoning (a panicking test must not hide the state).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Every request, recorded when it arrives and completed when it is answered.
+#[derive(Default)]
+pub(crate) struct Journal {
+    next: u64,
+    pub(crate) entries: Vec<(u64, Recorded)>,
+}
+
+impl Journal {
+    fn start(&mut self, entry: Recorded) -> u64 {
+        self.next += 1;
+        self.entries.push((self.next, entry));
+        self.next
+    }
+
+    fn entry(&mut self, seq: u64) -> Option<&mut Recorded> {
+        self.entries
+            .iter_mut()
+            .find(|(s, _)| *s == seq)
+            .map(|(_, e)| e)
+    }
+
+    /// Marks the fault at once, so a request dropped mid-delay still shows it.
+    fn mark(&mut self, seq: u64, fault: String) {
+        if let Some(e) = self.entry(seq) {
+            e.fault = Some(fault);
+        }
+    }
+
+    fn finish(&mut self, seq: u64, status: u16) {
+        if let Some(e) = self.entry(seq) {
+            e.status = Some(status);
+        }
+    }
+}
+
+/// A handle on the connection a request came in on, to drop it without a response.
+#[derive(Clone, Debug)]
+pub(crate) struct ConnHandle {
+    id: u64,
+    fd: Option<Arc<OwnedFd>>,
+}
+
+/// Numbers connections so the journal shows keep-alive reuse.
+static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
+
+impl Connected<IncomingStream<'_, TcpListener>> for ConnHandle {
+    fn connect_info(stream: IncomingStream<'_, TcpListener>) -> Self {
+        // A duplicate of the socket's descriptor: shutting it down ends the connection the
+        // server task owns (both descriptors share the socket).
+        let fd = stream.io().as_fd().try_clone_to_owned().ok().map(Arc::new);
+        let id = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
+        ConnHandle { id, fd }
+    }
+}
+
+impl ConnHandle {
+    /// Shuts the socket down in both directions: the client reads EOF before any response,
+    /// and hyper, reading EOF mid-request, drops the connection and the pending handler.
+    fn kill(&self) {
+        let Some(fd) = &self.fd else {
+            return;
+        };
+        if let Ok(dup) = fd.try_clone() {
+            let socket = std::net::TcpStream::from(dup);
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// Serves until `shutdown` fires; dropping the runtime afterwards aborts open connections.
+pub(crate) async fn serve(
+    listener: std::net::TcpListener,
+    shared: Arc<Shared>,
+    shutdown: tokio::sync::oneshot::Receiver<()>,
+) {
+    let Ok(listener) = TcpListener::from_std(listener) else {
+        return;
+    };
+    let app = axum::Router::new().fallback(handle).with_state(shared);
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<ConnHandle>(),
+    );
+    tokio::select! {
+        _ = server.into_future() => {}
+        _ = shutdown => {}
+    }
+}
+
+/// The one handler: journal, faults, then routing.
+async fn handle(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<ConnHandle>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().map(str::to_string);
+    let seq = lock(&shared.journal).start(Recorded {
+        method: parts.method.to_string(),
+        path: parts
+            .uri
+            .path_and_query()
+            .map_or(path.clone(), |p| p.to_string()),
+        body: recorded_body(&bytes),
+        status: None,
+        auth_key_prefix: presented_key(&parts.headers).map(|k| k.chars().take(12).collect()),
+        fault: None,
+        connection: conn.id,
+    });
+    let fault = take_matching(&mut lock(&shared.faults), &parts.method, &path);
+    if let Some(f) = &fault {
+        lock(&shared.journal).mark(seq, f.marker());
+    }
+    let reply = match fault.map(|f| f.kind) {
+        Some(FaultKind::Reset) => {
+            conn.kill();
+            return std::future::pending().await;
+        }
+        Some(FaultKind::Status { status, body }) => Reply::json(status, body),
+        Some(FaultKind::RateLimited {
+            retry_after_secs,
+            body,
+        }) => Reply::json(429, body).with_header("retry-after", retry_after_secs.to_string()),
+        Some(FaultKind::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            route(
+                &shared,
+                &parts.method,
+                &path,
+                query.as_deref(),
+                &parts.headers,
+                &bytes,
+            )
+        }
+        None => route(
+            &shared,
+            &parts.method,
+            &path,
+            query.as_deref(),
+            &parts.headers,
+            &bytes,
+        ),
+    };
+    lock(&shared.journal).finish(seq, reply.status);
+    into_response(reply)
+}
+
+fn recorded_body(bytes: &Bytes) -> RecordedBody {
+    if bytes.is_empty() {
+        return RecordedBody::Empty;
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(v) => RecordedBody::Json(v),
+        Err(_) => RecordedBody::Raw(String::from_utf8_lossy(bytes).into_owned()),
+    }
+}
+
+fn into_response(reply: Reply) -> Response {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = match reply.body {
+        ReplyBody::Json(v) => {
+            let mut r = Response::new(Body::from(v.to_string()));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            r
+        }
+        ReplyBody::Empty => Response::new(Body::empty()),
+    };
+    *response.status_mut() = status;
+    for (name, value) in reply.headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, v);
+        }
+    }
+    response.into_response()
+}
+
+// ---------------------------------------------------------------- routing
+
+/// The routes the fake knows; anything else is Starlette's 404.
+enum Route {
+    Liveliness,
+    Readiness,
+    Servers,
+    Server(String),
+    UserCredential(String),
+    UserCredentials(String),
+    OwnCredentials,
+}
+
+fn match_route(path: &str, cfg: &FakeConfig) -> Option<Route> {
+    let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+    let byok = cfg.supports_byok;
+    Some(match segments.as_slice() {
+        ["health", "liveliness"] => Route::Liveliness,
+        ["health", "readiness"] => Route::Readiness,
+        ["v1", "mcp", "server"] => Route::Servers,
+        ["v1", "mcp", "server", id] if !id.is_empty() => Route::Server(percent_decode(id, false)),
+        ["v1", "mcp", "server", id, "user-credential"] if byok && !id.is_empty() => {
+            Route::UserCredential(percent_decode(id, false))
+        }
+        ["v1", "mcp", "server", id, "user-credentials"]
+            if byok && cfg.admin_credential_list && !id.is_empty() =>
+        {
+            Route::UserCredentials(percent_decode(id, false))
+        }
+        ["v1", "mcp", "user-credentials"] if byok => Route::OwnCredentials,
+        _ => return None,
+    })
+}
+
+fn route(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    bytes: &Bytes,
+) -> Reply {
+    let cfg = &shared.config;
+    let Some(route) = match_route(path, cfg) else {
+        return Reply::route_not_found();
+    };
+    let ctx = Ctx {
+        shared,
+        headers,
+        bytes,
+    };
+    match (route, method.as_str()) {
+        (Route::Liveliness, "GET") => Reply::json(200, Value::from("I'm alive!")),
+        (Route::Readiness, "GET") => Reply::json(
+            200,
+            serde_json::json!({"status": "healthy", "db": "connected"}),
+        ),
+        (Route::Liveliness | Route::Readiness, _) => Reply::method_not_allowed("GET"),
+        (Route::Servers, "GET") => ctx.authed(|st, c| handlers::list_servers(st, cfg, c)),
+        (Route::Servers, "POST") => ctx.with_body("NewMCPServerRequest", |st, c, b| {
+            handlers::create_server(st, cfg, c, b)
+        }),
+        (Route::Servers, "PUT") => ctx.with_body("UpdateMCPServerRequest", |st, c, b| {
+            update::update_server(st, cfg, c, b)
+        }),
+        (Route::Servers, _) => Reply::method_not_allowed("GET, POST, PUT"),
+        (Route::Server(id), "GET") if id == "health" => {
+            let wanted: Vec<String> = query_pairs(query)
+                .into_iter()
+                .filter(|(k, _)| k == "server_ids")
+                .map(|(_, v)| v)
+                .collect();
+            ctx.authed(|st, c| handlers::health(st, c, &wanted))
+        }
+        (Route::Server(id), "GET") => ctx.authed(|st, c| handlers::get_server(st, cfg, c, &id)),
+        (Route::Server(id), "DELETE") => ctx.authed(|st, c| handlers::delete_server(st, c, &id)),
+        (Route::Server(_), _) => Reply::method_not_allowed("GET, DELETE"),
+        (Route::UserCredential(id), "POST") => ctx
+            .with_body("MCPUserCredentialRequest", |st, c, b| {
+                handlers::store_credential(st, c, &id, b)
+            }),
+        (Route::UserCredential(id), "DELETE") => {
+            let user_id = query_pairs(query)
+                .into_iter()
+                .find(|(k, _)| k == "user_id")
+                .map(|(_, v)| v);
+            ctx.authed(|st, c| handlers::delete_credential(st, cfg, c, &id, user_id.as_deref()))
+        }
+        (Route::UserCredential(_), _) => Reply::method_not_allowed("POST, DELETE"),
+        (Route::UserCredentials(id), "GET") => {
+            ctx.authed(|st, c| handlers::list_server_credentials(st, c, &id))
+        }
+        (Route::OwnCredentials, "GET") => ctx.authed(|st, c| handlers::list_own_credentials(st, c)),
+        (Route::UserCredentials(_) | Route::OwnCredentials, _) => Reply::method_not_allowed("GET"),
+    }
+}
+
+/// One request on its way through FastAPI's stages.
+struct Ctx<'a> {
+    shared: &'a Shared,
+    headers: &'a HeaderMap,
+    bytes: &'a Bytes,
+}
+
+impl Ctx<'_> {
+    /// Authenticates, then runs the handler with the state locked.
+    fn authed(&self, f: impl FnOnce(&mut State, &Caller) -> Reply) -> Reply {
+        let mut state = lock(&self.shared.state);
+        match authenticate(self.headers, &state, &self.shared.config.master_key) {
+            Ok(caller) => f(&mut state, &caller),
+            Err(reply) => reply,
+        }
+    }
+
+    /// Parses the JSON body (its errors come before auth), authenticates, then runs the
+    /// handler; a missing or non-JSON body is a field error, reported after auth.
+    fn with_body(
+        &self,
+        model: &str,
+        f: impl FnOnce(&mut State, &Caller, &Value) -> Reply,
+    ) -> Reply {
+        let body = match parse_body(self.headers, self.bytes) {
+            Ok(b) => b,
+            Err(reply) => return reply,
+        };
+        self.authed(|state, caller| match body {
+            BodyInput::Missing => missing_body(),
+            BodyInput::NotJson => Reply::validation(vec![model_type_error(model)]),
+            BodyInput::Json(v) => f(state, caller, &v),
+        })
+    }
+}
+
+/// What FastAPI made of the request body.
+enum BodyInput {
+    Missing,
+    NotJson,
+    Json(Value),
+}
+
+fn parse_body(headers: &HeaderMap, bytes: &Bytes) -> Result<BodyInput, Reply> {
+    if bytes.is_empty() {
+        return Ok(BodyInput::Missing);
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    let is_json = content_type.as_deref().is_none_or(|ct| {
+        ct == "application/json" || (ct.starts_with("application/") && ct.ends_with("+json"))
+    });
+    if !is_json {
+        return Ok(BodyInput::NotJson);
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(Reply::detail(400, "There was an error parsing the body"));
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Null) => Ok(BodyInput::Missing),
+        Ok(v) => Ok(BodyInput::Json(v)),
+        Err(e) => Err(json_invalid(python_error_pos(text, &e))),
+    }
+}
+
+/// Python's `JSONDecodeError.pos` (a character offset) from serde's line/column.
+fn python_error_pos(text: &str, e: &serde_json::Error) -> usize {
+    if e.classify() == serde_json::error::Category::Eof {
+        return text.chars().count();
+    }
+    let mut offset = 0usize;
+    for (i, line) in text.split('\n').enumerate() {
+        if i + 1 == e.line() {
+            offset += e.column().saturating_sub(1).min(line.len());
+            break;
+        }
+        offset += line.len() + 1;
+    }
+    let mut boundary = offset.min(text.len());
+    while !text.is_char_boundary(boundary) {
+        boundary -= 1;
+    }
+    text[..boundary].chars().count()
+}
+
+// ---------------------------------------------------------------- authentication
+
+/// The key the request presents: `x-litellm-api-key` first, then `Authorization`, with a
+/// `Bearer `/`bearer `/`Basic ` prefix removed.
+fn presented_key(headers: &HeaderMap) -> Option<String> {
+    let strip = |v: &str| {
+        ["Bearer ", "Basic ", "bearer "]
+            .iter()
+            .find_map(|p| v.strip_prefix(p))
+            .unwrap_or(v)
+            .to_string()
+    };
+    if let Some(v) = headers.get("x-litellm-api-key") {
+        return Some(strip(v.to_str().unwrap_or("")));
+    }
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .map(strip)
+}
+
+/// `user_api_key_auth`: master key, known virtual keys, or the proxy's 401s.
+fn authenticate(headers: &HeaderMap, state: &State, master_key: &str) -> Result<Caller, Reply> {
+    let Some(key) = presented_key(headers) else {
+        return Err(Reply::auth(
+            "Authentication Error, No api key passed in.",
+            "auth_error",
+            "None",
+        ));
+    };
+    if key.is_empty() {
+        return Err(Reply::auth(
+            "Authentication Error, Malformed API Key passed in. Ensure Key has `Bearer ` prefix.",
+            "auth_error",
+            "None",
+        ));
+    }
+    if key == master_key {
+        return Ok(master_caller());
+    }
+    if let Some(info) = state.keys.get(&key) {
+        return Ok(Caller {
+            user_id: info.user_id.clone(),
+            role: info.role,
+            servers: info.servers.clone(),
+        });
+    }
+    if !key.starts_with("sk-") {
+        let masked = if key.chars().count() > 8 {
+            let chars: Vec<char> = key.chars().collect();
+            let head: String = chars[..4].iter().collect();
+            let tail: String = chars[chars.len() - 4..].iter().collect();
+            format!("{head}****{tail}")
+        } else {
+            "****".to_string()
+        };
+        return Err(Reply::auth(
+            &format!(
+                "LiteLLM Virtual Key expected. Received={masked}, expected to start with 'sk-'."
+            ),
+            "auth_error",
+            "None",
+        ));
+    }
+    Err(Reply::auth(
+        "Authentication Error, Invalid API key provided.",
+        "token_not_found_in_db",
+        "key",
+    ))
+}

@@ -1,0 +1,245 @@
+//! The fake's database and registry: server rows (with their write-only credential blobs),
+//! config-defined servers, virtual keys and per-user credentials.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use super::util::Micros;
+use super::{CredentialKind, Role};
+
+/// One `LiteLLM_MCPServerTable` row plus its credentials blob, which no endpoint returns.
+#[derive(Clone, Debug)]
+pub(crate) struct StoredServer {
+    /// Every column in response order (`credentials` is always null here).
+    pub(crate) row: Map<String, Value>,
+    /// The `credentials` column as stored (secrets included); `None` is SQL NULL.
+    pub(crate) blob: Option<Map<String, Value>>,
+}
+
+impl StoredServer {
+    /// The row's `server_id`.
+    pub(crate) fn id(&self) -> &str {
+        self.row
+            .get("server_id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+
+    /// A column as a string, if it is one.
+    pub(crate) fn str(&self, column: &str) -> Option<&str> {
+        self.row.get(column).and_then(Value::as_str)
+    }
+}
+
+/// A virtual key the fake accepts.
+#[derive(Clone, Debug)]
+pub(crate) struct KeyInfo {
+    pub(crate) user_id: String,
+    pub(crate) role: Role,
+    /// `object_permission.mcp_servers` of the key.
+    pub(crate) servers: Vec<String>,
+}
+
+/// One `LiteLLM_MCPUserCredentials` row (the secret itself is not kept).
+#[derive(Clone, Debug)]
+pub(crate) struct StoredCredential {
+    pub(crate) user_id: String,
+    pub(crate) server_id: String,
+    pub(crate) kind: CredentialKind,
+    pub(crate) updated_at: Micros,
+    pub(crate) connected_at: Option<String>,
+}
+
+/// A collision of an incoming `server_name`/`alias` with another row (`McpIdentifierConflict`).
+#[derive(Clone, Debug)]
+pub(crate) struct Conflict {
+    pub(crate) field: &'static str,
+    pub(crate) value: String,
+    pub(crate) server_id: String,
+}
+
+/// Everything the fake remembers.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    /// DB rows in insertion order (Prisma's `find_first` order for conflicts).
+    servers: Vec<StoredServer>,
+    /// server_id → position in `servers`.
+    by_id: HashMap<String, usize>,
+    /// lower-cased server_name/alias → ids of rows owning it, so uniqueness checks stay fast
+    /// with 10,000 rows.
+    by_identifier: HashMap<String, Vec<String>>,
+    /// Config-defined servers, already in registry (list) form.
+    pub(crate) config_servers: Vec<Map<String, Value>>,
+    pub(crate) keys: HashMap<String, KeyInfo>,
+    /// Credential rows in last-write order (PostgreSQL's heap order for a small table).
+    credentials: Vec<StoredCredential>,
+    /// How many `GET /v1/mcp/server/{id}` calls were answered (each runs a health check).
+    pub(crate) get_by_id_calls: usize,
+}
+
+impl State {
+    /// All DB rows, in insertion order.
+    pub(crate) fn servers(&self) -> &[StoredServer] {
+        &self.servers
+    }
+
+    /// The DB row with this id.
+    pub(crate) fn server(&self, id: &str) -> Option<&StoredServer> {
+        self.by_id.get(id).and_then(|i| self.servers.get(*i))
+    }
+
+    /// The config server with this id (its registry view).
+    pub(crate) fn config_server(&self, id: &str) -> Option<&Map<String, Value>> {
+        self.config_servers
+            .iter()
+            .find(|s| s.get("server_id").and_then(Value::as_str) == Some(id))
+    }
+
+    /// Whether a DB row or a config server has this id.
+    pub(crate) fn id_taken(&self, id: &str) -> bool {
+        self.server(id).is_some() || self.config_server(id).is_some()
+    }
+
+    /// Adds a new DB row.
+    pub(crate) fn insert(&mut self, server: StoredServer) {
+        let id = server.id().to_string();
+        self.index_identifiers(&server);
+        self.by_id.insert(id, self.servers.len());
+        self.servers.push(server);
+    }
+
+    /// Replaces a DB row (same id).
+    pub(crate) fn replace(&mut self, server: StoredServer) {
+        let Some(&i) = self.by_id.get(server.id()) else {
+            return;
+        };
+        let old = std::mem::replace(&mut self.servers[i], server);
+        self.unindex_identifiers(&old);
+        let new = self.servers[i].clone();
+        self.index_identifiers(&new);
+    }
+
+    /// Deletes a DB row and (like 1.90+) its per-user credentials.
+    pub(crate) fn remove(&mut self, id: &str) -> Option<StoredServer> {
+        let i = self.by_id.remove(id)?;
+        let removed = self.servers.remove(i);
+        self.unindex_identifiers(&removed);
+        for (pos, s) in self.servers.iter().enumerate().skip(i) {
+            self.by_id.insert(s.id().to_string(), pos);
+        }
+        self.credentials.retain(|c| c.server_id != id);
+        Some(removed)
+    }
+
+    fn identifiers(server: &StoredServer) -> Vec<String> {
+        let mut out: Vec<String> = ["server_name", "alias"]
+            .iter()
+            .filter_map(|c| server.str(c))
+            .filter(|s| !s.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        out.dedup();
+        out
+    }
+
+    fn index_identifiers(&mut self, server: &StoredServer) {
+        for ident in Self::identifiers(server) {
+            self.by_identifier
+                .entry(ident)
+                .or_default()
+                .push(server.id().to_string());
+        }
+    }
+
+    fn unindex_identifiers(&mut self, server: &StoredServer) {
+        for ident in Self::identifiers(server) {
+            if let Some(ids) = self.by_identifier.get_mut(&ident) {
+                ids.retain(|id| id != server.id());
+            }
+        }
+    }
+
+    /// `_find_mcp_server_identifier_conflict`: alias first, then server_name, each compared
+    /// case-insensitively with the name AND alias of every other row.
+    pub(crate) fn identifier_conflict(
+        &self,
+        server_name: Option<&str>,
+        alias: Option<&str>,
+        exclude: Option<&str>,
+    ) -> Option<Conflict> {
+        let candidates = [("alias", alias), ("server_name", server_name)];
+        for (field, value) in candidates {
+            let Some(value) = value.filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            if let Some(owner) = self.first_owner(&value.to_lowercase(), exclude) {
+                return Some(Conflict {
+                    field,
+                    value: value.to_string(),
+                    server_id: owner,
+                });
+            }
+        }
+        None
+    }
+
+    fn first_owner(&self, ident: &str, exclude: Option<&str>) -> Option<String> {
+        self.by_identifier
+            .get(ident)?
+            .iter()
+            .filter(|id| Some(id.as_str()) != exclude)
+            .min_by_key(|id| self.by_id.get(id.as_str()).copied().unwrap_or(usize::MAX))
+            .cloned()
+    }
+
+    /// Upserts a user's credential for a server; the write moves it to the end.
+    pub(crate) fn upsert_credential(
+        &mut self,
+        user_id: &str,
+        server_id: &str,
+        kind: CredentialKind,
+    ) {
+        self.delete_credential(user_id, server_id);
+        let connected_at = match kind {
+            CredentialKind::OAuth2 => Some(super::util::isoformat_utc(Micros::now())),
+            CredentialKind::Byok => None,
+        };
+        self.credentials.push(StoredCredential {
+            user_id: user_id.to_string(),
+            server_id: server_id.to_string(),
+            kind,
+            updated_at: Micros::now().to_db_precision(),
+            connected_at,
+        });
+    }
+
+    /// Removes a user's credential for a server, if any.
+    pub(crate) fn delete_credential(&mut self, user_id: &str, server_id: &str) {
+        self.credentials
+            .retain(|c| !(c.user_id == user_id && c.server_id == server_id));
+    }
+
+    /// Every user's credential for one server.
+    pub(crate) fn credentials_for_server(&self, server_id: &str) -> Vec<&StoredCredential> {
+        self.credentials
+            .iter()
+            .filter(|c| c.server_id == server_id)
+            .collect()
+    }
+
+    /// Every credential one user stored.
+    pub(crate) fn credentials_of_user(&self, user_id: &str) -> Vec<&StoredCredential> {
+        self.credentials
+            .iter()
+            .filter(|c| c.user_id == user_id)
+            .collect()
+    }
+
+    /// Whether the user has any stored credential row for the server.
+    pub(crate) fn has_credential(&self, user_id: &str, server_id: &str) -> bool {
+        self.credentials
+            .iter()
+            .any(|c| c.user_id == user_id && c.server_id == server_id)
+    }
+}

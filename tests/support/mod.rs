@@ -1,0 +1,7 @@
+//! Shared helpers of the integration tests.
+//!
+//! Each test binary includes this module with `#[path = "support/mod.rs"] mod support;` and
+//! uses a different part of it, hence the `dead_code` and `unused_imports` (re-exports) allowances.
+#![allow(dead_code, unused_imports)]
+
+pub mod fake_proxy;
