@@ -43,7 +43,11 @@ fn every_rule_has_a_fixture_that_triggers_it() {
             "fixture {}.yaml does not trigger `{}`; found {:?}",
             rule.id(),
             rule.id(),
-            linted.diagnostics.iter().map(|d| d.rule.id()).collect::<Vec<_>>()
+            linted
+                .diagnostics
+                .iter()
+                .map(|d| d.rule.id())
+                .collect::<Vec<_>>()
         );
     }
 }
@@ -56,8 +60,14 @@ fn snapshots_of_every_rule() {
     settings.bind(|| {
         for rule in RuleId::ALL {
             let linted = lint_fixture(rule.id());
-            insta::assert_snapshot!(format!("{}.human", rule.id()), render(&linted, LintFormat::Human));
-            insta::assert_snapshot!(format!("{}.json", rule.id()), render(&linted, LintFormat::Json));
+            insta::assert_snapshot!(
+                format!("{}.human", rule.id()),
+                render(&linted, LintFormat::Human)
+            );
+            insta::assert_snapshot!(
+                format!("{}.json", rule.id()),
+                render(&linted, LintFormat::Json)
+            );
         }
     });
 }

@@ -165,6 +165,60 @@ impl Client {
         })
     }
 
+    /// `POST /v1/mcp/server`: creates a server; returns the row. Not retried.
+    pub async fn create(
+        &self,
+        body: &serde_json::Map<String, Value>,
+    ) -> Result<Value, ClientError> {
+        self.write(Method::POST, "/v1/mcp/server", Some(body)).await
+    }
+
+    /// `PUT /v1/mcp/server` (`server_id` in the body): updates; returns the row. Not retried.
+    pub async fn update(
+        &self,
+        body: &serde_json::Map<String, Value>,
+    ) -> Result<Value, ClientError> {
+        self.write(Method::PUT, "/v1/mcp/server", Some(body)).await
+    }
+
+    /// `DELETE /v1/mcp/server/{id}` (answers 202 with an empty body). Not retried.
+    pub async fn delete(&self, server_id: &str) -> Result<(), ClientError> {
+        let path = format!("/v1/mcp/server/{}", encode_segment(server_id));
+        self.write(Method::DELETE, &path, None).await.map(|_| ())
+    }
+
+    async fn write(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Map<String, Value>>,
+    ) -> Result<Value, ClientError> {
+        let mut request = self
+            .http
+            .request(method.clone(), self.url(path))
+            .bearer_auth(self.config.api_key.expose())
+            .header("accept", "application/json");
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&method, path, &e))?;
+        let status = response.status();
+        let text = response
+            .text()
+            .await
+            .map_err(|e| self.transport_error(&method, path, &e))?;
+        if !status.is_success() {
+            return Err(self.status_error(method.as_str(), path, status, &text));
+        }
+        if text.trim().is_empty() {
+            return Ok(Value::Null);
+        }
+        self.decode(method.as_str(), path, &text)
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

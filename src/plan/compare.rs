@@ -47,11 +47,17 @@ const NOT_COMPARED: &[&str] = &["server_id", "credentials"];
 /// The fields a plan compares for `d`: the declared ones not ignored, plus the always
 /// managed ones, in a stable order.
 pub(super) fn compared_fields(d: &ResolvedServer) -> Vec<String> {
-    let mut out: Vec<String> = ALWAYS_MANAGED.iter().map(|s| (*s).to_owned()).collect();
+    let mut out: Vec<String> = Vec::new();
     for k in d.public.keys() {
-        let ignored = d.lifecycle.ignore_changes.iter().any(|f| f == k);
-        if !ignored && !NOT_COMPARED.contains(&k.as_str()) && !out.contains(k) {
+        let managed = ALWAYS_MANAGED.contains(&k.as_str());
+        let ignored = !managed && d.lifecycle.ignore_changes.iter().any(|f| f == k);
+        if !ignored && !NOT_COMPARED.contains(&k.as_str()) {
             out.push(k.clone());
+        }
+    }
+    for f in ALWAYS_MANAGED {
+        if !out.iter().any(|o| o == f) {
+            out.push((*f).to_owned());
         }
     }
     out

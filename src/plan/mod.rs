@@ -361,10 +361,10 @@ fn undeclared(
             UnmanagedReason::Config
         } else if !l.is_owned() {
             UnmanagedReason::NotOwned
-        } else if !options.prune {
-            UnmanagedReason::OwnedNotDeclared
         } else if l.prevents_destroy() {
             UnmanagedReason::Protected
+        } else if !options.prune {
+            UnmanagedReason::OwnedNotDeclared
         } else {
             deletes.push(delete(l, facts));
             continue;

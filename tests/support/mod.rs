@@ -4,4 +4,6 @@
 //! uses a different part of it, hence the `dead_code` and `unused_imports` (re-exports) allowances.
 #![allow(dead_code, unused_imports)]
 
+pub mod apply;
+pub mod cli;
 pub mod fake_proxy;

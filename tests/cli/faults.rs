@@ -1,0 +1,233 @@
+//! The client under faults: retries with backoff on 5xx, 429 and dropped connections;
+//! bounded; timeouts; the proxy's own words in errors.
+
+use crate::support::cli::{Workspace, code, stderr, stdout};
+use crate::support::fake_proxy::{FakeConfig, FakeProxy, Fault, Method, Role};
+
+const ONE: &str = "version: 1\nservers:\n  - server_name: weather\n    transport: sse\n    url: https://w.example.invalid/sse\n";
+
+fn setup() -> (FakeProxy, Workspace) {
+    let fake = FakeProxy::start(FakeConfig::default());
+    let ws = Workspace::new();
+    ws.write("s.yaml", ONE);
+    (fake, ws)
+}
+
+fn list_requests(fake: &FakeProxy) -> usize {
+    fake.journal()
+        .iter()
+        .filter(|r| r.path == "/v1/mcp/server")
+        .count()
+}
+
+#[test]
+fn retries_5xx_on_reads_then_succeeds() {
+    let (fake, ws) = setup();
+    fake.inject(Fault::status(Method::GET, "/v1/mcp/server", 503).times(2));
+    let out = ws
+        .mcpform(&fake.base_url(), &fake.master_key())
+        .args(["plan", "s.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(list_requests(&fake), 3);
+}
+
+#[test]
+fn honours_retry_after_on_429() {
+    let (fake, ws) = setup();
+    fake.inject(Fault::rate_limited(Method::GET, "/v1/mcp/server", 1).times(1));
+    let started = std::time::Instant::now();
+    let out = ws
+        .mcpform(&fake.base_url(), &fake.master_key())
+        .args(["plan", "s.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(list_requests(&fake), 2);
+    // Not a timing assertion on speed: only that the proxy's own wait was respected.
+    assert!(started.elapsed() >= std::time::Duration::from_millis(950));
+}
+
+#[test]
+fn retries_are_bounded_and_the_error_names_the_status() {
+    let (fake, ws) = setup();
+    fake.inject(Fault::status(Method::GET, "/v1/mcp/server", 502).times(10));
+    let out = ws
+        .mcpform(&fake.base_url(), &fake.master_key())
+        .args(["plan", "s.yaml", "--retries", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    assert_eq!(list_requests(&fake), 3);
+    assert!(stderr(&out).contains("failed with 502"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_dropped_connection_is_retried() {
+    let (fake, ws) = setup();
+    fake.inject(Fault::reset(Method::GET, "/v1/mcp/server").times(1));
+    let out = ws
+        .mcpform(&fake.base_url(), &fake.master_key())
+        .args(["plan", "s.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(list_requests(&fake), 2);
+}
+
+#[test]
+fn a_slow_proxy_times_out() {
+    let (fake, ws) = setup();
+    fake.inject(Fault::delay(Method::GET, "/v1/mcp/server", 3000).times(5));
+    let out = ws
+        .mcpform(&fake.base_url(), &fake.master_key())
+        .args(["plan", "s.yaml", "--timeout", "0.3", "--retries", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("did not answer GET"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn server_errors_carry_the_proxys_own_message_and_are_not_retried() {
+    let (fake, ws) = setup();
+    fake.inject(
+        Fault::status(Method::GET, "/v1/mcp/server", 500)
+            .with_body(serde_json::json!({"detail": {"error": "Database not connected. Connect a database to your proxy"}}))
+            .times(1),
+    );
+    let out = ws
+        .mcpform(&fake.base_url(), &fake.master_key())
+        .args(["plan", "s.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("Database not connected"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(list_requests(&fake), 1, "500 is not a transient status");
+}
+
+#[test]
+fn a_wrong_key_says_a_proxy_admin_key_is_needed() {
+    let (fake, ws) = setup();
+    let out = ws
+        .mcpform(&fake.base_url(), "sk-not-a-real-key")
+        .args(["plan", "s.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(err.contains("401") && err.contains("proxy_admin"), "{err}");
+}
+
+#[test]
+fn a_non_admin_key_is_refused_by_the_credential_count() {
+    let fake = FakeProxy::start(FakeConfig::default());
+    fake.add_key("sk-alice-key", "alice", Role::InternalUser);
+    fake.seed_server(serde_json::json!({"server_id": "gh", "server_name": "github_tools", "transport": "http",
+        "url": "https://gh.example.invalid/mcp", "auth_type": "bearer_token", "is_byok": true, "allow_all_keys": true}));
+    let ws = Workspace::new();
+    ws.write("s.yaml", "version: 1\nservers:\n  - server_name: github_tools\n    transport: http\n    url: https://gh.example.invalid/mcp\n    auth_type: bearer_token\n");
+    let out = ws
+        .mcpform(&fake.base_url(), "sk-alice-key")
+        .args(["plan", "s.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    assert!(stderr(&out).contains("proxy_admin"), "{}", stderr(&out));
+}
+
+#[test]
+fn nothing_listening() {
+    let ws = Workspace::new();
+    ws.write("s.yaml", ONE);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let out = ws
+        .mcpform(&url, "sk-k")
+        .args(["plan", "s.yaml", "--retries", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("cannot reach the proxy"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn missing_url_or_key_are_explained() {
+    let ws = Workspace::new();
+    ws.write("s.yaml", ONE);
+    let out = ws
+        .mcpform("", "k")
+        .env_remove("LITELLM_PROXY_URL")
+        .args(["plan", "s.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("--proxy-url or set LITELLM_PROXY_URL"),
+        "{}",
+        stderr(&out)
+    );
+    let out = ws
+        .mcpform("http://127.0.0.1:9", "k")
+        .env_remove("LITELLM_API_KEY")
+        .args(["plan", "s.yaml", "--api-key-env", "MY_ADMIN_KEY"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("MY_ADMIN_KEY is not set"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn files_with_errors_stop_the_plan_before_any_request() {
+    let (fake, ws) = setup();
+    ws.write("bad.yaml", "version: 1\nservers:\n  - server_name: bad-name\n    transport: sse\n    url: https://b.example.invalid/sse\n");
+    let out = ws
+        .mcpform(&fake.base_url(), &fake.master_key())
+        .args(["plan", "."])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("name-charset"), "{}", stderr(&out));
+    assert_eq!(fake.journal().len(), 0);
+}
+
+#[test]
+fn an_unset_secret_names_the_variable_and_its_line() {
+    let (fake, ws) = setup();
+    ws.write(
+        "s.yaml",
+        "version: 1\nservers:\n  - server_name: jira\n    transport: http\n    url: https://j.example.invalid/mcp\n    auth_type: bearer_token\n    credentials:\n      auth_value: ${env:MCPFORM_TEST_NOT_SET}\n",
+    );
+    let out = ws
+        .mcpform(&fake.base_url(), &fake.master_key())
+        .args(["plan", "s.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("`MCPFORM_TEST_NOT_SET` is not set") && err.contains("s.yaml:8:19"),
+        "{err}"
+    );
+}

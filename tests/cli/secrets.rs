@@ -1,0 +1,211 @@
+//! Secrets never leak: every command and format runs with known canary secrets in the
+//! environment, the credentials and the live proxy, and no output, error or written
+//! file may contain any of them.
+
+use std::process::Output;
+
+use serde_json::json;
+
+use crate::support::apply::apply_plan;
+use crate::support::cli::{Workspace, code, json, stderr, stdout};
+use crate::support::fake_proxy::{FakeConfig, FakeProxy, Fault, Method};
+
+const ADMIN_KEY: &str = "sk-canary-admin-7f3a9c2e";
+const FINGERPRINT_KEY: &str = "fp-canary-1b2c3d4e";
+const TOKEN: &str = "tok-canary-9d8e7f6a";
+const HEADER: &str = "hdr-canary-5a4b3c2d";
+const ROTATED: &str = "tok-canary-rotated-0a1b";
+const DASHBOARD: &str = "dash-canary-6e5f4a3b";
+const CANARIES: &[&str] = &[
+    ADMIN_KEY,
+    FINGERPRINT_KEY,
+    TOKEN,
+    HEADER,
+    ROTATED,
+    DASHBOARD,
+];
+
+const FILE: &str = r#"version: 1
+servers:
+  - server_name: jira
+    transport: http
+    url: https://jira.example.invalid/mcp
+    auth_type: bearer_token
+    credentials:
+      auth_value: ${env:CANARY_TOKEN}
+    static_headers:
+      X-Key: ${env:CANARY_HEADER}
+      X-Tenant: acme
+  - server_name: wiki
+    transport: http
+    url: https://wiki.example.invalid/mcp
+    static_headers:
+      X-Tenant: acme
+"#;
+
+struct Collected(Vec<(String, String)>);
+
+impl Collected {
+    fn add(&mut self, what: &str, out: &Output) {
+        self.0.push((format!("{what} (stdout)"), stdout(out)));
+        self.0.push((format!("{what} (stderr)"), stderr(out)));
+    }
+
+    fn assert_clean(&self) {
+        for (what, text) in &self.0 {
+            for canary in CANARIES {
+                assert!(
+                    !text.contains(canary),
+                    "{what} contains the secret {canary}:\n{text}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn no_secret_in_any_output_error_or_plan_file() {
+    let fake = FakeProxy::start(FakeConfig {
+        master_key: ADMIN_KEY.to_owned(),
+        ..FakeConfig::default()
+    });
+    // A secret set in the dashboard, unknown to the files.
+    fake.seed_server(json!({"server_id": "wiki", "server_name": "wiki", "transport": "http",
+        "url": "https://wiki.example.invalid/mcp", "static_headers": {"Authorization": format!("Bearer {DASHBOARD}")}}));
+    let ws = Workspace::new();
+    ws.write("servers.yaml", FILE);
+    let run = |args: &[&str], token: &str| {
+        ws.mcpform(&fake.base_url(), ADMIN_KEY)
+            .env("MCPFORM_FINGERPRINT_KEY", FINGERPRINT_KEY)
+            .env("CANARY_TOKEN", token)
+            .env("CANARY_HEADER", HEADER)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let mut seen = Collected(Vec::new());
+    for format in ["human", "json", "github", "sarif"] {
+        let out = run(
+            &["lint", "servers.yaml", "--require-env", "--format", format],
+            TOKEN,
+        );
+        assert_eq!(code(&out), 0, "{}", stdout(&out));
+        seen.add(&format!("lint --format {format}"), &out);
+    }
+    for format in ["human", "json", "markdown"] {
+        let out = run(
+            &[
+                "plan",
+                "servers.yaml",
+                "--format",
+                format,
+                "--out",
+                "plan.json",
+            ],
+            TOKEN,
+        );
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        seen.add(&format!("plan --format {format}"), &out);
+        seen.0.push((
+            "plan.json".into(),
+            std::fs::read_to_string(ws.path().join("plan.json")).unwrap(),
+        ));
+    }
+    let first = run(&["plan", "servers.yaml", "--format", "json"], TOKEN);
+    let wiki = json(&first)["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["server_name"] == "wiki")
+        .cloned()
+        .unwrap();
+    let headers = wiki["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "static_headers")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        headers["old"]["kind"], "sensitive",
+        "a dashboard secret is never shown: {headers}"
+    );
+    assert_eq!(
+        headers["keys"],
+        json!({"added": ["X-Tenant"], "removed": ["Authorization"], "changed": []})
+    );
+    apply_plan(
+        &fake.base_url(),
+        ADMIN_KEY,
+        &json(&first),
+        &[("CANARY_TOKEN", TOKEN), ("CANARY_HEADER", HEADER)],
+    );
+    let stored = fake.stored_credentials("jira").unwrap();
+    assert_eq!(
+        stored["auth_value"], TOKEN,
+        "the proxy did receive the secret"
+    );
+
+    let after = run(&["plan", "servers.yaml", "--detailed-exitcode"], TOKEN);
+    assert_eq!(code(&after), 0, "{}", stdout(&after));
+    seen.add("plan after apply", &after);
+    let rotated = run(&["plan", "servers.yaml", "--detailed-exitcode"], ROTATED);
+    assert_eq!(code(&rotated), 2);
+    assert!(
+        stdout(&rotated).contains("~ credentials: (sensitive, will be sent)"),
+        "{}",
+        stdout(&rotated)
+    );
+    seen.add("plan after rotation", &rotated);
+    let other_key = ws
+        .mcpform(&fake.base_url(), ADMIN_KEY)
+        .env("MCPFORM_FINGERPRINT_KEY", "another-fingerprint-key")
+        .env("CANARY_TOKEN", TOKEN)
+        .env("CANARY_HEADER", HEADER)
+        .args(["plan", "servers.yaml", "--detailed-exitcode"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        code(&other_key),
+        2,
+        "another fingerprint key cannot vouch for the secret"
+    );
+    seen.add("plan with another fingerprint key", &other_key);
+
+    // Error paths.
+    let wrong = ws
+        .mcpform(&fake.base_url(), &format!("{ADMIN_KEY}-wrong"))
+        .env("CANARY_TOKEN", TOKEN)
+        .env("CANARY_HEADER", HEADER)
+        .args(["plan", "servers.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&wrong), 1);
+    seen.add("plan with a wrong key", &wrong);
+    fake.inject(
+        Fault::status(Method::GET, "/v1/mcp/server", 500)
+            .with_body(json!({"detail": ADMIN_KEY}))
+            .times(1),
+    );
+    let failing = run(&["plan", "servers.yaml"], TOKEN);
+    assert_eq!(code(&failing), 1);
+    seen.add("plan against an error that echoes the key", &failing);
+    let unset = ws
+        .mcpform(&fake.base_url(), ADMIN_KEY)
+        .env("CANARY_HEADER", HEADER)
+        .args(["plan", "servers.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&unset), 1);
+    seen.add("plan with an unset secret", &unset);
+    let unreachable = ws
+        .mcpform(&format!("http://user:{ADMIN_KEY}@127.0.0.1:9"), ADMIN_KEY)
+        .env("CANARY_TOKEN", TOKEN)
+        .env("CANARY_HEADER", HEADER)
+        .args(["plan", "servers.yaml", "--retries", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&unreachable), 1);
+    seen.add("plan against a URL with credentials in it", &unreachable);
+    seen.assert_clean();
+}

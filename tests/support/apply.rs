@@ -1,0 +1,52 @@
+//! A minimal apply for tests, until mcpform has its own: sends every action of a plan
+//! document (`mcpform plan --format json`) to the proxy, with `${env:…}` resolved. It
+//! lets tests check that a plan made right after "applying" is empty.
+
+use mcpform::client::{Client, ClientConfig};
+use mcpform::resolve::substitute;
+use mcpform::secret::Secret;
+use serde_json::{Map, Value};
+
+/// Applies every unblocked action of `plan`. Panics on any proxy error.
+pub fn apply_plan(base_url: &str, key: &str, plan: &Value, env: &[(&str, &str)]) {
+    let lookup = |name: &str| {
+        env.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    };
+    let client = Client::new(ClientConfig::new(base_url, Secret::new(key))).expect("client");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        for action in plan["actions"].as_array().expect("actions") {
+            if action["blocked"] == Value::Bool(true) {
+                continue;
+            }
+            let body = action
+                .get("body")
+                .map(|b| substitute(b, &lookup).expect("env"));
+            let body: Option<Map<String, Value>> = body.and_then(|b| b.as_object().cloned());
+            let result = match action["action"].as_str() {
+                Some("create") => client
+                    .create(body.as_ref().expect("body"))
+                    .await
+                    .map(|_| ()),
+                Some("update") => client
+                    .update(body.as_ref().expect("body"))
+                    .await
+                    .map(|_| ()),
+                Some("delete") => {
+                    client
+                        .delete(action["server_id"].as_str().expect("id"))
+                        .await
+                }
+                other => panic!("unknown action {other:?}"),
+            };
+            if let Err(e) = result {
+                panic!("applying {} failed: {e}", action["server_name"]);
+            }
+        }
+    });
+}
