@@ -8,13 +8,24 @@ use crate::live::LiveState;
 use crate::model::normalise_name;
 use crate::resolve::ResolvedServer;
 
-/// For each declared server, the index of its live server (if any). Problems
-/// (read-only servers, two files claiming one server) become errors.
+/// What a declared server is on the proxy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Match {
+    /// The live server at this index.
+    Live(usize),
+    /// Nothing yet: a create.
+    New,
+    /// It cannot be planned (an error says why).
+    Unusable,
+}
+
+/// For each declared server, its live server. Problems (read-only servers, two files
+/// claiming one server) become errors, and the server is left out of the plan.
 pub(super) fn match_servers(
     desired: &[ResolvedServer],
     live: &LiveState,
     errors: &mut Vec<Notice>,
-) -> Vec<Option<usize>> {
+) -> Vec<Match> {
     let mut claimed: Vec<Option<&str>> = vec![None; live.servers.len()];
     let mut out = Vec::with_capacity(desired.len());
     for d in desired {
@@ -23,7 +34,7 @@ pub(super) fn match_servers(
             None => by_name(d, live),
         };
         let Some(i) = found else {
-            out.push(None);
+            out.push(Match::New);
             continue;
         };
         let l = &live.servers[i];
@@ -35,7 +46,7 @@ pub(super) fn match_servers(
                     l.display_name()
                 ),
             ));
-            out.push(None);
+            out.push(Match::Unusable);
             continue;
         }
         if let Some(other) = claimed[i] {
@@ -47,11 +58,11 @@ pub(super) fn match_servers(
                     l.server_id()
                 ),
             ));
-            out.push(None);
+            out.push(Match::Unusable);
             continue;
         }
         claimed[i] = Some(&d.name);
-        out.push(Some(i));
+        out.push(Match::Live(i));
     }
     out
 }

@@ -284,7 +284,8 @@ pub fn plan(
             plan.errors.push(notice(d, "the proxy does not know BYOK (older than 1.82.1): it would silently drop `is_byok`"));
         }
         match m {
-            Some(i) => {
+            matching::Match::Unusable => {}
+            matching::Match::Live(i) => {
                 let l = &live.servers[*i];
                 if renames(d, l) {
                     matching::check_names(d, live, Some(*i), &mut plan.errors);
@@ -299,7 +300,7 @@ pub fn plan(
                         .push((d.name.clone(), l.server_id().to_owned())),
                 }
             }
-            None => {
+            matching::Match::New => {
                 matching::check_names(d, live, None, &mut plan.errors);
                 let id = d
                     .server_id
@@ -347,14 +348,14 @@ fn notice(d: &ResolvedServer, message: impl Into<String>) -> Notice {
 /// listed.
 fn undeclared(
     live: &LiveState,
-    matches: &[Option<usize>],
+    matches: &[matching::Match],
     options: PlanOptions,
     facts: &CredentialFacts,
     unmanaged: &mut Vec<Unmanaged>,
 ) -> Vec<Action> {
     let mut deletes = Vec::new();
     for (i, l) in live.servers.iter().enumerate() {
-        if matches.contains(&Some(i)) {
+        if matches.contains(&matching::Match::Live(i)) {
             continue;
         }
         let reason = if l.is_config() {
