@@ -194,10 +194,10 @@ fn seed_earlier(fake: &FakeProxy, earlier: &[Value], keep: &[bool]) {
             obj.insert("transport".into(), json!("http"));
         }
         for (k, v) in obj.iter_mut() {
-            if let Value::String(text) = v {
-                if text.contains("${env:") {
-                    *v = json!("dashboard value");
-                }
+            if let Value::String(text) = v
+                && text.contains("${env:")
+            {
+                *v = json!("dashboard value");
             }
             if k == "credentials" {
                 *v = json!({"auth_value": "set-in-dashboard"});
