@@ -11,7 +11,7 @@ use super::exit;
 use super::lint_cmd::lint_paths;
 use crate::client::{Client, ClientConfig, ClientError};
 use crate::diagnostic::Diagnostic;
-use crate::live::{CredentialFacts, LiveState};
+use crate::live::{Facts, LiveServer, LiveState};
 use crate::load::Loaded;
 use crate::model::{Locate, Origin};
 use crate::plan::{Plan, PlanOptions, plan};
@@ -167,30 +167,57 @@ fn exit_code(plan: &Plan, detailed: bool) -> u8 {
     }
 }
 
-/// Reads the live state, asks for the credential counts the plan needs, and plans.
+/// Reads the live state (one list request), then gathers the few facts the plan asks
+/// for (stored-key counts of servers whose change strands keys; OpenAPI servers the list
+/// may have left out), and plans again until nothing more is needed.
 pub async fn gather_and_plan(
     client: &Client,
     desired: &[ResolvedServer],
     options: PlanOptions,
 ) -> Result<(LiveState, Plan), ClientError> {
     let body = client.list_servers().await?;
-    let live = LiveState::from_list(body).map_err(|reason| ClientError::Decode {
+    let mut live = LiveState::from_list(body).map_err(|reason| ClientError::Decode {
         method: "GET".into(),
         url: format!("{}/v1/mcp/server", client.shown_base()),
         reason,
     })?;
-    let first = plan(desired, &live, &CredentialFacts::new(), options);
-    let mut facts = CredentialFacts::new();
-    for id in first.credential_checks() {
-        let count = client.byok_count(&id).await?;
-        facts.insert(id, count);
+    let mut facts = Facts::default();
+    // Each round can only add facts; three rounds cover lookups, then counts for what
+    // the lookups found.
+    for _ in 0..3 {
+        let current = plan(desired, &live, &facts, options);
+        let lookups = current.lookups.clone();
+        let checks = current.credential_checks();
+        if lookups.is_empty() && checks.is_empty() {
+            return Ok((live, current));
+        }
+        for id in lookups {
+            match client.get_server(&id).await {
+                Ok(Some(row))
+                    if row.get("server_id").and_then(|v| v.as_str()) == Some(id.as_str()) =>
+                {
+                    if let Ok(server) = LiveServer::unlisted(row) {
+                        live.servers.push(server);
+                    }
+                }
+                Ok(_) => {}
+                Err(ClientError::Status {
+                    status, message, ..
+                }) => {
+                    facts
+                        .unreadable
+                        .insert(id.clone(), format!("{status}: {message}"));
+                }
+                Err(e) => return Err(e),
+            }
+            facts.looked_up.push(id);
+        }
+        for id in checks {
+            let count = client.byok_count(&id).await?;
+            facts.credentials.insert(id, count);
+        }
     }
-    let plan = if facts.is_empty() {
-        first
-    } else {
-        plan(desired, &live, &facts, options)
-    };
-    Ok((live, plan))
+    Ok((live.clone(), plan(desired, &live, &facts, options)))
 }
 
 fn make_client(base_url: &str, api_key: Secret, args: &PlanArgs) -> Result<Client, Failed> {

@@ -112,6 +112,21 @@ impl Client {
         self.decode("GET", "/v1/mcp/server", &body)
     }
 
+    /// `GET /v1/mcp/server/{id}`: one server, found by id even when the list leaves it
+    /// out. The proxy health-checks the upstream on every such call, so mcpform only
+    /// uses it to look for OpenAPI servers the list may hide. `Ok(None)`: no such server.
+    pub async fn get_server(&self, server_id: &str) -> Result<Option<Value>, ClientError> {
+        let path = format!("/v1/mcp/server/{}", encode_segment(server_id));
+        let (status, body) = self.get(&path).await?;
+        if status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(self.status_error("GET", &path, status, &body));
+        }
+        self.decode("GET", &path, &body).map(Some)
+    }
+
     /// `GET /v1/mcp/server/{id}/user-credentials`: the users holding stored keys.
     /// `Ok(None)` when the proxy is too old to say (the route is missing).
     pub async fn user_credentials(

@@ -36,6 +36,7 @@ const VOLATILE: &[&str] = &[
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveServer {
     raw: Map<String, Value>,
+    listed: bool,
 }
 
 impl LiveServer {
@@ -43,11 +44,29 @@ impl LiveServer {
     pub fn from_json(value: Value) -> Result<LiveServer, String> {
         match value {
             Value::Object(raw) if raw.get("server_id").is_some_and(Value::is_string) => {
-                Ok(LiveServer { raw })
+                Ok(LiveServer { raw, listed: true })
             }
             Value::Object(_) => Err("a listed server has no `server_id`".to_owned()),
             other => Err(format!("expected a server object, got {}", kind(&other))),
         }
+    }
+
+    /// A server the list left out but `GET /v1/mcp/server/{id}` found (the proxy leaves
+    /// OpenAPI servers whose spec it cannot load out of its list).
+    pub fn unlisted(value: Value) -> Result<LiveServer, String> {
+        let mut s = LiveServer::from_json(value)?;
+        s.listed = false;
+        Ok(s)
+    }
+
+    /// Whether the list showed it.
+    pub fn listed(&self) -> bool {
+        self.listed
+    }
+
+    /// The upstream health error the proxy recorded, if any.
+    pub fn health_error(&self) -> Option<&str> {
+        self.str_field("health_check_error")
     }
 
     /// The whole object as the proxy listed it.
@@ -203,6 +222,18 @@ impl std::fmt::Display for CredentialCount {
 
 /// Credential counts by `server_id`, gathered before planning.
 pub type CredentialFacts = BTreeMap<String, CredentialCount>;
+
+/// Everything besides the list that the planner may need, gathered before planning.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    /// Stored-key counts of the servers whose change strands keys.
+    pub credentials: CredentialFacts,
+    /// Ids the list does not show but that exist and cannot be read back, with the
+    /// proxy's answer (an OpenAPI server whose spec the proxy cannot load).
+    pub unreadable: BTreeMap<String, String>,
+    /// Ids already looked up one by one (found ones are added to the live state).
+    pub looked_up: Vec<String>,
+}
 
 #[cfg(test)]
 mod tests {

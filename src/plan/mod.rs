@@ -12,7 +12,7 @@ mod matching;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::live::{CredentialCount, CredentialFacts, LiveServer, LiveState};
+use crate::live::{CredentialCount, CredentialFacts, Facts, LiveServer, LiveState};
 use crate::model::Origin;
 use crate::resolve::ResolvedServer;
 
@@ -220,6 +220,10 @@ pub struct Plan {
     pub warnings: Vec<Notice>,
     /// Things that make the plan unusable (exit 1).
     pub errors: Vec<Notice>,
+    /// Planned ids of OpenAPI creates to look up one by one first: the proxy leaves
+    /// OpenAPI servers whose spec it cannot load out of its list.
+    #[serde(skip)]
+    pub lookups: Vec<String>,
 }
 
 impl Plan {
@@ -265,7 +269,7 @@ impl Plan {
 pub fn plan(
     desired: &[ResolvedServer],
     live: &LiveState,
-    facts: &CredentialFacts,
+    facts: &Facts,
     options: PlanOptions,
 ) -> Plan {
     let mut plan = Plan::default();
@@ -290,7 +294,10 @@ pub fn plan(
                 if renames(d, l) {
                     matching::check_names(d, live, Some(*i), &mut plan.errors);
                 }
-                match compare::update(d, l, facts) {
+                if !l.listed() {
+                    plan.warnings.push(notice(d, unlisted_warning(l)));
+                }
+                match compare::update(d, l, &facts.credentials) {
                     Some((action, warnings)) => {
                         updates.push(action);
                         plan.warnings.extend(warnings);
@@ -307,15 +314,53 @@ pub fn plan(
                     .clone()
                     .unwrap_or_else(|| free_id(&d.name, &taken_ids));
                 taken_ids.push(id.clone());
-                creates.push(compare::create(d, &id));
+                if let Some(answer) = facts.unreadable.get(&id) {
+                    plan.errors.push(notice(d, unreadable_error(&id, answer)));
+                    continue;
+                }
+                let action = compare::create(d, &id);
+                if is_openapi(&action) && !facts.looked_up.contains(&id) {
+                    plan.lookups.push(id.clone());
+                }
+                creates.push(action);
             }
         }
     }
-    let deletes = undeclared(live, &matches, options, facts, &mut plan.unmanaged);
+    let deletes = undeclared(
+        live,
+        &matches,
+        options,
+        &facts.credentials,
+        &mut plan.unmanaged,
+    );
     plan.actions.extend(creates);
     plan.actions.extend(updates);
     plan.actions.extend(deletes);
     plan
+}
+
+fn is_openapi(create: &Action) -> bool {
+    create
+        .body
+        .as_ref()
+        .and_then(|b| b.get("spec_path"))
+        .is_some_and(|p| p.as_str().is_some_and(|p| !p.is_empty()))
+}
+
+fn unlisted_warning(l: &LiveServer) -> String {
+    let why = l
+        .health_error()
+        .map(|e| format!(" (its health check says: {e})"))
+        .unwrap_or_default();
+    format!(
+        "the proxy does not list this server: it leaves OpenAPI servers whose spec it cannot load out of its list{why}; mcpform read it by id"
+    )
+}
+
+fn unreadable_error(id: &str, answer: &str) -> String {
+    format!(
+        "server_id `{id}` already exists on the proxy, but the proxy neither lists it nor can show it ({answer}); it leaves out OpenAPI servers whose spec it cannot load. Make `spec_path` loadable by the proxy, or delete the server (DELETE /v1/mcp/server/{id})"
+    )
 }
 
 /// Whether an update changes the server's name or alias (then clashes matter).

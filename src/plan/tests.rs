@@ -51,7 +51,14 @@ fn live(rows: Vec<Value>) -> LiveState {
 }
 
 fn run(d: &[ResolvedServer], l: &LiveState) -> Plan {
-    plan(d, l, &CredentialFacts::new(), PlanOptions::default())
+    plan(d, l, &Facts::default(), PlanOptions::default())
+}
+
+fn with_counts(counts: &[(&str, CredentialCount)]) -> Facts {
+    Facts {
+        credentials: counts.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+        ..Facts::default()
+    }
 }
 
 const S: &str = "version: 1\nservers:\n  - server_name: s\n    transport: http\n    url: https://s.invalid/mcp\n";
@@ -257,14 +264,26 @@ fn byok_guards_need_a_count_first() {
     let first = run(&d, &l);
     assert_eq!(first.credential_checks(), ["id"]);
     assert!(first.actions[0].is_blocked(), "not checked is not zero");
-    let mut facts = CredentialFacts::new();
-    facts.insert("id".into(), CredentialCount::Known(0));
-    let p = plan(&d, &l, &facts, PlanOptions::default());
+    let p = plan(
+        &d,
+        &l,
+        &with_counts(&[("id", CredentialCount::Known(0))]),
+        PlanOptions::default(),
+    );
     assert!(!p.actions[0].is_blocked());
-    facts.insert("id".into(), CredentialCount::Known(2));
-    assert!(plan(&d, &l, &facts, PlanOptions::default()).actions[0].is_blocked());
-    facts.insert("id".into(), CredentialCount::Unsupported);
-    let p = plan(&d, &l, &facts, PlanOptions::default());
+    let p = plan(
+        &d,
+        &l,
+        &with_counts(&[("id", CredentialCount::Known(2))]),
+        PlanOptions::default(),
+    );
+    assert!(p.actions[0].is_blocked());
+    let p = plan(
+        &d,
+        &l,
+        &with_counts(&[("id", CredentialCount::Unsupported)]),
+        PlanOptions::default(),
+    );
     assert!(p.actions[0].is_blocked());
     assert_eq!(p.summary().guarded, 1);
 }
@@ -330,12 +349,7 @@ fn prune_respects_ownership_and_prevent_destroy() {
             json!({"server_id": "cfg", "server_name": "cfg", "is_config": true, "mcp_info": {"managed_by": "mcpform"}}),
         ),
     ]);
-    let p = plan(
-        &[],
-        &l,
-        &CredentialFacts::new(),
-        PlanOptions { prune: true },
-    );
+    let p = plan(&[], &l, &Facts::default(), PlanOptions { prune: true });
     assert_eq!(p.actions.len(), 1);
     assert_eq!(
         (p.actions[0].action, p.actions[0].server_id.as_str()),
@@ -355,7 +369,7 @@ fn prune_respects_ownership_and_prevent_destroy() {
         ]
     );
     assert!(
-        plan(&[], &l, &CredentialFacts::new(), PlanOptions::default())
+        plan(&[], &l, &Facts::default(), PlanOptions::default())
             .actions
             .is_empty()
     );
@@ -390,4 +404,43 @@ fn planning_is_deterministic() {
     let d = desired(CREDS);
     let l = live(vec![row(json!({"server_id": "x", "server_name": "x"}))]);
     assert_eq!(run(&d, &l), run(&d, &l));
+}
+
+const OPENAPI: &str = "version: 1\nservers:\n  - server_name: s\n    transport: openapi\n    spec_path: https://s.invalid/o.json\n";
+
+#[test]
+fn openapi_creates_are_looked_up_by_id_first() {
+    let d = desired(OPENAPI);
+    let p = run(&d, &live(vec![]));
+    assert_eq!(p.lookups, ["s"]);
+    assert!(
+        run(&desired(S), &live(vec![])).lookups.is_empty(),
+        "only OpenAPI servers vanish from the list"
+    );
+    // Found by id although not listed: planned against it, with a warning.
+    let mut l = live(vec![]);
+    let unlisted = row(
+        json!({"server_id": "s", "spec_path": "https://s.invalid/o.json", "url": null,
+                              "health_check_error": "OpenAPI specification could not be loaded (SSRFError)"}),
+    );
+    l.servers.push(LiveServer::unlisted(unlisted).unwrap());
+    let facts = Facts {
+        looked_up: vec!["s".into()],
+        ..Facts::default()
+    };
+    let p = plan(&d, &l, &facts, PlanOptions::default());
+    assert!(p.actions.is_empty() && p.lookups.is_empty(), "{p:#?}");
+    assert!(
+        p.warnings[0].message.contains("does not list this server")
+            && p.warnings[0].message.contains("SSRFError")
+    );
+    // Exists but cannot be read: an error, not a create that would fail.
+    let facts = Facts {
+        looked_up: vec!["s".into()],
+        unreadable: [("s".to_owned(), "503: Service Unavailable".to_owned())].into(),
+        ..Facts::default()
+    };
+    let p = plan(&d, &live(vec![]), &facts, PlanOptions::default());
+    assert!(p.actions.is_empty());
+    assert!(p.errors[0].message.contains("already exists on the proxy"));
 }

@@ -52,6 +52,11 @@ fn examples_create_then_plan_empty_after_apply() {
     assert_eq!(exit, 2);
     assert_eq!(plan["summary"]["create"], 8);
     assert_eq!(list_calls(&fake), 1, "one list request per plan");
+    assert_eq!(
+        fake.get_by_id_calls(),
+        1,
+        "one lookup, for the one OpenAPI create (the list may hide those)"
+    );
     apply_plan(&fake.base_url(), &fake.master_key(), &plan, ENV);
     fake.clear_journal();
     let (exit, again) = plan_json(&ws, &fake, &[&examples()], &[]);
@@ -60,8 +65,8 @@ fn examples_create_then_plan_empty_after_apply() {
     assert_eq!(list_calls(&fake), 1);
     assert_eq!(
         fake.get_by_id_calls(),
-        0,
-        "plan must never GET a server by id (it health-checks upstream)"
+        1,
+        "a plan of listed servers never GETs one by id (it health-checks upstream)"
     );
     for row in fake.rows() {
         assert_eq!(row["mcp_info"]["managed_by"], "mcpform", "{row:#}");
@@ -426,4 +431,37 @@ fn every_plan_reads_the_list_once_and_never_a_server_by_id() {
     assert_eq!(journal.len(), 1, "{journal:?}");
     assert_eq!(fake.get_by_id_calls(), 0);
     let _ = Method::GET;
+}
+
+#[test]
+fn an_openapi_server_the_list_leaves_out_is_not_created_twice() {
+    let fake = FakeProxy::start(FakeConfig {
+        unloadable_specs: true,
+        ..FakeConfig::default()
+    });
+    let ws = Workspace::new();
+    let path = format!("{}/openapi-byok.yaml", examples());
+    let (exit, plan) = plan_json(&ws, &fake, &[&path], &["--retries", "0"]);
+    assert_eq!(exit, 2);
+    assert_eq!(
+        fake.get_by_id_calls(),
+        1,
+        "one targeted lookup for the OpenAPI create"
+    );
+    apply_plan(&fake.base_url(), &fake.master_key(), &plan, &[]);
+    let out = ws
+        .mcpform(&fake.base_url(), &fake.master_key())
+        .args(["plan", &path, "--retries", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("already exists on the proxy") && text.contains("spec_path"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("+ github_openapi"),
+        "no second create: {text}"
+    );
 }

@@ -70,6 +70,11 @@ pub struct FakeConfig {
     pub openapi_update_500: bool,
     /// `LITELLM_ENABLE_MCP_STDIO=true` on the proxy (1.105+ reject stdio servers without it).
     pub stdio_enabled: bool,
+    /// The proxy cannot load any http(s) OpenAPI spec (the real proxy cannot reach
+    /// `.invalid` hosts): such servers drop out of the list (the real proxy drops them at
+    /// its next registry reload), and `GET /v1/mcp/server/{id}` answers the real 503
+    /// "authentication database is temporarily unreachable" (its SSRF error, misfiled).
+    pub unloadable_specs: bool,
 }
 
 impl Default for FakeConfig {
@@ -81,6 +86,7 @@ impl Default for FakeConfig {
             supports_byok: true,
             openapi_update_500: false,
             stdio_enabled: false,
+            unloadable_specs: false,
         }
     }
 }

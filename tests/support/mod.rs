@@ -7,3 +7,4 @@
 pub mod apply;
 pub mod cli;
 pub mod fake_proxy;
+pub mod real;

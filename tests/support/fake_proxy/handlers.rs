@@ -82,6 +82,7 @@ pub(crate) fn list_servers(state: &State, cfg: &FakeConfig, caller: &Caller) -> 
     let mut shown: Vec<Map<String, Value>> = state
         .servers()
         .iter()
+        .filter(|s| !(cfg.unloadable_specs && has_remote_spec(&s.row)))
         .map(|s| views::registry_view(&s.row, s.blob.as_ref()))
         .chain(state.config_servers.iter().cloned())
         .filter(|v| caller.may_access(view_id(v), v))
@@ -185,12 +186,30 @@ pub(crate) fn get_server(state: &mut State, cfg: &FakeConfig, caller: &Caller, x
             ),
         );
     }
+    if let Resolved::Db(s) = &resolved
+        && cfg.unloadable_specs
+        && has_remote_spec(&s.row)
+    {
+        return Reply::json(
+            503,
+            serde_json::json!({"error": {
+                "message": "Service Unavailable, the authentication database is temporarily unreachable. Please retry shortly.",
+                "type": "no_db_connection", "param": "None", "code": "503"}}),
+        );
+    }
     let view = match &resolved {
         Resolved::Db(s) => views::db_view(&s.row, s.blob.as_ref()),
         Resolved::Registry(v) => views::redact_registry_view(v.clone()),
     };
     let view = views::with_health_check(view, naive_now());
     Reply::json(200, finish(view, caller.audience(), cfg))
+}
+
+/// Whether a row's OpenAPI spec is fetched over HTTP (the only kind that can fail here).
+fn has_remote_spec(row: &Map<String, Value>) -> bool {
+    row.get("spec_path")
+        .and_then(Value::as_str)
+        .is_some_and(|p| p.starts_with("http://") || p.starts_with("https://"))
 }
 
 /// `GET /v1/mcp/server/health`: one failing health status per visible server.

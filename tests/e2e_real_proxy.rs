@@ -1,0 +1,454 @@
+//! End-to-end: the same scenarios as against the fake, against a real LiteLLM proxy.
+//! Runs when `LITELLM_BASE_URL` and `LITELLM_MASTER_KEY` are set (`.ci/run` starts a
+//! real proxy with `../shared/litellm/run-real-litellm.sh` and sets them); otherwise each
+//! test prints SKIPPED and returns.
+//!
+//! Every test uses its own server names (a per-run prefix) and `.invalid` upstreams.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use serde_json::{Value, json};
+
+use support::apply::apply_plan;
+use support::cli::{Workspace, code, json, stderr, stdout};
+use support::real::RealProxy;
+
+/// A prefix unique to this run and test.
+fn prefix(test: &str) -> String {
+    format!("e2e{}_{test}_", std::process::id())
+}
+
+/// One scenario at a time: they share one proxy, and a plan sees every server on it.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+struct Scenario {
+    _turn: std::sync::MutexGuard<'static, ()>,
+    proxy: RealProxy,
+    ws: Workspace,
+    prefix: String,
+    /// Ids created, deleted at the end by id (the list may not show them all).
+    created: std::cell::RefCell<Vec<String>>,
+}
+
+impl Scenario {
+    fn new(test: &str) -> Option<Scenario> {
+        let proxy = RealProxy::from_env()?;
+        let turn = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let prefix = prefix(test);
+        proxy.delete_prefixed(&prefix);
+        Some(Scenario {
+            _turn: turn,
+            proxy,
+            ws: Workspace::new(),
+            prefix,
+            created: std::cell::RefCell::new(Vec::new()),
+        })
+    }
+
+    /// Applies a plan document, remembering what it creates.
+    fn apply(&self, plan: &Value, env: &[(&str, &str)]) {
+        for a in plan["actions"].as_array().into_iter().flatten() {
+            if a["action"] == "create" {
+                self.created
+                    .borrow_mut()
+                    .push(a["server_id"].as_str().unwrap_or_default().to_owned());
+            }
+        }
+        apply_plan(&self.proxy.base_url, &self.proxy.master_key, plan, env);
+    }
+
+    /// A local OpenAPI spec the proxy can load (it refuses `.invalid` hosts).
+    fn spec_file(&self) -> String {
+        let dir = std::env::temp_dir().join("mcpform-e2e");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}openapi.json", self.prefix));
+        let spec = json!({"openapi": "3.0.0", "info": {"title": "e2e", "version": "1"},
+            "servers": [{"url": "https://api.example.invalid"}],
+            "paths": {"/items": {"get": {"operationId": "list_items", "responses": {"200": {"description": "ok"}}}}}});
+        std::fs::write(&path, spec.to_string()).unwrap();
+        path.display().to_string()
+    }
+
+    fn plan(&self, file: &str, env: &[(&str, &str)], extra: &[&str]) -> (i32, Value, String) {
+        let out = self
+            .ws
+            .mcpform(&self.proxy.base_url, &self.proxy.master_key)
+            .envs(env.iter().copied())
+            .args(["plan", file, "--format", "json", "--detailed-exitcode"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        let doc = if code(&out) == 1 {
+            Value::Null
+        } else {
+            json(&out)
+        };
+        (code(&out), doc, text)
+    }
+
+    fn human(&self, file: &str, env: &[(&str, &str)]) -> (i32, String) {
+        let out = self
+            .ws
+            .mcpform(&self.proxy.base_url, &self.proxy.master_key)
+            .envs(env.iter().copied())
+            .args(["plan", file, "--detailed-exitcode"])
+            .output()
+            .unwrap();
+        (code(&out), format!("{}{}", stdout(&out), stderr(&out)))
+    }
+
+    fn id_of(&self, name: &str) -> String {
+        self.proxy
+            .list()
+            .into_iter()
+            .find(|s| s["server_name"] == name)
+            .and_then(|s| s["server_id"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| panic!("no live server {name}"))
+    }
+}
+
+impl Drop for Scenario {
+    fn drop(&mut self) {
+        self.proxy.delete_prefixed(&self.prefix);
+        for id in self.created.borrow().iter() {
+            let _ = self
+                .proxy
+                .call("DELETE", &format!("/v1/mcp/server/{id}"), None);
+        }
+    }
+}
+
+fn rich_file(p: &str, spec: &str) -> String {
+    format!(
+        r#"version: 1
+servers:
+  - server_name: {p}byok_http
+    alias: {p}gh
+    description: GitHub MCP (FastMCP, Streamable HTTP)
+    transport: http
+    url: https://github-mcp.example.invalid/mcp
+    auth_type: bearer_token
+    is_byok: true
+    byok_description: [Read repositories, Open issues]
+    byok_api_key_help_url: https://github.com/settings/tokens
+    allow_all_keys: true
+    mcp_access_groups: [dev]
+  - server_name: {p}weather
+    server_id: {p}weather_id
+    description: Weather (SSE)
+    transport: sse
+    url: https://weather.example.invalid/sse
+    auth_type: none
+    rpm: 600
+    timeout: 12.5
+    max_concurrent_requests: 4
+    available_on_public_internet: false
+    mcp_info:
+      logo_url: https://weather.example.invalid/logo.png
+      team: platform
+  - server_name: {p}openapi
+    transport: openapi
+    spec_path: {spec}
+    url: https://api.example.invalid
+    auth_type: api_key
+    is_byok: true
+  - server_name: {p}jira
+    description: Jira
+    transport: http
+    url: https://jira.example.invalid/mcp
+    auth_type: bearer_token
+    credentials:
+      auth_value: ${{env:E2E_JIRA_TOKEN}}
+    static_headers:
+      X-Tenant: acme
+      X-Key: key ${{env:E2E_HEADER}}
+    extra_headers: [X-Request-Id]
+    allowed_tools: [search_issues, get_issue]
+    tool_name_to_display_name:
+      search_issues: find-issues
+    tool_name_to_description:
+      search_issues: Find Jira issues
+    env_vars:
+      - name: REGION
+        value: eu
+      - name: USER_TOKEN
+        scope: user
+        description: your token
+    instructions: Use for Jira questions only.
+"#
+    )
+}
+
+const ENV: &[(&str, &str)] = &[
+    ("E2E_JIRA_TOKEN", "e2e-jira-token-canary-41f2"),
+    ("E2E_HEADER", "e2e-header-canary-93ab"),
+];
+
+#[test]
+fn e2e_create_every_field_type_then_plan_is_empty() {
+    let Some(s) = Scenario::new("rich") else {
+        return;
+    };
+    s.ws.write("s.yaml", &rich_file(&s.prefix, &s.spec_file()));
+    let (exit, plan, text) = s.plan("s.yaml", ENV, &[]);
+    assert_eq!(exit, 2, "{text}");
+    assert_eq!(plan["summary"]["create"], 4, "{plan:#}");
+    s.apply(&plan, ENV);
+    let (exit, again, text) = s.plan("s.yaml", ENV, &[]);
+    assert_eq!(
+        exit, 0,
+        "phantom diff against the real proxy:\n{text}\n{again:#}"
+    );
+    assert_eq!(again["summary"]["unchanged"], 4);
+    let listed = s.proxy.list();
+    let openapi = listed
+        .iter()
+        .find(|r| r["server_name"] == format!("{}openapi", s.prefix))
+        .unwrap();
+    assert_eq!(
+        (openapi["transport"].as_str(), openapi["is_byok"].as_bool()),
+        (Some("http"), Some(true))
+    );
+    // No secret in anything plan printed.
+    for (_, secret) in ENV {
+        assert!(!text.contains(secret));
+    }
+}
+
+#[test]
+fn e2e_each_kind_of_change_shows_as_specified_then_converges() {
+    let Some(s) = Scenario::new("edit") else {
+        return;
+    };
+    let original = rich_file(&s.prefix, &s.spec_file());
+    s.ws.write("s.yaml", &original);
+    let (_, plan, _) = s.plan("s.yaml", ENV, &[]);
+    s.apply(&plan, ENV);
+    let edited = original
+        .replace(
+            "description: Weather (SSE)",
+            "description: Weather forecasts (SSE)",
+        )
+        .replace("rpm: 600", "rpm: 120")
+        .replace("timeout: 12.5", "timeout: 30")
+        .replace("team: platform", "team: weather")
+        .replace(
+            "allowed_tools: [search_issues, get_issue]",
+            "allowed_tools: [search_issues]",
+        )
+        .replace("X-Tenant: acme", "X-Tenant: globex")
+        .replace(
+            "byok_description: [Read repositories, Open issues]",
+            "byok_description: [Read repositories]",
+        )
+        .replace(
+            &format!("alias: {}gh", s.prefix),
+            &format!("alias: {}github", s.prefix),
+        )
+        .replace("value: eu", "value: us");
+    s.ws.write("s.yaml", &edited);
+    let (exit, plan, text) = s.plan("s.yaml", ENV, &[]);
+    assert_eq!(exit, 2, "{text}");
+    let mut changed: Vec<(String, String)> = Vec::new();
+    for a in plan["actions"].as_array().unwrap() {
+        assert_eq!(a["action"], "update", "{a:#}");
+        for c in a["changes"].as_array().unwrap() {
+            let name = a["server_name"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches(&s.prefix)
+                .to_owned();
+            changed.push((name, c["field"].as_str().unwrap().to_owned()));
+        }
+    }
+    changed.sort();
+    let expected: Vec<(String, String)> = [
+        ("byok_http", "alias"),
+        ("byok_http", "byok_description"),
+        ("jira", "allowed_tools"),
+        ("jira", "env_vars"),
+        ("jira", "static_headers"),
+        ("weather", "description"),
+        ("weather", "mcp_info"),
+        ("weather", "rpm"),
+        ("weather", "timeout"),
+    ]
+    .iter()
+    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+    .collect();
+    assert_eq!(changed, expected, "{plan:#}");
+    s.apply(&plan, ENV);
+    let (exit, again, text) = s.plan("s.yaml", ENV, &[]);
+    assert_eq!(exit, 0, "phantom diff after edits:\n{text}\n{again:#}");
+    // A rotated secret is a change, shown without its value.
+    let rotated = [
+        ("E2E_JIRA_TOKEN", "e2e-rotated-canary-77c1"),
+        ("E2E_HEADER", ENV[1].1),
+    ];
+    let (exit, text) = s.human("s.yaml", &rotated);
+    assert_eq!(exit, 2, "{text}");
+    assert!(
+        text.contains("~ credentials: (sensitive, will be sent)"),
+        "{text}"
+    );
+    assert!(!text.contains("e2e-rotated-canary-77c1") && !text.contains(ENV[0].1));
+}
+
+#[test]
+fn e2e_byok_off_with_a_real_stored_key_is_guarded() {
+    let Some(s) = Scenario::new("guard") else {
+        return;
+    };
+    let name = format!("{}byok", s.prefix);
+    let on = format!(
+        "version: 1\nservers:\n  - server_name: {name}\n    transport: http\n    url: https://byok.example.invalid/mcp\n    auth_type: bearer_token\n    is_byok: true\n"
+    );
+    s.ws.write("s.yaml", &on);
+    let (_, plan, _) = s.plan("s.yaml", &[], &[]);
+    s.apply(&plan, &[]);
+    let id = s.id_of(&name);
+    let (status, body) = s.proxy.call(
+        "POST",
+        &format!("/v1/mcp/server/{id}/user-credential"),
+        Some(json!({"credential": "ghp_e2e_user_key", "save": true})),
+    );
+    assert_eq!(status, 200, "{body}");
+    s.ws.write("s.yaml", &on.replace("is_byok: true", "is_byok: false"));
+    let (exit, text) = s.human("s.yaml", &[]);
+    assert_eq!(exit, 3, "{text}");
+    assert!(
+        text.contains("1 user holds a stored key") && text.contains("GUARDED"),
+        "{text}"
+    );
+    assert!(!text.contains("ghp_e2e_user_key"));
+    let allowed = on.replace(
+        "is_byok: true",
+        "is_byok: false\n    lifecycle:\n      allow_byok_disable: true",
+    );
+    s.ws.write("s.yaml", &allowed);
+    let (exit, plan, text) = s.plan("s.yaml", &[], &[]);
+    assert_eq!(exit, 2, "{text}");
+    assert_eq!(plan["actions"][0]["guard"]["count"], 1);
+    assert_eq!(plan["actions"][0]["guard"]["allowed"], true);
+}
+
+#[test]
+fn e2e_unmanaged_and_adopted_servers() {
+    let Some(s) = Scenario::new("own") else {
+        return;
+    };
+    let by_hand = format!("{}by_hand", s.prefix);
+    let adopted = format!("{}adopted", s.prefix);
+    s.proxy.create(
+        json!({"server_name": by_hand, "transport": "sse", "url": "https://h.example.invalid/sse"}),
+    );
+    s.proxy.create(json!({"server_name": adopted, "transport": "http", "url": "https://a.example.invalid/mcp", "description": "made in the dashboard"}));
+    s.ws.write(
+        "s.yaml",
+        &format!("version: 1\nservers:\n  - server_name: {adopted}\n    transport: http\n    url: https://a.example.invalid/mcp\n    description: made in the dashboard\n"),
+    );
+    let (exit, plan, text) = s.plan("s.yaml", &[], &[]);
+    assert_eq!(
+        exit, 0,
+        "a declared twin made elsewhere, equal to the file, is not a change: {text}"
+    );
+    let id = s.id_of(&by_hand);
+    let unmanaged = plan["unmanaged"].as_array().unwrap();
+    let mine = unmanaged
+        .iter()
+        .find(|u| u["server_id"] == id.as_str())
+        .unwrap();
+    assert_eq!(mine["reason"], "not_owned", "listed, never touched");
+    // The description trap: the list shows mcp_info.description as the description.
+    s.ws.write(
+        "s.yaml",
+        &format!("version: 1\nservers:\n  - server_name: {adopted}\n    transport: http\n    url: https://a.example.invalid/mcp\n    description: now from git\n"),
+    );
+    let adopted_id = s.id_of(&adopted);
+    let (status, _) = s.proxy.call(
+        "PUT",
+        "/v1/mcp/server",
+        Some(json!({"server_id": adopted_id, "mcp_info": {"description": "stale in mcp_info"}})),
+    );
+    assert_eq!(status, 202);
+    let (exit, plan, text) = s.plan("s.yaml", &[], &[]);
+    assert_eq!(exit, 2, "{text}");
+    s.apply(&plan, &[]);
+    let (exit, again, text) = s.plan("s.yaml", &[], &[]);
+    assert_eq!(
+        exit, 0,
+        "the listed description must converge: {text}\n{again:#}"
+    );
+    let row = s
+        .proxy
+        .list()
+        .into_iter()
+        .find(|r| r["server_name"] == adopted)
+        .unwrap();
+    assert_eq!(row["mcp_info"]["managed_by"], "mcpform");
+    assert_eq!(row["description"], "now from git");
+}
+
+#[test]
+fn e2e_errors_exit_1_with_the_proxys_words() {
+    let Some(s) = Scenario::new("err") else {
+        return;
+    };
+    s.ws.write("s.yaml", &format!("version: 1\nservers:\n  - server_name: {}x\n    transport: sse\n    url: https://x.example.invalid/sse\n", s.prefix));
+    let out =
+        s.ws.mcpform(&s.proxy.base_url, "sk-not-the-master-key")
+            .args(["plan", "s.yaml"])
+            .output()
+            .unwrap();
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(err.contains("401") && err.contains("proxy_admin"), "{err}");
+    assert!(!err.contains("sk-not-the-master-key"), "{err}");
+}
+
+#[test]
+fn e2e_an_openapi_server_whose_spec_the_proxy_cannot_load_is_not_created_twice() {
+    let Some(s) = Scenario::new("hidden") else {
+        return;
+    };
+    let name = format!("{}hidden_openapi", s.prefix);
+    let file = format!(
+        "version: 1\nservers:\n  - server_name: {name}\n    transport: openapi\n    spec_path: https://spec.example.invalid/openapi.json\n"
+    );
+    s.ws.write("s.yaml", &file);
+    let (exit, plan, text) = s.plan("s.yaml", &[], &["--retries", "0"]);
+    assert_eq!(exit, 2, "{text}");
+    s.apply(&plan, &[]);
+    // The proxy drops it from its list at its next registry reload: make one happen.
+    let other = format!("{}reload", s.prefix);
+    s.proxy.create(
+        json!({"server_name": other, "transport": "sse", "url": "https://r.example.invalid/sse"}),
+    );
+    let listed = s
+        .proxy
+        .list()
+        .iter()
+        .any(|r| r["server_name"] == name.as_str());
+    let (exit, text) = s.human("s.yaml", &[]);
+    assert!(
+        !text.contains(&format!("+ {name}")),
+        "a second create would fail on the proxy: {text}"
+    );
+    match exit {
+        // Listed, or read back by id (with a warning that the list hides it).
+        0 => assert!(
+            listed || text.contains("does not list this server"),
+            "{text}"
+        ),
+        // Exists, but the proxy can neither list nor show it.
+        1 => assert!(
+            !listed && text.contains("already exists on the proxy"),
+            "{text}"
+        ),
+        other => panic!("unexpected exit {other}: {text}"),
+    }
+}

@@ -1,0 +1,96 @@
+//! Direct calls to a real LiteLLM proxy, for setting up live state in the end-to-end
+//! suite (servers made "in the dashboard", users' stored keys).
+
+use serde_json::Value;
+
+/// The real proxy named by `LITELLM_BASE_URL` and `LITELLM_MASTER_KEY`, if any.
+pub struct RealProxy {
+    /// Base URL.
+    pub base_url: String,
+    /// Master key.
+    pub master_key: String,
+    http: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl RealProxy {
+    /// `None` (and a note on stderr) when the environment names no proxy.
+    pub fn from_env() -> Option<RealProxy> {
+        let (Ok(base_url), Ok(master_key)) = (
+            std::env::var("LITELLM_BASE_URL"),
+            std::env::var("LITELLM_MASTER_KEY"),
+        ) else {
+            eprintln!(
+                "SKIPPED: set LITELLM_BASE_URL and LITELLM_MASTER_KEY to run the end-to-end suite against a real proxy (.ci/run does)"
+            );
+            return None;
+        };
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        Some(RealProxy {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            master_key,
+            http: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("client"),
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime"),
+        })
+    }
+
+    /// A request with the master key (or `key`); returns status and JSON (or Null).
+    pub fn call_as(
+        &self,
+        key: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        self.runtime.block_on(async {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+            let mut req = self
+                .http
+                .request(method, format!("{}{path}", self.base_url))
+                .bearer_auth(key);
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let resp = req.send().await.expect("request");
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap_or_default();
+            (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        })
+    }
+
+    /// A request with the master key.
+    pub fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        self.call_as(&self.master_key.clone(), method, path, body)
+    }
+
+    /// Creates a server as the dashboard would (no mcpform marker); panics unless 201.
+    pub fn create(&self, body: Value) -> Value {
+        let (status, row) = self.call("POST", "/v1/mcp/server", Some(body.clone()));
+        assert_eq!(status, 201, "create {body} failed: {row}");
+        row
+    }
+
+    /// Every listed server.
+    pub fn list(&self) -> Vec<Value> {
+        let (status, list) = self.call("GET", "/v1/mcp/server", None);
+        assert_eq!(status, 200, "{list}");
+        list.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Deletes every server whose name starts with `prefix` (best effort).
+    pub fn delete_prefixed(&self, prefix: &str) {
+        for s in self.list() {
+            let name = s["server_name"].as_str().unwrap_or_default();
+            if name.starts_with(prefix) && s["is_config"] != Value::Bool(true) {
+                let id = s["server_id"].as_str().unwrap_or_default();
+                let _ = self.call("DELETE", &format!("/v1/mcp/server/{id}"), None);
+            }
+        }
+    }
+}
