@@ -20,8 +20,14 @@ pub fn render_markdown(plan: &Plan, ctx: &PlanContext<'_>) -> String {
 
 /// The same with another size limit (tests use small ones).
 pub fn render_with_limit(plan: &Plan, ctx: &PlanContext<'_>, limit: usize) -> String {
-    let head = summary(plan, ctx);
     let tail_reserve = 400;
+    // The summary is never trimmed, only shortened: fewer rows, with the counts kept.
+    let mut rows = MAX_ROWS;
+    let mut head = summary(plan, ctx, rows);
+    while head.len() + tail_reserve > limit && rows > 5 {
+        rows /= 2;
+        head = summary(plan, ctx, rows);
+    }
     let mut body = String::new();
     let mut omitted = 0;
     for a in &plan.actions {
@@ -42,7 +48,7 @@ pub fn render_with_limit(plan: &Plan, ctx: &PlanContext<'_>, limit: usize) -> St
     out
 }
 
-fn summary(plan: &Plan, ctx: &PlanContext<'_>) -> String {
+fn summary(plan: &Plan, ctx: &PlanContext<'_>, max_rows: usize) -> String {
     let s = plan.summary();
     let mut out = String::from("### mcpform plan\n\n");
     let blocked: Vec<&Action> = plan.actions.iter().filter(|a| a.is_blocked()).collect();
@@ -51,24 +57,24 @@ fn summary(plan: &Plan, ctx: &PlanContext<'_>) -> String {
             "> [!CAUTION]\n> **{} guarded change(s): apply will skip them.**\n",
             blocked.len()
         ));
-        for a in blocked.iter().take(MAX_ROWS) {
+        for a in blocked.iter().take(max_rows) {
             if let Some(g) = &a.guard {
                 out.push_str(&format!("> - `{}`: {}\n", a.server_name, guard_sentence(g)));
             }
         }
-        if blocked.len() > MAX_ROWS {
-            out.push_str(&format!("> - … and {} more\n", blocked.len() - MAX_ROWS));
+        if blocked.len() > max_rows {
+            out.push_str(&format!("> - … and {} more\n", blocked.len() - max_rows));
         }
         out.push('\n');
     }
     if !plan.errors.is_empty() {
         out.push_str("> [!CAUTION]\n> **The plan has errors:**\n");
-        notices(&mut out, &plan.errors);
+        notices(&mut out, &plan.errors, max_rows);
         out.push('\n');
     }
     if !plan.warnings.is_empty() {
         out.push_str("> [!WARNING]\n");
-        notices(&mut out, &plan.warnings);
+        notices(&mut out, &plan.warnings, max_rows);
         out.push('\n');
     }
     out.push_str(&format!("**{}**", summary_line(&s)));
@@ -105,8 +111,8 @@ fn summary(plan: &Plan, ctx: &PlanContext<'_>) -> String {
     out
 }
 
-fn notices(out: &mut String, list: &[crate::plan::Notice]) {
-    for n in list.iter().take(MAX_ROWS) {
+fn notices(out: &mut String, list: &[crate::plan::Notice], max_rows: usize) {
+    for n in list.iter().take(max_rows) {
         let who = n
             .server
             .as_deref()
@@ -114,8 +120,8 @@ fn notices(out: &mut String, list: &[crate::plan::Notice]) {
             .unwrap_or_default();
         out.push_str(&format!("> - {who}{}\n", n.message));
     }
-    if list.len() > MAX_ROWS {
-        out.push_str(&format!("> - … and {} more\n", list.len() - MAX_ROWS));
+    if list.len() > max_rows {
+        out.push_str(&format!("> - … and {} more\n", list.len() - max_rows));
     }
 }
 
@@ -179,4 +185,114 @@ fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{FieldChange, Shown};
+    use serde_json::json;
+
+    fn action(i: usize) -> Action {
+        Action {
+            action: ActionKind::Create,
+            server_name: format!("server_{i:05}"),
+            server_id: format!("server_{i:05}"),
+            origin: None,
+            changes: (0..12)
+                .map(|f| FieldChange {
+                    field: format!("field_{f}"),
+                    old: Shown::Absent,
+                    new: Shown::Value(json!(format!(
+                        "a value long enough to take some room {i} {f}"
+                    ))),
+                    keys: None,
+                })
+                .collect(),
+            guard: None,
+            notes: Vec::new(),
+            body: None,
+            sends_credentials: false,
+            secrets_fingerprint: None,
+            live_fingerprint: None,
+        }
+    }
+
+    fn ctx_render(plan: &Plan, limit: usize) -> String {
+        let locate = |_: &crate::model::Origin| None;
+        let ctx = PlanContext {
+            proxy_url: "https://proxy.invalid",
+            locate: &locate,
+            live_count: 0,
+            color: false,
+        };
+        render_with_limit(plan, &ctx, limit)
+    }
+
+    #[test]
+    fn huge_plans_stay_under_the_limit_and_say_what_was_left_out() {
+        let plan = Plan {
+            actions: (0..5000).map(action).collect(),
+            ..Plan::default()
+        };
+        let text = ctx_render(&plan, MARKDOWN_LIMIT);
+        assert!(text.len() <= MARKDOWN_LIMIT, "{} characters", text.len());
+        assert!(text.contains("**Plan: 5000 to create, 0 to update, 0 to delete, 0 guarded.**"));
+        assert!(
+            text.contains("| | … | 4800 more | |"),
+            "the table is capped, the count kept"
+        );
+        assert!(text.contains("are left out to keep this comment under"));
+        assert!(text.contains("<details>"), "as many details as fit");
+    }
+
+    #[test]
+    fn many_guards_and_warnings_still_fit() {
+        let mut plan = Plan {
+            actions: (0..3000).map(action).collect(),
+            ..Plan::default()
+        };
+        for a in &mut plan.actions {
+            a.action = ActionKind::Update;
+            a.guard = Some(crate::plan::Guard {
+                reason: crate::plan::GuardReason::ByokDisabled,
+                count: crate::live::CredentialCount::Known(7),
+                allowed: false,
+            });
+        }
+        plan.warnings = (0..3000)
+            .map(|i| crate::plan::Notice {
+                server: Some(format!("server_{i}")),
+                message: "x".repeat(300),
+                origin: None,
+            })
+            .collect();
+        let text = ctx_render(&plan, MARKDOWN_LIMIT);
+        assert!(text.len() <= MARKDOWN_LIMIT, "{}", text.len());
+        assert!(text.contains("3000 guarded change(s)"));
+        assert!(text.contains("**Plan: 0 to create, 3000 to update, 0 to delete, 3000 guarded.**"));
+    }
+
+    #[test]
+    fn small_plans_are_complete() {
+        let plan = Plan {
+            actions: (0..3).map(action).collect(),
+            ..Plan::default()
+        };
+        let text = ctx_render(&plan, MARKDOWN_LIMIT);
+        assert_eq!(text.matches("<details>").count(), 3);
+        assert!(!text.contains("left out"));
+    }
+
+    #[test]
+    fn the_summary_survives_the_smallest_limit() {
+        let plan = Plan {
+            actions: (0..50).map(action).collect(),
+            ..Plan::default()
+        };
+        let text = ctx_render(&plan, 100);
+        assert!(text.contains("**Plan: 50 to create"));
+        assert!(!text.contains("<details>"));
+        assert!(text.contains("Details of 50 server(s) are left out"));
+    }
 }
