@@ -105,8 +105,13 @@ impl View {
                 related.push(View::related(r.span, &r.message, sources));
             }
         }
+        // Without a span miette shows no file name: put it in the message.
+        let message = match d.span {
+            Some(_) => d.message.clone(),
+            None => format!("{}: {}", file.display_name(), d.message),
+        };
         View {
-            message: d.message.clone(),
+            message,
             code: d.rule.id(),
             severity: match d.severity {
                 Severity::Error => miette::Severity::Error,

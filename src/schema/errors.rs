@@ -231,12 +231,21 @@ fn wrong_type(at: &Place<'_>, value: &Value, schema_node: Option<&Value>) -> Dia
         .unwrap_or_else(|| "another type".to_owned());
     let found = json_kind(value);
     if at.pointer.is_empty() {
-        return Diagnostic::in_file(
-            RuleId::Schema,
-            at.file,
-            format!("an mcpform file is a mapping with `version` and `servers`, not {found}"),
-        )
-        .with_help("start the file with `version: 1` and list servers under `servers:`");
+        let message =
+            format!("an mcpform file is a mapping with `version` and `servers`, not {found}");
+        // Underline where the document starts, not the whole document.
+        let start = at.value_span().map(|s| {
+            Span::new(
+                s.file,
+                s.start,
+                crate::load::Pos::new(s.start.line, s.start.col + 1),
+            )
+        });
+        let d = match start {
+            Some(span) => Diagnostic::at(RuleId::Schema, span, message),
+            None => Diagnostic::in_file(RuleId::Schema, at.file, message),
+        };
+        return d.with_help("start the file with `version: 1` and list servers under `servers:`");
     }
     let mut d = at.value_diag(format!(
         "{} must be {expected}, not {found}",
