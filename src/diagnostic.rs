@@ -63,6 +63,19 @@ impl Diagnostic {
         }
     }
 
+    /// A finding at a span when one is known, else about the whole file.
+    pub fn located(
+        rule: RuleId,
+        file: FileId,
+        span: Option<Span>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        match span {
+            Some(span) => Diagnostic::at(rule, span, message),
+            None => Diagnostic::in_file(rule, file, message),
+        }
+    }
+
     /// Adds the label under the primary span.
     pub fn with_label(mut self, label: impl Into<String>) -> Diagnostic {
         self.label = Some(label.into());
@@ -88,6 +101,17 @@ impl Diagnostic {
     pub fn sort_key(&self) -> (FileId, u32, u32, RuleId) {
         let pos = self.span.map(|s| s.start).unwrap_or_default();
         (self.file, pos.line, pos.col, self.rule)
+    }
+}
+
+/// Shortens text for a message: at most `max` characters, then `…`.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
     }
 }
 

@@ -110,10 +110,8 @@ fn unset_variable(
     name: &str,
 ) -> Diagnostic {
     let message = format!("environment variable `{name}` is not set");
-    let d = match loaded.value_span(server.origin.file, &server.origin.field_pointer(pointer)) {
-        Some(span) => Diagnostic::at(RuleId::EnvRef, span, message),
-        None => Diagnostic::in_file(RuleId::EnvRef, server.origin.file, message),
-    };
+    let span = loaded.value_span(server.origin.file, &server.origin.field_pointer(pointer));
+    let d = Diagnostic::located(RuleId::EnvRef, server.origin.file, span, message);
     d.with_help(format!(
         "set `{name}` where mcpform runs; plan needs every secret to compare fingerprints"
     ))

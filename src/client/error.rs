@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::diagnostic::truncate;
+
 /// A failed request.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ClientError {
@@ -135,16 +137,6 @@ fn validation_item(item: &Value) -> String {
         msg.to_owned()
     } else {
         format!("{}: {msg}", loc.join("."))
-    }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(max).collect();
-        t.push('…');
-        t
     }
 }
 

@@ -95,9 +95,6 @@ impl<'a> Ctx<'a> {
         span: Option<Span>,
         message: String,
     ) -> Diagnostic {
-        match span {
-            Some(span) => Diagnostic::at(rule, span, message),
-            None => Diagnostic::in_file(rule, server.origin.file, message),
-        }
+        Diagnostic::located(rule, server.origin.file, span, message)
     }
 }

@@ -85,8 +85,6 @@ pub fn lint(mut loaded: Loaded, options: &LintOptions<'_>) -> Linted {
 
 fn model_schema_disagreement(loaded: &Loaded, r: &model::Rejected) -> Diagnostic {
     let message = format!("this server does not match mcpform's model: {}", r.message);
-    match loaded.value_span(r.origin.file, &r.origin.pointer) {
-        Some(span) => Diagnostic::at(RuleId::Schema, span, message),
-        None => Diagnostic::in_file(RuleId::Schema, r.origin.file, message),
-    }
+    let span = loaded.value_span(r.origin.file, &r.origin.pointer);
+    Diagnostic::located(RuleId::Schema, r.origin.file, span, message)
 }

@@ -59,7 +59,7 @@ impl Template {
                     let Some(close) = body.find('}') else {
                         return Err(err(format!(
                             "`${{env:` without a closing `}}` in `{}`",
-                            excerpt(s)
+                            crate::diagnostic::truncate(s, 40)
                         )));
                     };
                     let name = &body[..close];
@@ -151,14 +151,6 @@ fn classify(after: &str) -> Opening<'_> {
 
 fn err(message: String) -> TemplateError {
     TemplateError { message }
-}
-
-fn excerpt(s: &str) -> String {
-    let mut out: String = s.chars().take(40).collect();
-    if s.chars().count() > 40 {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]

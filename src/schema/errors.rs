@@ -8,7 +8,7 @@ use jsonschema::ValidationError;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, truncate};
 use crate::load::{FileId, Loaded, Span, escape_token, pointer_tokens};
 use crate::model::Locate;
 use crate::rule::RuleId;
@@ -77,10 +77,7 @@ impl Place<'_> {
 
     /// A diagnostic at the value.
     fn value_diag(&self, message: String) -> Diagnostic {
-        let d = match self.value_span() {
-            Some(span) => Diagnostic::at(RuleId::Schema, span, message),
-            None => Diagnostic::in_file(RuleId::Schema, self.file, message),
-        };
+        let d = Diagnostic::located(RuleId::Schema, self.file, self.value_span(), message);
         d.with_label(display_path(&self.pointer))
     }
 
@@ -143,11 +140,8 @@ fn unknown_field(at: &Place<'_>, key: &str, schema_node: Option<&Value>) -> Diag
         .map(|p| p.keys().map(String::as_str).collect())
         .unwrap_or_default();
     let message = format!("unknown field `{key}`");
-    let mut d = match span {
-        Some(span) => Diagnostic::at(RuleId::Schema, span, message),
-        None => Diagnostic::in_file(RuleId::Schema, at.file, message),
-    }
-    .with_label(display_path(&child));
+    let mut d = Diagnostic::located(RuleId::Schema, at.file, span, message)
+        .with_label(display_path(&child));
     d = match closest(key, known.iter().copied()) {
         Some(best) => d.with_help(format!("did you mean `{best}`?")),
         None if !known.is_empty() => d.with_help(format!(
@@ -183,10 +177,7 @@ fn missing_field(at: &Place<'_>, property: &str) -> Diagnostic {
         .filter(|_| !ends_in_index(&at.pointer))
         .or_else(|| first_key_span(at))
         .or_else(|| at.value_span());
-    let d = match span {
-        Some(span) => Diagnostic::at(RuleId::Schema, span, message),
-        None => Diagnostic::in_file(RuleId::Schema, at.file, message),
-    };
+    let d = Diagnostic::located(RuleId::Schema, at.file, span, message);
     d.with_label(display_path(&at.pointer))
 }
 
@@ -241,10 +232,7 @@ fn wrong_type(at: &Place<'_>, value: &Value, schema_node: Option<&Value>) -> Dia
                 crate::load::Pos::new(s.start.line, s.start.col + 1),
             )
         });
-        let d = match start {
-            Some(span) => Diagnostic::at(RuleId::Schema, span, message),
-            None => Diagnostic::in_file(RuleId::Schema, at.file, message),
-        };
+        let d = Diagnostic::located(RuleId::Schema, at.file, start, message);
         return d.with_help("start the file with `version: 1` and list servers under `servers:`");
     }
     let mut d = at.value_diag(format!(
@@ -319,16 +307,6 @@ fn show_value(v: &Value) -> String {
     match v {
         Value::String(s) => truncate(s, 40),
         other => other.to_string(),
-    }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(max).collect();
-        t.push('…');
-        t
     }
 }
 

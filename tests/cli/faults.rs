@@ -20,15 +20,19 @@ fn list_requests(fake: &FakeProxy) -> usize {
         .count()
 }
 
+/// `mcpform ARGS` in `ws` against `fake`.
+fn run(ws: &Workspace, fake: &FakeProxy, args: &[&str]) -> std::process::Output {
+    ws.mcpform(&fake.base_url(), &fake.master_key())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn retries_5xx_on_reads_then_succeeds() {
     let (fake, ws) = setup();
     fake.inject(Fault::status(Method::GET, "/v1/mcp/server", 503).times(2));
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", "s.yaml"])
-        .output()
-        .unwrap();
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(list_requests(&fake), 3);
 }
@@ -38,11 +42,7 @@ fn honours_retry_after_on_429() {
     let (fake, ws) = setup();
     fake.inject(Fault::rate_limited(Method::GET, "/v1/mcp/server", 1).times(1));
     let started = std::time::Instant::now();
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", "s.yaml"])
-        .output()
-        .unwrap();
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(list_requests(&fake), 2);
     // Not a timing assertion on speed: only that the proxy's own wait was respected.
@@ -53,11 +53,7 @@ fn honours_retry_after_on_429() {
 fn retries_are_bounded_and_the_error_names_the_status() {
     let (fake, ws) = setup();
     fake.inject(Fault::status(Method::GET, "/v1/mcp/server", 502).times(10));
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", "s.yaml", "--retries", "2"])
-        .output()
-        .unwrap();
+    let out = run(&ws, &fake, &["plan", "s.yaml", "--retries", "2"]);
     assert_eq!(code(&out), 1);
     assert_eq!(list_requests(&fake), 3);
     assert!(stderr(&out).contains("failed with 502"), "{}", stderr(&out));
@@ -67,11 +63,7 @@ fn retries_are_bounded_and_the_error_names_the_status() {
 fn a_dropped_connection_is_retried() {
     let (fake, ws) = setup();
     fake.inject(Fault::reset(Method::GET, "/v1/mcp/server").times(1));
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", "s.yaml"])
-        .output()
-        .unwrap();
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(list_requests(&fake), 2);
 }
@@ -80,11 +72,11 @@ fn a_dropped_connection_is_retried() {
 fn a_slow_proxy_times_out() {
     let (fake, ws) = setup();
     fake.inject(Fault::delay(Method::GET, "/v1/mcp/server", 3000).times(5));
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", "s.yaml", "--timeout", "0.3", "--retries", "1"])
-        .output()
-        .unwrap();
+    let out = run(
+        &ws,
+        &fake,
+        &["plan", "s.yaml", "--timeout", "0.3", "--retries", "1"],
+    );
     assert_eq!(code(&out), 1);
     assert!(
         stderr(&out).contains("did not answer GET"),
@@ -101,11 +93,7 @@ fn server_errors_carry_the_proxys_own_message_and_are_not_retried() {
             .with_body(serde_json::json!({"detail": {"error": "Database not connected. Connect a database to your proxy"}}))
             .times(1),
     );
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", "s.yaml"])
-        .output()
-        .unwrap();
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
     assert_eq!(code(&out), 1);
     assert!(
         stderr(&out).contains("Database not connected"),
@@ -202,11 +190,7 @@ fn missing_url_or_key_are_explained() {
 fn files_with_errors_stop_the_plan_before_any_request() {
     let (fake, ws) = setup();
     ws.write("bad.yaml", "version: 1\nservers:\n  - server_name: bad-name\n    transport: sse\n    url: https://b.example.invalid/sse\n");
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", "."])
-        .output()
-        .unwrap();
+    let out = run(&ws, &fake, &["plan", "."]);
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains("name-charset"), "{}", stderr(&out));
     assert_eq!(fake.journal().len(), 0);
@@ -219,11 +203,7 @@ fn an_unset_secret_names_the_variable_and_its_line() {
         "s.yaml",
         "version: 1\nservers:\n  - server_name: jira\n    transport: http\n    url: https://j.example.invalid/mcp\n    auth_type: bearer_token\n    credentials:\n      auth_value: ${env:MCPFORM_TEST_NOT_SET}\n",
     );
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", "s.yaml"])
-        .output()
-        .unwrap();
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
     assert_eq!(code(&out), 1);
     let err = stderr(&out);
     assert!(

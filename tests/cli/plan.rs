@@ -41,6 +41,14 @@ fn list_calls(fake: &FakeProxy) -> usize {
         .count()
 }
 
+/// `mcpform ARGS` in `ws` against `fake`.
+fn run(ws: &Workspace, fake: &FakeProxy, args: &[&str]) -> std::process::Output {
+    ws.mcpform(&fake.base_url(), &fake.master_key())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn examples_create_then_plan_empty_after_apply() {
     let fake = FakeProxy::start(FakeConfig {
@@ -97,11 +105,7 @@ fn field_changes_show_old_and_new_and_adopt_dashboard_servers() {
     }));
     let ws = Workspace::new();
     ws.write("servers.yaml", JIRA);
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", "servers.yaml", "--detailed-exitcode"])
-        .output()
-        .unwrap();
+    let out = run(&ws, &fake, &["plan", "servers.yaml", "--detailed-exitcode"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     insta::assert_snapshot!(
         "plan_field_changes",
@@ -155,11 +159,7 @@ fn byok_off_with_stored_keys_is_guarded() {
     fake.store_user_credential("gh", "dave", CredentialKind::OAuth2);
     let ws = Workspace::new();
     ws.write("s.yaml", BYOK_OFF);
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", "s.yaml", "--detailed-exitcode"])
-        .output()
-        .unwrap();
+    let out = run(&ws, &fake, &["plan", "s.yaml", "--detailed-exitcode"]);
     assert_eq!(code(&out), 3, "{}{}", stdout(&out), stderr(&out));
     insta::assert_snapshot!(
         "plan_byok_off_guarded",
@@ -182,11 +182,7 @@ fn byok_off_with_stored_keys_is_guarded() {
     );
     assert_eq!(plan["guarded"], true);
     // Without --detailed-exitcode a plan with changes still exits 0.
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", "s.yaml"])
-        .output()
-        .unwrap();
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
     assert_eq!(code(&out), 0);
 }
 
@@ -226,11 +222,7 @@ fn older_proxy_cannot_count_keys_so_the_count_is_unknown_never_zero() {
     byok_server(&fake);
     let ws = Workspace::new();
     ws.write("s.yaml", BYOK_OFF);
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", "s.yaml", "--detailed-exitcode"])
-        .output()
-        .unwrap();
+    let out = run(&ws, &fake, &["plan", "s.yaml", "--detailed-exitcode"]);
     assert_eq!(code(&out), 3);
     assert!(
         stdout(&out).contains("stored keys: unknown (proxy older than 1.103)"),
@@ -260,11 +252,7 @@ fn proxy_without_byok_support_is_an_error() {
     fake.seed_server(json!({"server_id": "x", "server_name": "other", "transport": "sse", "url": "https://o.example.invalid/sse"}));
     let ws = Workspace::new();
     ws.write("s.yaml", "version: 1\nservers:\n  - server_name: github_tools\n    transport: http\n    url: https://gh.example.invalid/mcp\n    auth_type: bearer_token\n    is_byok: true\n");
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", "s.yaml", "--detailed-exitcode"])
-        .output()
-        .unwrap();
+    let out = run(&ws, &fake, &["plan", "s.yaml", "--detailed-exitcode"]);
     assert_eq!(code(&out), 1);
     assert!(
         stdout(&out).contains("older than 1.82.1"),
@@ -282,11 +270,7 @@ fn unmanaged_servers_are_listed_and_prune_deletes_only_owned_ones() {
     fake.seed_config_server(json!({"server_name": "from_config", "url": "https://c.example.invalid/mcp", "transport": "http"}));
     let ws = Workspace::new();
     ws.write("s.yaml", "version: 1\nservers: []\n");
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", "s.yaml", "--detailed-exitcode"])
-        .output()
-        .unwrap();
+    let out = run(&ws, &fake, &["plan", "s.yaml", "--detailed-exitcode"]);
     assert_eq!(code(&out), 0, "without --prune nothing is deleted");
     insta::assert_snapshot!(
         "plan_unmanaged",
@@ -318,11 +302,7 @@ fn declaring_a_config_server_is_an_error() {
     fake.seed_config_server(json!({"server_name": "from_config", "url": "https://c.example.invalid/mcp", "transport": "http"}));
     let ws = Workspace::new();
     ws.write("s.yaml", "version: 1\nservers:\n  - server_name: from_config\n    transport: http\n    url: https://c.example.invalid/mcp\n");
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", "s.yaml"])
-        .output()
-        .unwrap();
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
     assert_eq!(code(&out), 1);
     assert!(
         stdout(&out).contains("config.yaml and is read-only"),
@@ -338,11 +318,7 @@ fn a_name_taken_by_another_live_server_is_an_error() {
     fake.seed_server(json!({"server_id": "x", "server_name": "other", "alias": "github", "transport": "sse", "url": "https://o.example.invalid/sse"}));
     let ws = Workspace::new();
     ws.write("s.yaml", "version: 1\nservers:\n  - server_name: GitHub\n    transport: http\n    url: https://gh.example.invalid/mcp\n");
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", "s.yaml"])
-        .output()
-        .unwrap();
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
     assert_eq!(code(&out), 1);
     assert!(
         stdout(&out).contains("already a name or alias of the live server `other`"),
@@ -379,18 +355,18 @@ fn formats_markdown_and_saved_plan() {
     fake.store_user_credential("gh", "alice", CredentialKind::Byok);
     let ws = Workspace::new();
     ws.write("s.yaml", &format!("{BYOK_OFF}  - server_name: weather\n    transport: sse\n    url: https://w.example.invalid/sse\n"));
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args([
+    let out = run(
+        &ws,
+        &fake,
+        &[
             "plan",
             "s.yaml",
             "--format",
             "markdown",
             "--out",
             "plan.json",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     insta::assert_snapshot!(
         "plan_markdown",
@@ -449,11 +425,7 @@ fn an_openapi_server_the_list_leaves_out_is_not_created_twice() {
         "one targeted lookup for the OpenAPI create"
     );
     apply_plan(&fake.base_url(), &fake.master_key(), &plan, &[]);
-    let out = ws
-        .mcpform(&fake.base_url(), &fake.master_key())
-        .args(["plan", &path, "--retries", "0"])
-        .output()
-        .unwrap();
+    let out = run(&ws, &fake, &["plan", &path, "--retries", "0"]);
     assert_eq!(code(&out), 1, "{}", stdout(&out));
     let text = stdout(&out);
     assert!(
