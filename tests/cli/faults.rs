@@ -1,6 +1,7 @@
 //! The client under faults: retries with backoff on 5xx, 429 and dropped connections;
 //! bounded; timeouts; the proxy's own words in errors.
 
+use crate::run;
 use crate::support::cli::{Workspace, code, stderr, stdout};
 use crate::support::fake_proxy::{FakeConfig, FakeProxy, Fault, Method, Role};
 
@@ -18,14 +19,6 @@ fn list_requests(fake: &FakeProxy) -> usize {
         .iter()
         .filter(|r| r.path == "/v1/mcp/server")
         .count()
-}
-
-/// `mcpform ARGS` in `ws` against `fake`.
-fn run(ws: &Workspace, fake: &FakeProxy, args: &[&str]) -> std::process::Output {
-    ws.mcpform(&fake.base_url(), &fake.master_key())
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 #[test]

@@ -6,3 +6,14 @@ mod support;
 mod faults;
 mod plan;
 mod secrets;
+
+use support::cli::Workspace;
+use support::fake_proxy::FakeProxy;
+
+/// `mcpform ARGS` in `ws` against `fake`.
+fn run(ws: &Workspace, fake: &FakeProxy, args: &[&str]) -> std::process::Output {
+    ws.mcpform(&fake.base_url(), &fake.master_key())
+        .args(args)
+        .output()
+        .unwrap()
+}

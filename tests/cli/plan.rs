@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::run;
 use crate::support::apply::apply_plan;
 use crate::support::cli::{Workspace, code, json, stable, stderr, stdout};
 use crate::support::fake_proxy::{CredentialKind, FakeConfig, FakeProxy, Method};
@@ -39,14 +40,6 @@ fn list_calls(fake: &FakeProxy) -> usize {
         .iter()
         .filter(|r| r.method == "GET" && r.path == "/v1/mcp/server")
         .count()
-}
-
-/// `mcpform ARGS` in `ws` against `fake`.
-fn run(ws: &Workspace, fake: &FakeProxy, args: &[&str]) -> std::process::Output {
-    ws.mcpform(&fake.base_url(), &fake.master_key())
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 #[test]
