@@ -1,0 +1,124 @@
+//! In-process lint benchmark: `load_text` + `lint` of generated files with 100, 1,000
+//! and 10,000 servers (the issue's sizes; see BENCHMARKS.md).
+//!
+//! ```text
+//! cargo bench --bench lint                      # everything
+//! cargo bench --bench lint -- load_lint/10000   # one size of the main group
+//! ```
+//!
+//! Groups:
+//! - `load_lint`: what `mcpform lint FILE` does after reading the file (parse, schema,
+//!   model, rules, sort), including dropping the result. The figure BENCHMARKS.md quotes.
+//! - `load`: `load_text` alone (YAML → spanned tree).
+//! - `lint`: `lint` alone, on an already loaded file.
+//!
+//! Setup asserts that each generated file lints with zero diagnostics, so the benchmark
+//! never silently measures the error path. No timing is asserted anywhere.
+
+#[path = "support/generate.rs"]
+mod generate;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::measurement::WallTime;
+use criterion::{
+    BatchSize, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group,
+    criterion_main,
+};
+use mcpform::lint::{LintOptions, Linted, lint};
+use mcpform::load::load_text;
+
+const PATH: &str = "servers.yaml";
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn options() -> LintOptions<'static> {
+    LintOptions {
+        require_env: false,
+        env: &no_env,
+    }
+}
+
+fn load_and_lint(yaml: &str) -> Linted {
+    lint(load_text(PATH, yaml), &options())
+}
+
+/// The generated files, each checked to be lint-clean.
+fn inputs() -> Vec<(usize, String)> {
+    generate::SIZES
+        .iter()
+        .map(|&n| {
+            let yaml = generate::servers_yaml(n, generate::DEFAULT_SEED);
+            let linted = load_and_lint(&yaml);
+            assert!(
+                linted.diagnostics.is_empty(),
+                "the generated file with {n} servers is not lint-clean: {:#?}",
+                &linted.diagnostics[..linted.diagnostics.len().min(5)]
+            );
+            assert_eq!(linted.desired.servers.len(), n, "servers loaded");
+            (n, yaml)
+        })
+        .collect()
+}
+
+/// Fewer, longer samples for the big file (one iteration takes a few hundred ms).
+fn configure(group: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
+    group.throughput(Throughput::Elements(n as u64));
+    if n >= 10_000 {
+        group
+            .sampling_mode(SamplingMode::Flat)
+            .sample_size(10)
+            .measurement_time(Duration::from_secs(30));
+    } else if n >= 1_000 {
+        group
+            .sampling_mode(SamplingMode::Auto)
+            .sample_size(30)
+            .measurement_time(Duration::from_secs(10));
+    } else {
+        group
+            .sampling_mode(SamplingMode::Auto)
+            .sample_size(100)
+            .measurement_time(Duration::from_secs(8));
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let inputs = inputs();
+
+    let mut group = c.benchmark_group("load_lint");
+    for (n, yaml) in &inputs {
+        configure(&mut group, *n);
+        group.bench_with_input(BenchmarkId::from_parameter(n), yaml.as_str(), |b, yaml| {
+            b.iter(|| load_and_lint(black_box(yaml)));
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("load");
+    for (n, yaml) in &inputs {
+        configure(&mut group, *n);
+        group.bench_with_input(BenchmarkId::from_parameter(n), yaml.as_str(), |b, yaml| {
+            b.iter(|| load_text(PATH, black_box(yaml)));
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("lint");
+    for (n, yaml) in &inputs {
+        configure(&mut group, *n);
+        group.bench_with_input(BenchmarkId::from_parameter(n), yaml.as_str(), |b, yaml| {
+            b.iter_batched(
+                || load_text(PATH, yaml),
+                |loaded| lint(loaded, &options()),
+                BatchSize::LargeInput,
+            );
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(lint_benches, benches);
+criterion_main!(lint_benches);
