@@ -72,8 +72,10 @@ pub fn load_texts<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Lo
 }
 
 fn add_text(loaded: &mut Loaded, path: PathBuf, text: &str) {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let file = loaded.sources.add(SourceFile::new(path, Arc::from(text)));
+    let (text, bom) = strip_bom(text);
+    let file = loaded
+        .sources
+        .add(SourceFile::new(path, Arc::from(text)).with_bom(bom));
     let Parsed { root, diagnostics } = parse(file, text);
     loaded.diagnostics.extend(diagnostics);
     loaded.documents.push(Document { file, root });
@@ -160,12 +162,12 @@ fn load_file(path: &Path, loaded: &mut Loaded) {
         Ok(text) => add_text(loaded, path.to_path_buf(), &text),
         Err(ReadProblem::Io(message)) => report_path(loaded, path, &message),
         Err(ReadProblem::NotUtf8 { text, valid_up_to }) => {
-            let file = loaded.sources.add(SourceFile::new(
-                path.to_path_buf(),
-                Arc::from(text.as_str()),
-            ));
+            let (text, bom) = strip_bom(&text);
+            let file = loaded
+                .sources
+                .add(SourceFile::new(path.to_path_buf(), Arc::from(text)).with_bom(bom));
             let source = loaded.sources.get(file);
-            let start = source.pos_at_byte(valid_up_to);
+            let start = source.pos_at_byte(valid_up_to - bom);
             let span = Span::new(file, start, Pos::new(start.line, start.col + 1));
             loaded.diagnostics.push(
                 Diagnostic::at(
@@ -180,9 +182,17 @@ fn load_file(path: &Path, loaded: &mut Loaded) {
     }
 }
 
+/// The text without a UTF-8 byte-order mark, and the mark's length in bytes.
+fn strip_bom(text: &str) -> (&str, usize) {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, 3),
+        None => (text, 0),
+    }
+}
+
 enum ReadProblem {
     Io(String),
-    /// The valid prefix is kept as text so the position can be shown.
+    /// The file decoded with replacement characters, so the bad byte can be shown.
     NotUtf8 {
         text: String,
         valid_up_to: usize,
@@ -205,10 +215,10 @@ fn read_checked(path: &Path) -> Result<String, ReadProblem> {
     }
     String::from_utf8(bytes).map_err(|e| {
         let valid_up_to = e.utf8_error().valid_up_to();
-        let mut bytes = e.into_bytes();
-        bytes.truncate(valid_up_to);
+        // The prefix up to the bad byte is the same in the lossy text, so the offset
+        // still points at it (now a U+FFFD).
         ReadProblem::NotUtf8 {
-            text: String::from_utf8(bytes).unwrap_or_default(),
+            text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
             valid_up_to,
         }
     })

@@ -18,6 +18,8 @@ pub struct SourceFile {
     text: Arc<str>,
     /// Byte offset of the first character of each line (line 1 at index 0).
     line_starts: Vec<usize>,
+    /// Length of the byte-order mark the file started with (not part of `text`).
+    bom: usize,
 }
 
 impl SourceFile {
@@ -29,7 +31,20 @@ impl SourceFile {
             path,
             text,
             line_starts,
+            bom: 0,
         }
+    }
+
+    /// Records that the file started with a byte-order mark of `len` bytes, which the
+    /// text leaves out: file offsets in reports then still count from the file's start.
+    pub fn with_bom(mut self, len: usize) -> SourceFile {
+        self.bom = len;
+        self
+    }
+
+    /// Bytes before `text` in the file (a byte-order mark).
+    pub fn bom_len(&self) -> usize {
+        self.bom
     }
 
     /// The path as the user gave it (joined with what directory walking found).

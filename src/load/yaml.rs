@@ -114,7 +114,8 @@ struct PendingKey {
 struct Builder {
     file: FileId,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Anchored nodes with their size (the alias budget's unit) and nesting depth.
+    anchors: HashMap<usize, (Node, usize, usize)>,
     alias_budget: usize,
     root: Option<Node>,
     documents: usize,
@@ -308,9 +309,16 @@ impl Builder {
     }
 
     fn on_alias(&mut self, id: usize, span: Span) -> Result<(), Fatal> {
-        let Some((node, size)) = self.anchors.get(&id) else {
+        let Some((node, size, depth)) = self.anchors.get(&id) else {
             return Err(Fatal::at(span, "an alias to an unknown anchor"));
         };
+        // An alias pastes a whole subtree: the nesting limit applies to it too.
+        if self.stack.len() + depth > MAX_DEPTH {
+            return Err(Fatal::at(
+                span,
+                format!("nesting deeper than {MAX_DEPTH} levels (through this alias)"),
+            ));
+        }
         if *size > self.alias_budget {
             return Err(Fatal::at(
                 span,
@@ -325,8 +333,8 @@ impl Builder {
 
     fn insert(&mut self, node: Node, anchor: usize) -> Result<(), Fatal> {
         if anchor > 0 {
-            let size = count_nodes(&node);
-            self.anchors.insert(anchor, (node.clone(), size));
+            let (size, depth) = (count_nodes(&node), depth_of(&node));
+            self.anchors.insert(anchor, (node.clone(), size, depth));
         }
         match self.stack.last_mut() {
             None => {
@@ -431,6 +439,21 @@ fn apply_merges(entries: &mut Vec<Entry>, merges: Vec<Node>) {
     }
 }
 
+/// Levels of collections in a node (a scalar has none).
+fn depth_of(node: &Node) -> usize {
+    match &node.value {
+        Value::Seq(items) => 1 + items.iter().map(depth_of).max().unwrap_or(0),
+        Value::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|e| depth_of(&e.value))
+                .max()
+                .unwrap_or(0)
+        }
+        _ => 0,
+    }
+}
+
 fn count_nodes(node: &Node) -> usize {
     1 + match &node.value {
         Value::Seq(items) => items.iter().map(count_nodes).sum(),
@@ -440,7 +463,15 @@ fn count_nodes(node: &Node) -> usize {
 }
 
 fn unsupported_tag(tag: &Tag, span: Span) -> Fatal {
-    let shown = format!("{}{}", tag.handle, tag.suffix);
+    // saphyr hands `!!map` over expanded; show it the way it was written.
+    let shown = match tag.handle.as_str() {
+        "tag:yaml.org,2002:" => format!("!!{}", tag.suffix),
+        handle => format!("{handle}{}", tag.suffix),
+    };
+    if tag.is_yaml_core_schema() {
+        return Fatal::at(span, format!("the tag `{shown}` does not fit this value"))
+            .with_help("remove the tag: mcpform reads the value's own type");
+    }
     let help = if shown.contains("env") {
         "write secrets as `${env:NAME}` strings instead of a tag"
     } else {

@@ -125,6 +125,7 @@ pub(super) fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<
             .map(|d| convert(d, input.sources))
             .collect(),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
-    writeln!(out)
+    // Serialised first, so a closed pipe is reported as one (serde would wrap it).
+    let text = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
+    writeln!(out, "{text}")
 }

@@ -63,7 +63,7 @@ pub struct Location {
     pub end_line: u32,
     /// 1-based end column (exclusive, characters).
     pub end_column: u32,
-    /// Byte offset of the start.
+    /// Byte offset of the start in the file (a byte-order mark counts).
     pub offset: usize,
     /// Byte offset of the end.
     pub end_offset: usize,
@@ -81,8 +81,8 @@ impl Location {
             column: start.column1(),
             end_line: end.line,
             end_column: end.column1(),
-            offset: bytes.start,
-            end_offset: bytes.end,
+            offset: bytes.start + file.bom_len(),
+            end_offset: bytes.end + file.bom_len(),
         }
     }
 }

@@ -143,6 +143,25 @@ fn deep_nesting_is_refused() {
 }
 
 #[test]
+fn aliases_cannot_nest_past_the_limit() {
+    // Each anchor wraps the previous alias in 10 more levels: depth grows past 64 with
+    // few nodes, far inside the alias budget.
+    let mut text = String::from("x0: &x0 1\n");
+    for i in 1..10 {
+        let open = "[".repeat(10);
+        let close = "]".repeat(10);
+        text.push_str(&format!("x{i}: &x{i} {open}*x{}{close}\n", i - 1));
+    }
+    let f = findings(&text);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].3
+            .contains("nesting deeper than 64 levels (through this alias)")
+    );
+    assert_eq!(f[0].1, 8, "the first alias that would nest too deep");
+}
+
+#[test]
 fn second_document_is_refused() {
     let f = findings("version: 1\n---\nversion: 1\n");
     assert_eq!(f.len(), 1);
