@@ -14,6 +14,16 @@ pub fn apply_plan(base_url: &str, key: &str, plan: &Value, env: &[(&str, &str)])
             .find(|(k, _)| *k == name)
             .map(|(_, v)| (*v).to_owned())
     };
+    apply_plan_with(base_url, key, plan, &lookup);
+}
+
+/// Like [`apply_plan`], reading `${env:…}` through `lookup`.
+pub fn apply_plan_with(
+    base_url: &str,
+    key: &str,
+    plan: &Value,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) {
     let client = Client::new(ClientConfig::new(base_url, Secret::new(key))).expect("client");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -26,7 +36,7 @@ pub fn apply_plan(base_url: &str, key: &str, plan: &Value, env: &[(&str, &str)])
             }
             let body = action
                 .get("body")
-                .map(|b| substitute(b, &lookup).expect("env"));
+                .map(|b| substitute(b, lookup).expect("env"));
             let body: Option<Map<String, Value>> = body.and_then(|b| b.as_object().cloned());
             let result = match action["action"].as_str() {
                 Some("create") => client

@@ -1,0 +1,187 @@
+//! Plan benchmarks (see BENCHMARKS.md):
+//!
+//! - `planner`: the pure planner alone (`plan()`), desired × live for 1,000 and 10,000
+//!   servers, with the live side equal to the files (the usual "no changes" plan) and
+//!   empty (everything to create).
+//! - `plan_fake`: the whole plan in process, as `mcpform plan` does it after reading the
+//!   files: load, lint, resolve secrets, one list request to the in-process fake LiteLLM
+//!   over loopback HTTP, plan. The fake holds 1,000 or 10,000 live servers.
+//!
+//! ```text
+//! cargo bench --bench plan
+//! ```
+//!
+//! Setup checks, without timing anything, that the live state was applied from the plan
+//! (so the measured plan is empty) and that a plan sends exactly one list request.
+
+#[path = "support/generate.rs"]
+mod generate;
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
+use mcpform::cli::gather_and_plan;
+use mcpform::client::{Client, ClientConfig};
+use mcpform::lint::{LintOptions, lint};
+use mcpform::live::{Facts, LiveState};
+use mcpform::load::load_text;
+use mcpform::plan::{PlanOptions, plan};
+use mcpform::render::{PlanContext, to_json};
+use mcpform::resolve::{ResolvedServer, resolve};
+use mcpform::secret::{FingerprintKey, Secret};
+
+use support::apply::apply_plan_with;
+use support::fake_proxy::{FakeConfig, FakeProxy};
+
+const SIZES: [usize; 2] = [1_000, 10_000];
+
+fn env(name: &str) -> Option<String> {
+    Some(format!("bench-secret-{name}"))
+}
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn desired(yaml: &str, key: &str) -> Vec<ResolvedServer> {
+    let linted = lint(
+        load_text("servers.yaml", yaml),
+        &LintOptions {
+            require_env: false,
+            env: &no_env,
+        },
+    );
+    assert!(
+        linted.diagnostics.is_empty(),
+        "generated files are lint-clean"
+    );
+    let key = FingerprintKey::new(&Secret::new(key));
+    resolve(&linted.loaded, &linted.desired, &env, &key).expect("every variable resolves")
+}
+
+struct World {
+    n: usize,
+    yaml: String,
+    fake: FakeProxy,
+    client: Client,
+    desired: Vec<ResolvedServer>,
+    live: LiveState,
+    runtime: tokio::runtime::Runtime,
+}
+
+/// A fake holding exactly what the generated file declares, applied from mcpform's plan.
+fn world(n: usize) -> World {
+    let yaml = generate::servers_yaml(n, generate::DEFAULT_SEED);
+    let fake = FakeProxy::start(FakeConfig {
+        stdio_enabled: true,
+        ..FakeConfig::default()
+    });
+    let client = Client::new(ClientConfig::new(
+        fake.base_url(),
+        Secret::new(fake.master_key()),
+    ))
+    .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let desired = desired(&yaml, &fake.master_key());
+    let (_, first) = runtime
+        .block_on(gather_and_plan(&client, &desired, PlanOptions::default()))
+        .unwrap();
+    let locate = |_: &mcpform::model::Origin| None;
+    let ctx = PlanContext {
+        proxy_url: "fake",
+        locate: &locate,
+        live_count: 0,
+        color: false,
+    };
+    apply_plan_with(
+        &fake.base_url(),
+        &fake.master_key(),
+        &to_json(&first, &ctx),
+        &env,
+    );
+    fake.clear_journal();
+    let (live, again) = runtime
+        .block_on(gather_and_plan(&client, &desired, PlanOptions::default()))
+        .unwrap();
+    assert!(
+        again.actions.is_empty(),
+        "the measured plan is the empty one"
+    );
+    assert_eq!(live.servers.len(), n);
+    let requests = fake.journal();
+    assert_eq!(
+        requests.len(),
+        1,
+        "one list request, whatever the number of servers: {requests:?}"
+    );
+    World {
+        n,
+        yaml,
+        fake,
+        client,
+        desired,
+        live,
+        runtime,
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let worlds: Vec<World> = SIZES.iter().map(|&n| world(n)).collect();
+
+    let mut planner = c.benchmark_group("planner");
+    planner
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(8));
+    for w in &worlds {
+        planner.bench_with_input(BenchmarkId::new("unchanged", w.n), w, |b, w| {
+            b.iter(|| {
+                plan(
+                    black_box(&w.desired),
+                    black_box(&w.live),
+                    &Facts::default(),
+                    PlanOptions::default(),
+                )
+            });
+        });
+        let empty = LiveState::default();
+        planner.bench_with_input(BenchmarkId::new("all_creates", w.n), w, |b, w| {
+            b.iter(|| {
+                plan(
+                    black_box(&w.desired),
+                    black_box(&empty),
+                    &Facts::default(),
+                    PlanOptions::default(),
+                )
+            });
+        });
+    }
+    planner.finish();
+
+    let mut whole = c.benchmark_group("plan_fake");
+    whole
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(15));
+    for w in &worlds {
+        whole.bench_with_input(BenchmarkId::from_parameter(w.n), w, |b, w| {
+            b.iter(|| {
+                let desired = desired(&w.yaml, &w.fake.master_key());
+                let (_, p) = w
+                    .runtime
+                    .block_on(gather_and_plan(&w.client, &desired, PlanOptions::default()))
+                    .unwrap();
+                black_box(p)
+            });
+        });
+    }
+    whole.finish();
+}
+
+criterion_group!(plan_benches, benches);
+criterion_main!(plan_benches);
