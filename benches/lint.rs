@@ -81,7 +81,7 @@ fn configure(group: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
         group
             .sampling_mode(SamplingMode::Auto)
             .sample_size(100)
-            .measurement_time(Duration::from_secs(8));
+            .measurement_time(Duration::from_secs(10));
     }
 }
 

@@ -17,20 +17,23 @@ TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 cd "$ROOT"
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+since=0 # only results written by this run, unless NO_RUN
 if [[ ${NO_RUN:-0} != 1 ]]; then
+    since=$(date +%s)
     cargo bench --bench lint -- "$@" >&2
 fi
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo ", uncommitted changes" || true)
+dirty=$(git status --porcelain --untracked-files=no -- src Cargo.toml Cargo.lock 2>/dev/null | grep -q . && echo " + uncommitted changes to src/ or Cargo.*" || true)
 echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(rustc --version), commit $commit$dirty;"
 echo "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)."
 echo
-python3 - "$TARGET_DIR/criterion" <<'EOF'
+python3 - "$TARGET_DIR/criterion" "$since" <<'EOF'
 import json, os, sys
 
 root = sys.argv[1]
+since = int(sys.argv[2])
 groups = [
     ("load_lint", "load + lint (`load_text` + `lint`)"),
     ("load", "load only (`load_text`)"),
@@ -48,7 +51,7 @@ print("|-----------|--------:|------------:|--------------------------:|--------
 for group, label in groups:
     for n in sizes:
         path = os.path.join(root, group, n, "new", "estimates.json")
-        if not os.path.exists(path):
+        if not os.path.exists(path) or os.path.getmtime(path) < since:
             continue
         with open(path) as f:
             e = json.load(f)

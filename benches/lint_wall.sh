@@ -129,7 +129,7 @@ if [[ ${CHECK_JSONSCHEMA:-0} == 1 ]]; then
 fi
 
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo ", uncommitted changes" || true)
+dirty=$(git -C "$ROOT" status --porcelain --untracked-files=no -- src Cargo.toml Cargo.lock 2>/dev/null | grep -q . && echo " + uncommitted changes to src/ or Cargo.*" || true)
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
 
 echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(rustc --version), commit $commit$dirty;"

@@ -430,3 +430,49 @@ fn an_openapi_server_the_list_leaves_out_is_not_created_twice() {
         "no second create: {text}"
     );
 }
+
+#[test]
+fn updates_carry_the_full_managed_set_so_old_proxies_do_not_reset_fields() {
+    // Proxies before 1.88 reset every omitted field with a default on PUT (is_byok
+    // included); a PUT with only the changed field would turn BYOK off.
+    let fake = FakeProxy::start(FakeConfig {
+        put_resets_omitted: true,
+        ..FakeConfig::default()
+    });
+    let ws = Workspace::new();
+    let file = "version: 1\nservers:\n  - server_name: gh\n    transport: http\n    url: https://gh.example.invalid/mcp\n    auth_type: bearer_token\n    is_byok: true\n    allow_all_keys: true\n    mcp_access_groups: [dev]\n    description: one\n";
+    ws.write("s.yaml", file);
+    let (_, plan) = plan_json(&ws, &fake, &["s.yaml"], &[]);
+    apply_plan(&fake.base_url(), &fake.master_key(), &plan, &[]);
+    ws.write(
+        "s.yaml",
+        &file.replace("description: one", "description: two"),
+    );
+    let (exit, plan) = plan_json(&ws, &fake, &["s.yaml"], &[]);
+    assert_eq!(exit, 2);
+    let body = plan["actions"][0]["body"].as_object().unwrap();
+    for field in [
+        "is_byok",
+        "allow_all_keys",
+        "mcp_access_groups",
+        "transport",
+        "alias",
+    ] {
+        assert!(
+            body.contains_key(field),
+            "{field} missing from the update body"
+        );
+    }
+    apply_plan(&fake.base_url(), &fake.master_key(), &plan, &[]);
+    let (exit, again) = plan_json(&ws, &fake, &["s.yaml"], &[]);
+    assert_eq!(exit, 0, "{again:#}");
+    let row = fake
+        .rows()
+        .into_iter()
+        .find(|r| r["server_name"] == "gh")
+        .unwrap();
+    assert_eq!(
+        (row["is_byok"].clone(), row["description"].clone()),
+        (json!(true), json!("two"))
+    );
+}
