@@ -4,12 +4,12 @@
 # into BENCHMARKS.md; progress goes to stderr.
 #
 #   benches/lint_wall.sh                 # build, generate, measure
-#   RUNS=20 benches/lint_wall.sh         # more hyperfine runs
-#   CHECK_JSONSCHEMA=1 benches/lint_wall.sh   # also time check-jsonschema on 10k (~15 s)
+#   RUNS=50 benches/lint_wall.sh         # more hyperfine runs
+#   CHECK_JSONSCHEMA=1 benches/lint_wall.sh   # also time check-jsonschema on 10k (~20 s)
 #
 # Environment:
 #   SIZES             server counts (default "100 1000 10000")
-#   RUNS, WARMUP      hyperfine runs and warm-up runs per size (default 10 and 3)
+#   RUNS, WARMUP      hyperfine runs and warm-up runs per size (default 30 and 3)
 #   RSS_RUNS          /usr/bin/time -v runs per size; the largest peak RSS is reported (default 3)
 #   SEED              generator seed (default: the generator's DEFAULT_SEED)
 #   OUT               where the generated files go (default /tmp/mcpform-bench)
@@ -25,13 +25,12 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SIZES=${SIZES:-"100 1000 10000"}
-RUNS=${RUNS:-10}
+RUNS=${RUNS:-30}
 WARMUP=${WARMUP:-3}
 RSS_RUNS=${RSS_RUNS:-3}
 OUT=${OUT:-/tmp/mcpform-bench}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN=$TARGET_DIR/release/mcpform
-GEN=$TARGET_DIR/release/examples/gen_servers
 TIME=/usr/bin/time
 # The issue's target for 10,000 servers.
 TARGET_WALL_S=0.3
@@ -90,7 +89,7 @@ for n in $SIZES; do
     done
     if [[ -n $HYPERFINE ]]; then
         csv=$(mktemp)
-        "$HYPERFINE" --style none --warmup "$WARMUP" --runs "$RUNS" --export-csv "$csv" \
+        "$HYPERFINE" -N --style none --warmup "$WARMUP" --runs "$RUNS" --export-csv "$csv" \
             --command-name "$n" "$BIN lint $file" >/dev/null 2>&1
         # command,mean,stddev,median,user,system,min,max
         read -r mean stddev med user sys min max < <(awk -F, 'NR == 2 { print $2, $3, $4, $5, $6, $7, $8 }' "$csv")
@@ -129,7 +128,10 @@ if [[ ${CHECK_JSONSCHEMA:-0} == 1 ]]; then
 fi
 
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$ROOT" status --porcelain --untracked-files=no -- src Cargo.toml Cargo.lock 2>/dev/null | grep -q . && echo " + uncommitted changes to src/ or Cargo.*" || true)
+dirty=""
+if git -C "$ROOT" status --porcelain --untracked-files=no -- src Cargo.toml Cargo.lock 2>/dev/null | grep -q .; then
+    dirty=" + uncommitted changes to src/ or Cargo.*"
+fi
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
 
 echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(rustc --version), commit $commit$dirty;"
