@@ -135,7 +135,11 @@ pub fn pointer_tokens(pointer: &str) -> Vec<String> {
         .collect()
 }
 
-/// Escapes one token for a JSON pointer.
-pub fn escape_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+/// Escapes one token for a JSON pointer (borrowed when there is nothing to escape).
+pub fn escape_token(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.contains(['~', '/']) {
+        std::borrow::Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
+    } else {
+        std::borrow::Cow::Borrowed(token)
+    }
 }

@@ -129,6 +129,15 @@ pub fn build(loaded: &Loaded) -> (DesiredState, Vec<Rejected>) {
     let mut state = DesiredState::default();
     let mut rejected = Vec::new();
     let ignorable = ignorable_fields();
+    let total: usize = loaded
+        .documents
+        .iter()
+        .filter_map(|d| match &d.root.as_ref()?.get("servers")?.value {
+            Value::Seq(items) => Some(items.len()),
+            _ => None,
+        })
+        .sum();
+    state.servers.reserve_exact(total);
     for doc in &loaded.documents {
         let Some(servers) = doc.root.as_ref().and_then(|r| r.get("servers")) else {
             continue;

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Ctx, Rule};
-use crate::load::Span;
 use crate::model::{DesiredServer, Field};
 use crate::rule::RuleId;
 
@@ -106,7 +105,6 @@ struct Claim<'a> {
     server: &'a DesiredServer,
     field: &'static str,
     name: String,
-    span: Option<Span>,
 }
 
 impl Rule for NameUnique {
@@ -134,7 +132,8 @@ impl Rule for NameUnique {
                                 first.server.spec.server_name, first.field, first.name
                             ),
                         );
-                        if let Some(span) = first.span {
+                        // Spans are looked up only for the rare duplicate.
+                        if let Some(span) = ctx.value_span(first.server, first.field) {
                             d = d.with_related(span, format!("`{}` first used here", first.name));
                         }
                         out.push(d);
@@ -146,7 +145,6 @@ impl Rule for NameUnique {
                             Claim {
                                 server: s,
                                 field,
-                                span: ctx.value_span(s, field),
                                 name,
                             },
                         );
