@@ -225,8 +225,10 @@ impl Builder {
             Frame::Seq {
                 start,
                 anchor,
-                items,
+                mut items,
             } => {
+                // Trees of large files live until the run ends: no slack from doubling.
+                items.shrink_to_fit();
                 let end_pos = items.last().map_or(end.end, |n| n.span.end);
                 let span = Span::new(self.file, start, end_pos.max(start));
                 (
@@ -246,6 +248,7 @@ impl Builder {
             } => {
                 let end_pos = entries.last().map_or(end.end, |e| e.value.span.end);
                 apply_merges(&mut entries, merges);
+                entries.shrink_to_fit();
                 let span = Span::new(self.file, start, end_pos.max(start));
                 (
                     Node {
