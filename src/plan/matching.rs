@@ -1,6 +1,8 @@
 //! Which live server each declared server is: by `server_id` when declared, else by
 //! `server_name` ignoring case. Also the name clashes the proxy would refuse.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use super::Notice;
@@ -19,19 +21,57 @@ pub(super) enum Match {
     Unusable,
 }
 
+/// Lookups into the live list, built once: a plan of 10,000 servers must not scan the
+/// list for each of them.
+pub(super) struct Index<'a> {
+    by_id: HashMap<&'a str, usize>,
+    /// Lower-case `server_name` → positions, in list order.
+    by_name: HashMap<String, Vec<usize>>,
+    /// Lower-case `server_name` and `alias` → positions.
+    by_identifier: HashMap<String, Vec<usize>>,
+}
+
+impl<'a> Index<'a> {
+    pub(super) fn new(live: &'a LiveState) -> Index<'a> {
+        let mut index = Index {
+            by_id: HashMap::with_capacity(live.servers.len()),
+            by_name: HashMap::with_capacity(live.servers.len()),
+            by_identifier: HashMap::with_capacity(live.servers.len() * 2),
+        };
+        for (i, l) in live.servers.iter().enumerate() {
+            index.by_id.entry(l.server_id()).or_insert(i);
+            if let Some(name) = l.server_name() {
+                index
+                    .by_name
+                    .entry(name.to_lowercase())
+                    .or_default()
+                    .push(i);
+            }
+            for ident in [l.server_name(), l.alias()].into_iter().flatten() {
+                let positions = index.by_identifier.entry(ident.to_lowercase()).or_default();
+                if positions.last() != Some(&i) {
+                    positions.push(i);
+                }
+            }
+        }
+        index
+    }
+}
+
 /// For each declared server, its live server. Problems (read-only servers, two files
 /// claiming one server) become errors, and the server is left out of the plan.
 pub(super) fn match_servers(
     desired: &[ResolvedServer],
     live: &LiveState,
+    index: &Index<'_>,
     errors: &mut Vec<Notice>,
 ) -> Vec<Match> {
     let mut claimed: Vec<Option<&str>> = vec![None; live.servers.len()];
     let mut out = Vec::with_capacity(desired.len());
     for d in desired {
         let found = match &d.server_id {
-            Some(id) => live.servers.iter().position(|l| l.server_id() == id),
-            None => by_name(d, live),
+            Some(id) => index.by_id.get(id.as_str()).copied(),
+            None => by_name(d, live, index),
         };
         let Some(i) = found else {
             out.push(Match::New);
@@ -68,16 +108,13 @@ pub(super) fn match_servers(
 }
 
 /// Name match ignoring case; an exact match wins over a case-insensitive one.
-fn by_name(d: &ResolvedServer, live: &LiveState) -> Option<usize> {
-    let name = d.name.to_lowercase();
-    live.servers
+fn by_name(d: &ResolvedServer, live: &LiveState, index: &Index<'_>) -> Option<usize> {
+    let candidates = index.by_name.get(&d.name.to_lowercase())?;
+    candidates
         .iter()
-        .position(|l| l.server_name() == Some(d.name.as_str()))
-        .or_else(|| {
-            live.servers
-                .iter()
-                .position(|l| l.server_name().is_some_and(|n| n.to_lowercase() == name))
-        })
+        .copied()
+        .find(|&i| live.servers[i].server_name() == Some(d.name.as_str()))
+        .or_else(|| candidates.first().copied())
 }
 
 /// The alias a declared server will have on the proxy.
@@ -93,20 +130,21 @@ pub(super) fn effective_alias(d: &ResolvedServer) -> String {
 pub(super) fn check_names(
     d: &ResolvedServer,
     live: &LiveState,
+    index: &Index<'_>,
     matched: Option<usize>,
     errors: &mut Vec<Notice>,
 ) {
-    let mine = [d.name.to_lowercase(), effective_alias(d).to_lowercase()];
-    for (i, l) in live.servers.iter().enumerate() {
-        if Some(i) == matched {
+    for mine in [d.name.to_lowercase(), effective_alias(d).to_lowercase()] {
+        let Some(positions) = index.by_identifier.get(&mine) else {
             continue;
-        }
-        let theirs = [l.server_name(), l.alias()];
-        if let Some(clash) = theirs
-            .iter()
-            .flatten()
-            .find(|n| mine.contains(&n.to_lowercase()))
-        {
+        };
+        if let Some(&i) = positions.iter().find(|&&i| Some(i) != matched) {
+            let l = &live.servers[i];
+            let clash = [l.server_name(), l.alias()]
+                .into_iter()
+                .flatten()
+                .find(|n| n.to_lowercase() == mine)
+                .unwrap_or(&mine);
             errors.push(error(
                 d,
                 format!(

@@ -9,6 +9,8 @@ mod body;
 mod compare;
 mod matching;
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -273,9 +275,10 @@ pub fn plan(
     options: PlanOptions,
 ) -> Plan {
     let mut plan = Plan::default();
-    let matches = matching::match_servers(desired, live, &mut plan.errors);
+    let index = matching::Index::new(live);
+    let matches = matching::match_servers(desired, live, &index, &mut plan.errors);
     let byok_unsupported = !live.supports_byok();
-    let mut taken_ids: Vec<String> = live
+    let mut taken_ids: HashSet<String> = live
         .servers
         .iter()
         .map(|l| l.server_id().to_owned())
@@ -292,7 +295,7 @@ pub fn plan(
             matching::Match::Live(i) => {
                 let l = &live.servers[*i];
                 if renames(d, l) {
-                    matching::check_names(d, live, Some(*i), &mut plan.errors);
+                    matching::check_names(d, live, &index, Some(*i), &mut plan.errors);
                 }
                 if !l.listed() {
                     plan.warnings.push(notice(d, unlisted_warning(l)));
@@ -308,12 +311,12 @@ pub fn plan(
                 }
             }
             matching::Match::New => {
-                matching::check_names(d, live, None, &mut plan.errors);
+                matching::check_names(d, live, &index, None, &mut plan.errors);
                 let id = d
                     .server_id
                     .clone()
                     .unwrap_or_else(|| free_id(&d.name, &taken_ids));
-                taken_ids.push(id.clone());
+                taken_ids.insert(id.clone());
                 if let Some(answer) = facts.unreadable.get(&id) {
                     plan.errors.push(notice(d, unreadable_error(&id, answer)));
                     continue;
@@ -371,7 +374,7 @@ fn renames(d: &ResolvedServer, l: &LiveServer) -> bool {
 
 /// A `server_id` for a server that declares none: its name, made unique. Deterministic,
 /// so a plan is reproducible and a retried create sends the same id.
-fn free_id(name: &str, taken: &[String]) -> String {
+fn free_id(name: &str, taken: &HashSet<String>) -> String {
     let mut id = name.to_owned();
     let mut n = 2;
     while taken.contains(&id) {
@@ -398,9 +401,15 @@ fn undeclared(
     facts: &CredentialFacts,
     unmanaged: &mut Vec<Unmanaged>,
 ) -> Vec<Action> {
+    let mut matched = vec![false; live.servers.len()];
+    for m in matches {
+        if let matching::Match::Live(i) = m {
+            matched[*i] = true;
+        }
+    }
     let mut deletes = Vec::new();
     for (i, l) in live.servers.iter().enumerate() {
-        if matches.contains(&matching::Match::Live(i)) {
+        if matched[i] {
             continue;
         }
         let reason = if l.is_config() {

@@ -124,7 +124,10 @@ fn creates_get_a_deterministic_free_id() {
     );
     assert_eq!(p.actions[0].action, ActionKind::Create);
     assert_eq!(p.actions[0].server_id, "s.2");
-    assert_eq!(free_id("x", &["x".into(), "x.2".into()]), "x.3");
+    assert_eq!(
+        free_id("x", &["x".to_owned(), "x.2".to_owned()].into()),
+        "x.3"
+    );
 }
 
 #[test]
