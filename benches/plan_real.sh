@@ -4,7 +4,8 @@
 #   LITELLM_BASE_URL=http://127.0.0.1:4000 LITELLM_MASTER_KEY=sk-... benches/plan_real.sh [N]
 #
 # Seeds N servers (unique prefix, `.invalid` upstreams, made "in the dashboard", so no
-# mcpform marker) with 8 parallel requests, writes a file declaring exactly those
+# mcpform marker) with 4 parallel requests (each create makes the proxy reload its
+# registry, so seeding 1,000 takes many minutes; 5xx answers are retried), writes a file declaring exactly those
 # servers, times `mcpform plan` (an empty plan: one list request, nothing else), prints
 # a markdown row, and deletes the servers again. HTTP/SSE servers only: OpenAPI servers
 # with unreachable specs are hidden from the proxy's list and would be looked up one by
@@ -23,13 +24,21 @@ BIN=$PWD/target/release/mcpform
 cat > "$WORK/seed.py" <<PY
 import json, sys, urllib.request, concurrent.futures as cf
 BASE, KEY, N, PREFIX = "$LITELLM_BASE_URL".rstrip("/"), "$LITELLM_MASTER_KEY", $N, "$PREFIX"
-def call(method, path, body=None):
+import time
+def call(method, path, body=None, tries=5):
     req = urllib.request.Request(BASE + path, method=method, data=None if body is None else json.dumps(body).encode(),
                                  headers={"Authorization": "Bearer " + KEY, "Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(req, timeout=120) as r:
+        with urllib.request.urlopen(req, timeout=300) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
+        if e.code >= 500 and tries > 1:
+            time.sleep(2)
+            # A create that failed late may have been saved: a retry then sees the id taken.
+            status, body = call(method, path, body, tries - 1)
+            if method == "POST" and status == 400 and b"already exists" in body:
+                return 201, body
+            return status, body
         return e.code, e.read()
 def server(i):
     s = {"server_id": f"{PREFIX}{i:05d}", "server_name": f"{PREFIX}srv_{i:05d}", "description": f"bench server {i}",
@@ -39,7 +48,7 @@ def server(i):
         s.update({"auth_type": "bearer_token", "is_byok": True, "byok_description": ["Read"]})
     return s
 if sys.argv[1] == "seed":
-    with cf.ThreadPoolExecutor(8) as pool:
+    with cf.ThreadPoolExecutor(4) as pool:
         for status, body in pool.map(lambda i: call("POST", "/v1/mcp/server", server(i)), range(N)):
             assert status == 201, (status, body[:300])
 elif sys.argv[1] == "yaml":
