@@ -1,9 +1,12 @@
 //! mcpform: GitOps for the MCP server registry of a LiteLLM proxy.
 //!
 //! Data flows one way: [`load`] (YAML with spans) → [`model`] (typed desired state) →
-//! [`lint`] (schema and rules → diagnostics) and, for `plan`, [`client`] → [`live`]
-//! (typed live state) → [`plan`] (a pure diff) → [`render`]. [`cli`] wires the rooms
-//! together; `main.rs` only calls [`cli::main`].
+//! [`lint`] ([`schema`] and rules → [`diagnostic`]s, printed by [`report`]); for `plan`,
+//! [`resolve`] (`${env:…}` → [`secret`]s and fingerprints) and [`client`] → [`live`]
+//! (typed live state, normalised) → [`plan`] (a pure diff) → [`render`]. [`cli`] wires
+//! the rooms together; `main.rs` only calls [`cli::main`].
+
+#![warn(missing_docs)]
 
 pub mod cli;
 pub mod client;
