@@ -7,5 +7,5 @@ pub const API_KEY: &str = "LITELLM_API_KEY";
 /// Key of the credential fingerprints (so that several operators agree); the admin key
 /// is used when unset.
 pub const FINGERPRINT_KEY: &str = "MCPFORM_FINGERPRINT_KEY";
-/// Disables colour (https://no-color.org), read by anstream.
+/// Disables colour (<https://no-color.org>), read by anstream.
 pub const NO_COLOR: &str = "NO_COLOR";

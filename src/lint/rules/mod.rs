@@ -1,4 +1,4 @@
-//! The semantic rules. Each is a unit struct implementing [`Rule`](super::Rule);
+//! The semantic rules. Each is a unit struct implementing [`Rule`];
 //! [`ALL`] is the list `lint` runs.
 
 mod byok;
