@@ -48,16 +48,30 @@ impl RealProxy {
         path: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
+        // Reads and deletes are retried when the connection drops (a busy proxy closes
+        // connections); creates and updates are not.
         self.runtime.block_on(async {
             let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-            let mut req = self
-                .http
-                .request(method, format!("{}{path}", self.base_url))
-                .bearer_auth(key);
-            if let Some(b) = body {
-                req = req.json(&b);
-            }
-            let resp = req.send().await.expect("request");
+            let idempotent = matches!(method.as_str(), "GET" | "DELETE");
+            let mut attempt = 0;
+            let resp = loop {
+                let mut req = self
+                    .http
+                    .request(method.clone(), format!("{}{path}", self.base_url))
+                    .bearer_auth(key);
+                if let Some(b) = &body {
+                    req = req.json(b);
+                }
+                match req.send().await {
+                    Ok(resp) => break resp,
+                    Err(e) if idempotent && attempt < 3 => {
+                        attempt += 1;
+                        eprintln!("retrying {method} {path} after: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    }
+                    Err(e) => panic!("{method} {path}: {e}"),
+                }
+            };
             let status = resp.status().as_u16();
             let text = resp.text().await.unwrap_or_default();
             (status, serde_json::from_str(&text).unwrap_or(Value::Null))
