@@ -210,7 +210,7 @@ pub async fn gather_and_plan(
                 }
                 Err(e) => return Err(e),
             }
-            facts.looked_up.push(id);
+            facts.looked_up.insert(id);
         }
         for id in checks {
             let count = client.byok_count(&id).await?;

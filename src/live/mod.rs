@@ -232,7 +232,7 @@ pub struct Facts {
     /// proxy's answer (an OpenAPI server whose spec the proxy cannot load).
     pub unreadable: BTreeMap<String, String>,
     /// Ids already looked up one by one (found ones are added to the live state).
-    pub looked_up: Vec<String>,
+    pub looked_up: std::collections::BTreeSet<String>,
 }
 
 #[cfg(test)]

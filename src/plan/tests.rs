@@ -428,7 +428,7 @@ fn openapi_creates_are_looked_up_by_id_first() {
     );
     l.servers.push(LiveServer::unlisted(unlisted).unwrap());
     let facts = Facts {
-        looked_up: vec!["s".into()],
+        looked_up: ["s".to_owned()].into(),
         ..Facts::default()
     };
     let p = plan(&d, &l, &facts, PlanOptions::default());
@@ -439,7 +439,7 @@ fn openapi_creates_are_looked_up_by_id_first() {
     );
     // Exists but cannot be read: an error, not a create that would fail.
     let facts = Facts {
-        looked_up: vec!["s".into()],
+        looked_up: ["s".to_owned()].into(),
         unreadable: [("s".to_owned(), "503: Service Unavailable".to_owned())].into(),
         ..Facts::default()
     };
