@@ -22,6 +22,9 @@ const INJECTED: &[&str] = &[
     "is_public_explicit",
 ];
 
+/// The two injected keys the proxy derives from its own settings.
+const PUBLIC_FLAGS: &[&str] = &["is_public", "is_public_explicit"];
+
 /// The body of a create.
 pub(super) fn create(d: &ResolvedServer, id: &str) -> Map<String, Value> {
     let mut body = Map::new();
@@ -100,7 +103,8 @@ fn with_markers(
     d: &ResolvedServer,
     live: Option<&LiveServer>,
 ) -> Map<String, Value> {
-    info.retain(|k, _| !INJECTED[2..].contains(&k.as_str()));
+    // The proxy derives these itself; a declared `description`/`server_name` may stay.
+    info.retain(|k, _| !PUBLIC_FLAGS.contains(&k.as_str()));
     info.insert(MANAGED_BY.into(), Value::String(MANAGED_BY_VALUE.into()));
     let credentials_ignored = d
         .lifecycle
