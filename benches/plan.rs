@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use mcpform::cli::gather_and_plan;
-use mcpform::client::{Client, ClientConfig};
+use mcpform::client::Client;
 use mcpform::lint::{LintOptions, lint};
 use mcpform::live::{Facts, LiveState};
 use mcpform::load::load_text;
@@ -35,6 +35,7 @@ use mcpform::secret::{FingerprintKey, Secret};
 
 use support::apply::apply_plan_with;
 use support::fake_proxy::{FakeConfig, FakeProxy};
+use support::inprocess::client_for;
 
 const SIZES: [usize; 2] = [1_000, 10_000];
 
@@ -79,15 +80,7 @@ fn world(n: usize) -> World {
         stdio_enabled: true,
         ..FakeConfig::default()
     });
-    let client = Client::new(ClientConfig::new(
-        fake.base_url(),
-        Secret::new(fake.master_key()),
-    ))
-    .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (client, runtime) = client_for(&fake);
     let desired = desired(&yaml, &fake.master_key());
     let (_, first) = runtime
         .block_on(gather_and_plan(&client, &desired, PlanOptions::default()))

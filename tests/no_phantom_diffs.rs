@@ -6,7 +6,7 @@
 mod support;
 
 use mcpform::cli::gather_and_plan;
-use mcpform::client::{Client, ClientConfig};
+
 use mcpform::lint::{LintOptions, lint};
 use mcpform::load::load_text;
 use mcpform::plan::{Plan, PlanOptions};
@@ -18,6 +18,7 @@ use serde_json::{Map, Value, json};
 
 use support::apply::apply_plan;
 use support::fake_proxy::{FakeConfig, FakeProxy};
+use support::inprocess::client_for;
 
 fn env(name: &str) -> Option<String> {
     Some(format!("secret-for-{name}"))
@@ -136,15 +137,7 @@ fn plan_text(text: &str, fake: &FakeProxy) -> (Plan, Value) {
     );
     let key = FingerprintKey::new(&Secret::new(fake.master_key()));
     let desired = resolve(&linted.loaded, &linted.desired, &env, &key).expect("resolve");
-    let client = Client::new(ClientConfig::new(
-        fake.base_url(),
-        Secret::new(fake.master_key()),
-    ))
-    .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (client, runtime) = client_for(fake);
     let (_, plan) = runtime
         .block_on(gather_and_plan(&client, &desired, PlanOptions::default()))
         .expect("plan");

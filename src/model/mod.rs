@@ -101,6 +101,17 @@ impl DesiredServer {
     }
 }
 
+/// Fields compared and sent whatever a file says (and that `lifecycle.ignore_changes`
+/// cannot switch off): they decide what the server is and whether users' keys are safe.
+pub const ALWAYS_MANAGED: &[&str] = &[
+    "server_name",
+    "transport",
+    "url",
+    "spec_path",
+    "alias",
+    "is_byok",
+];
+
 /// The proxy's name normalisation: spaces become `_`.
 pub fn normalise_name(name: &str) -> String {
     name.replace(' ', "_")

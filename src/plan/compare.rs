@@ -8,20 +8,9 @@ use serde_json::Value;
 use super::{Action, ActionKind, FieldChange, Guard, GuardReason, KeyChanges, Notice, Shown, body};
 use crate::live::normalise::{Context, canonical};
 use crate::live::{CREDENTIALS_MARKER, CredentialCount, CredentialFacts, LiveServer};
-use crate::model::{AuthType, Transport};
+use crate::model::{ALWAYS_MANAGED, AuthType, Transport};
 use crate::resolve::ResolvedServer;
 use crate::secret::redact_url_userinfo;
-
-/// Fields compared and sent whatever the file says: they decide what the server is
-/// and whether users' keys are safe.
-pub const ALWAYS_MANAGED: &[&str] = &[
-    "server_name",
-    "transport",
-    "url",
-    "spec_path",
-    "alias",
-    "is_byok",
-];
 
 /// Fields whose values can hold secrets even when not written as `${env:…}` (the live
 /// side may hold a token set in the dashboard): shown by key names only.

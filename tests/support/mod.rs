@@ -7,4 +7,5 @@
 pub mod apply;
 pub mod cli;
 pub mod fake_proxy;
+pub mod inprocess;
 pub mod real;

@@ -2,11 +2,8 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Ctx, Rule};
+use crate::model::ALWAYS_MANAGED;
 use crate::rule::RuleId;
-
-/// Fields mcpform compares and sends on every plan, whatever `ignore_changes` says:
-/// they decide what the server is and whether users' keys are safe.
-pub const ALWAYS_MANAGED: &[&str] = &["transport", "url", "spec_path", "alias", "is_byok"];
 
 /// `ignore_changes` naming an always-managed or undeclared field.
 pub struct IgnoreChanges;
