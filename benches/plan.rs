@@ -25,17 +25,14 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use mcpform::cli::gather_and_plan;
 use mcpform::client::Client;
-use mcpform::lint::{LintOptions, lint};
 use mcpform::live::{Facts, LiveState};
-use mcpform::load::load_text;
 use mcpform::plan::{PlanOptions, plan};
 use mcpform::render::{PlanContext, to_json};
-use mcpform::resolve::{ResolvedServer, resolve};
-use mcpform::secret::{FingerprintKey, Secret};
+use mcpform::resolve::ResolvedServer;
 
 use support::apply::apply_plan_with;
 use support::fake_proxy::{FakeConfig, FakeProxy};
-use support::inprocess::client_for;
+use support::inprocess::{client_for, resolved};
 
 const SIZES: [usize; 2] = [1_000, 10_000];
 
@@ -43,24 +40,8 @@ fn env(name: &str) -> Option<String> {
     Some(format!("bench-secret-{name}"))
 }
 
-fn no_env(_: &str) -> Option<String> {
-    None
-}
-
 fn desired(yaml: &str, key: &str) -> Vec<ResolvedServer> {
-    let linted = lint(
-        load_text("servers.yaml", yaml),
-        &LintOptions {
-            require_env: false,
-            env: &no_env,
-        },
-    );
-    assert!(
-        linted.diagnostics.is_empty(),
-        "generated files are lint-clean"
-    );
-    let key = FingerprintKey::new(&Secret::new(key));
-    resolve(&linted.loaded, &linted.desired, &env, &key).expect("every variable resolves")
+    resolved(yaml, key, &env)
 }
 
 struct World {

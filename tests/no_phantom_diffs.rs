@@ -7,18 +7,14 @@ mod support;
 
 use mcpform::cli::gather_and_plan;
 
-use mcpform::lint::{LintOptions, lint};
-use mcpform::load::load_text;
 use mcpform::plan::{Plan, PlanOptions};
 use mcpform::render::{PlanContext, to_json};
-use mcpform::resolve::resolve;
-use mcpform::secret::{FingerprintKey, Secret};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
 use support::apply::apply_plan;
 use support::fake_proxy::{FakeConfig, FakeProxy};
-use support::inprocess::client_for;
+use support::inprocess::{client_for, resolved};
 
 fn env(name: &str) -> Option<String> {
     Some(format!("secret-for-{name}"))
@@ -122,21 +118,7 @@ fn yaml(servers: &[Value]) -> String {
 }
 
 fn plan_text(text: &str, fake: &FakeProxy) -> (Plan, Value) {
-    let none = |_: &str| None;
-    let linted = lint(
-        load_text("gen.yaml", text),
-        &LintOptions {
-            require_env: false,
-            env: &none,
-        },
-    );
-    assert!(
-        !linted.has_errors(),
-        "generated file does not lint:\n{text}\n{:#?}",
-        linted.diagnostics
-    );
-    let key = FingerprintKey::new(&Secret::new(fake.master_key()));
-    let desired = resolve(&linted.loaded, &linted.desired, &env, &key).expect("resolve");
+    let desired = resolved(text, &fake.master_key(), &env);
     let (client, runtime) = client_for(fake);
     let (_, plan) = runtime
         .block_on(gather_and_plan(&client, &desired, PlanOptions::default()))

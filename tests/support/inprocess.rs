@@ -1,7 +1,10 @@
 //! The library's plan, in process, against a fake: a client and a runtime for it.
 
 use mcpform::client::{Client, ClientConfig};
-use mcpform::secret::Secret;
+use mcpform::lint::{LintOptions, lint};
+use mcpform::load::load_text;
+use mcpform::resolve::{ResolvedServer, resolve};
+use mcpform::secret::{FingerprintKey, Secret};
 
 use super::fake_proxy::FakeProxy;
 
@@ -17,4 +20,28 @@ pub fn client_for(fake: &FakeProxy) -> (Client, tokio::runtime::Runtime) {
         .build()
         .expect("runtime");
     (client, runtime)
+}
+
+/// Lints `yaml` (panicking, with the findings, unless it has no errors) and resolves
+/// its servers with `env`, fingerprints keyed by `key`.
+pub fn resolved(
+    yaml: &str,
+    key: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<ResolvedServer> {
+    let none = |_: &str| None;
+    let linted = lint(
+        load_text("servers.yaml", yaml),
+        &LintOptions {
+            require_env: false,
+            env: &none,
+        },
+    );
+    assert!(
+        !linted.has_errors(),
+        "the file does not lint:\n{yaml}\n{:#?}",
+        linted.diagnostics
+    );
+    let key = FingerprintKey::new(&Secret::new(key));
+    resolve(&linted.loaded, &linted.desired, env, &key).expect("every variable resolves")
 }
