@@ -1,8 +1,8 @@
 //! A finding about the user's files: which rule, how bad, where, and what to do.
 //! Produced by `load`, `schema` and `lint`; printed by `report`.
 
-use crate::load::{FileId, Span};
 use crate::rule::{RuleId, Severity};
+use crate::source::{FileId, Span};
 
 /// A secondary location, such as "first defined here".
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,3 +22,4 @@ pub mod resolve;
 pub mod rule;
 pub mod schema;
 pub mod secret;
+pub mod source;

@@ -1,9 +1,10 @@
 //! What every rule can see: the files (for spans), the servers, and the options.
 
 use crate::diagnostic::Diagnostic;
-use crate::load::{Loaded, Span};
+use crate::load::Loaded;
 use crate::model::{DesiredServer, DesiredState, Locate};
 use crate::rule::RuleId;
+use crate::source::Span;
 
 use super::LintOptions;
 

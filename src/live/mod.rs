@@ -12,25 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::secret::digest;
 
-/// The `mcp_info` key that marks servers mcpform created or adopted.
-pub const MANAGED_BY: &str = "managed_by";
-/// Its value.
-pub const MANAGED_BY_VALUE: &str = "mcpform";
-/// `mcp_info` key with the fingerprint of the credentials mcpform last sent.
-pub const CREDENTIALS_MARKER: &str = "mcpform_credentials_hmac";
-/// `mcp_info` key recording `lifecycle.prevent_destroy`, so that the protection holds
-/// after the server is removed from the files.
-pub const PREVENT_DESTROY_MARKER: &str = "mcpform_prevent_destroy";
-
-/// Fields that change without anyone editing the server (health checks, the caller's
-/// own BYOK state); left out of a server's fingerprint.
-const VOLATILE: &[&str] = &[
-    "status",
-    "last_health_check",
-    "health_check_error",
-    "has_user_credential",
-    "connected_app_reachable",
-];
+use crate::model::proxy::{MANAGED_BY, MANAGED_BY_VALUE, PREVENT_DESTROY_MARKER, VOLATILE_FIELDS};
 
 /// One live server, as listed.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,7 +138,7 @@ impl LiveServer {
     /// apply refuses when it changed.
     pub fn fingerprint(&self) -> String {
         let mut stable = self.raw.clone();
-        stable.retain(|k, _| !VOLATILE.contains(&k.as_str()));
+        stable.retain(|k, _| !VOLATILE_FIELDS.contains(&k.as_str()));
         digest(&Value::Object(stable))
     }
 }

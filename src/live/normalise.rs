@@ -12,12 +12,10 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Number, Value};
 
-use crate::model::normalise_name;
-
-/// The proxy's default `subject_token_type`, shown in the list when none is stored.
-pub const DEFAULT_SUBJECT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
-/// The proxy's default `token_exchange_profile`, shown in the list when none is stored.
-pub const DEFAULT_TOKEN_EXCHANGE_PROFILE: &str = "rfc8693";
+use crate::model::proxy::{
+    DEFAULT_SUBJECT_TOKEN_TYPE, DEFAULT_TOKEN_EXCHANGE_PROFILE, effective_alias, is_injected_key,
+    is_mcpform_key,
+};
 
 /// What a row can see besides the value: the server and the same side's other fields.
 pub struct Context<'a> {
@@ -145,29 +143,18 @@ fn alias_default(field: &str, value: &mut Value, ctx: &Context<'_>) {
     if field != "alias" {
         return;
     }
-    let alias = match value.as_str() {
-        Some(a) if !a.is_empty() => normalise_name(a),
-        _ => normalise_name(ctx.server_name),
-    };
-    *value = Value::String(alias);
+    *value = Value::String(effective_alias(value.as_str(), ctx.server_name));
 }
 
 fn mcp_info_injected(field: &str, value: &mut Value, _: &Context<'_>) {
     if let (true, Value::Object(map)) = (field == "mcp_info", value) {
-        for key in [
-            "server_name",
-            "description",
-            "is_public",
-            "is_public_explicit",
-        ] {
-            map.remove(key);
-        }
+        map.retain(|k, _| !is_injected_key(k));
     }
 }
 
 fn mcp_info_mcpform(field: &str, value: &mut Value, _: &Context<'_>) {
     if let (true, Value::Object(map)) = (field == "mcp_info", value) {
-        map.retain(|k, _| k != super::MANAGED_BY && !k.starts_with("mcpform_"));
+        map.retain(|k, _| !is_mcpform_key(k));
     }
 }
 

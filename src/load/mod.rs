@@ -5,8 +5,6 @@
 //! whose every node and key has a [`Span`]. Problems become diagnostics, never panics.
 
 mod de;
-mod source;
-mod span;
 mod tree;
 mod yaml;
 
@@ -15,13 +13,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use de::DeError;
-pub use source::{FileId, SourceFile, Sources};
-pub use span::{Pos, Span};
 pub use tree::{Entry, Node, Value, escape_token, pointer_tokens};
 pub use yaml::{ALIAS_NODE_BUDGET, MAX_DEPTH, Parsed, parse};
 
 use crate::diagnostic::Diagnostic;
 use crate::rule::RuleId;
+use crate::source::{FileId, Pos, SourceFile, Sources, Span};
 
 /// Largest file mcpform reads.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;

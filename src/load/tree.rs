@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Number, Value as Json};
 
-use super::span::Span;
+use crate::source::Span;
 
 /// A node of the tree.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,11 +11,10 @@ use std::collections::{HashMap, HashSet};
 use saphyr::Scalar;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 
-use super::source::FileId;
-use super::span::{Pos, Span};
 use super::tree::{Entry, Node, Value};
 use crate::diagnostic::Diagnostic;
 use crate::rule::RuleId;
+use crate::source::{FileId, Pos, Span};
 
 /// Most nodes that aliases may produce in one file. A "billion laughs" document needs
 /// millions; real files that share defaults through anchors need far fewer.

@@ -5,6 +5,7 @@
 //! `${env:…}` reference it contains, still symbolic (plan resolves them).
 
 mod field;
+pub mod proxy;
 mod spec;
 mod template;
 
@@ -18,7 +19,8 @@ pub use template::{Part, Template, TemplateError, is_env_name};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::load::{Document, FileId, Loaded, Node, Span, Value, escape_token, pointer_tokens};
+use crate::load::{Document, Loaded, Node, Value, escape_token, pointer_tokens};
+use crate::source::{FileId, Span};
 
 /// Where a server is declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,10 +78,10 @@ impl DesiredServer {
     /// The alias the proxy will store: the declared one, else the server name, with
     /// spaces turned into `_` as the proxy does.
     pub fn effective_alias(&self) -> String {
-        match &self.spec.alias {
-            Field::Value(a) if !a.is_empty() => normalise_name(a),
-            _ => normalise_name(&self.spec.server_name),
-        }
+        proxy::effective_alias(
+            self.spec.alias.value().map(String::as_str),
+            &self.spec.server_name,
+        )
     }
 
     /// Whether the file turns BYOK on.
@@ -111,11 +113,6 @@ pub const ALWAYS_MANAGED: &[&str] = &[
     "alias",
     "is_byok",
 ];
-
-/// The proxy's name normalisation: spaces become `_`.
-pub fn normalise_name(name: &str) -> String {
-    name.replace(' ', "_")
-}
 
 /// Every server declared across all files, in file order.
 #[derive(Debug, Clone, Default)]

@@ -8,22 +8,12 @@
 use serde_json::{Map, Value};
 
 use super::matching::effective_alias;
-use crate::live::{
-    CREDENTIALS_MARKER, LiveServer, MANAGED_BY, MANAGED_BY_VALUE, PREVENT_DESTROY_MARKER,
+use crate::live::LiveServer;
+use crate::model::proxy::{
+    CREDENTIALS_MARKER, DERIVED_MCP_INFO_KEYS, MANAGED_BY, MANAGED_BY_VALUE,
+    PREVENT_DESTROY_MARKER, is_injected_key, is_mcpform_key,
 };
 use crate::resolve::ResolvedServer;
-
-/// `mcp_info` keys the proxy adds when listing; never written back (writing the listed
-/// `description` back would freeze the listed description at its old value).
-const INJECTED: &[&str] = &[
-    "server_name",
-    "description",
-    "is_public",
-    "is_public_explicit",
-];
-
-/// The two injected keys the proxy derives from its own settings.
-const PUBLIC_FLAGS: &[&str] = &["is_public", "is_public_explicit"];
 
 /// The body of a create.
 pub(super) fn create(d: &ResolvedServer, id: &str) -> Map<String, Value> {
@@ -71,11 +61,10 @@ pub(super) fn update(
             .cloned()
             .unwrap_or_default()
     } else {
-        // Not managed here: keep what others set, minus what the proxy injects.
+        // Not managed here: keep what others set, minus what the proxy injects (writing
+        // the listed `description` back would freeze the listed description).
         let mut live = l.mcp_info().cloned().unwrap_or_default();
-        live.retain(|k, _| {
-            !INJECTED.contains(&k.as_str()) && k != MANAGED_BY && !k.starts_with("mcpform_")
-        });
+        live.retain(|k, _| !is_injected_key(k) && !is_mcpform_key(k));
         live
     };
     body.insert(
@@ -104,7 +93,7 @@ fn with_markers(
     live: Option<&LiveServer>,
 ) -> Map<String, Value> {
     // The proxy derives these itself; a declared `description`/`server_name` may stay.
-    info.retain(|k, _| !PUBLIC_FLAGS.contains(&k.as_str()));
+    info.retain(|k, _| !DERIVED_MCP_INFO_KEYS.contains(&k.as_str()));
     info.insert(MANAGED_BY.into(), Value::String(MANAGED_BY_VALUE.into()));
     let credentials_ignored = d
         .lifecycle

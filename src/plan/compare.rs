@@ -7,28 +7,13 @@ use serde_json::Value;
 
 use super::{Action, ActionKind, FieldChange, Guard, GuardReason, KeyChanges, Notice, Shown, body};
 use crate::live::normalise::{Context, canonical};
-use crate::live::{CREDENTIALS_MARKER, CredentialCount, CredentialFacts, LiveServer};
+use crate::live::{CredentialCount, CredentialFacts, LiveServer};
+use crate::model::proxy::{
+    CREDENTIALS_MARKER, OAUTH_MINT_FIELDS, SECRET_CAPABLE_FIELDS as SECRET_CAPABLE, is_mcpform_key,
+};
 use crate::model::{ALWAYS_MANAGED, AuthType, Transport};
 use crate::resolve::ResolvedServer;
 use crate::secret::redact_url_userinfo;
-
-/// Fields whose values can hold secrets even when not written as `${env:…}` (the live
-/// side may hold a token set in the dashboard): shown by key names only.
-pub const SECRET_CAPABLE: &[&str] = &["credentials", "static_headers", "env", "env_vars"];
-
-/// Changes that make the proxy delete users' stored OAuth tokens (its "mint-relevant" fields).
-const OAUTH_MINT_FIELDS: &[&str] = &[
-    "url",
-    "spec_path",
-    "auth_type",
-    "oauth2_flow",
-    "issuer",
-    "authorization_url",
-    "token_url",
-    "registration_url",
-    "token_exchange_endpoint",
-    "credentials",
-];
 
 /// Fields not compared as values (credentials by fingerprint; identity).
 const NOT_COMPARED: &[&str] = &["server_id", "credentials"];
@@ -216,7 +201,7 @@ pub(super) fn create(d: &ResolvedServer, id: &str) -> Action {
         if k == "mcp_info"
             && let Value::Object(m) = &mut shown_value
         {
-            m.retain(|key, _| key != crate::live::MANAGED_BY && !key.starts_with("mcpform_"));
+            m.retain(|key, _| !is_mcpform_key(key));
         }
         let sensitive = d.is_sensitive(k) || SECRET_CAPABLE.contains(&k.as_str());
         changes.push(FieldChange {

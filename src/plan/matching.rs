@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::Notice;
 use crate::live::LiveState;
-use crate::model::normalise_name;
+use crate::model::proxy;
 use crate::resolve::ResolvedServer;
 
 /// What a declared server is on the proxy.
@@ -119,10 +119,7 @@ fn by_name(d: &ResolvedServer, live: &LiveState, index: &Index<'_>) -> Option<us
 
 /// The alias a declared server will have on the proxy.
 pub(super) fn effective_alias(d: &ResolvedServer) -> String {
-    match d.public.get("alias").and_then(Value::as_str) {
-        Some(a) if !a.is_empty() => normalise_name(a),
-        _ => normalise_name(&d.name),
-    }
+    proxy::effective_alias(d.public.get("alias").and_then(Value::as_str), &d.name)
 }
 
 /// Errors for names or aliases that another live server already uses (the proxy keeps

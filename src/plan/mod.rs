@@ -18,8 +18,6 @@ use crate::live::{CredentialCount, CredentialFacts, Facts, LiveServer, LiveState
 use crate::model::Origin;
 use crate::resolve::ResolvedServer;
 
-pub use compare::SECRET_CAPABLE;
-
 /// Options of a plan.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PlanOptions {

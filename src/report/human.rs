@@ -13,8 +13,8 @@ use miette::{
 
 use super::{ReportInput, counts_phrase};
 use crate::diagnostic::{Diagnostic, Tally};
-use crate::load::{Sources, Span};
 use crate::rule::Severity;
+use crate::source::{Sources, Span};
 
 /// Width reports wrap at (stable for snapshots and CI logs).
 const WIDTH: usize = 100;

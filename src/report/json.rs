@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{Location, ReportInput};
 use crate::diagnostic::{Diagnostic, Tally};
-use crate::load::Sources;
+use crate::source::Sources;
 
 /// Bumped when a field changes meaning or disappears (additions do not bump it).
 pub const LINT_JSON_VERSION: u32 = 1;

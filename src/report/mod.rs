@@ -11,7 +11,7 @@ mod sarif;
 use std::io::{self, Write};
 
 use crate::diagnostic::{Diagnostic, Tally};
-use crate::load::{Sources, Span};
+use crate::source::{Sources, Span};
 
 /// Output formats of `lint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use super::{Location, ReportInput};
-use crate::load::{Sources, Span};
 use crate::rule::{RuleId, Severity};
+use crate::source::{Sources, Span};
 
 fn level(s: Severity) -> &'static str {
     match s {

@@ -9,9 +9,10 @@ use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, truncate};
-use crate::load::{FileId, Loaded, Span, escape_token, pointer_tokens};
+use crate::load::{Loaded, escape_token, pointer_tokens};
 use crate::model::Locate;
 use crate::rule::RuleId;
+use crate::source::{FileId, Span};
 
 use super::schema;
 
@@ -229,7 +230,7 @@ fn wrong_type(at: &Place<'_>, value: &Value, schema_node: Option<&Value>) -> Dia
             Span::new(
                 s.file,
                 s.start,
-                crate::load::Pos::new(s.start.line, s.start.col + 1),
+                crate::source::Pos::new(s.start.line, s.start.col + 1),
             )
         });
         let d = Diagnostic::located(RuleId::Schema, at.file, start, message);

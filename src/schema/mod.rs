@@ -11,7 +11,8 @@ use std::sync::OnceLock;
 pub use generate::{generated, server_fields};
 
 use crate::diagnostic::Diagnostic;
-use crate::load::{Document, FileId, Loaded, Node, Value};
+use crate::load::{Document, Loaded, Node, Value};
+use crate::source::FileId;
 
 /// The committed schema file, as shipped in the binary (`mcpform schema` prints it).
 pub const SCHEMA_TEXT: &str = include_str!("../../schemas/mcpform.schema.json");

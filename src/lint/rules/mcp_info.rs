@@ -6,15 +6,7 @@ use crate::load::escape_token;
 use crate::model::Field;
 use crate::rule::RuleId;
 
-/// The `mcp_info` key that marks servers mcpform created.
-pub const MANAGED_BY_KEY: &str = "managed_by";
-/// Prefix of every other `mcp_info` key mcpform writes.
-pub const MCPFORM_KEY_PREFIX: &str = "mcpform_";
-
-/// Whether mcpform owns this `mcp_info` key.
-pub fn is_reserved_key(key: &str) -> bool {
-    key == MANAGED_BY_KEY || key.starts_with(MCPFORM_KEY_PREFIX)
-}
+use crate::model::proxy::is_mcpform_key;
 
 /// `mcp_info` keys that mcpform writes itself.
 pub struct McpInfoReserved;
@@ -29,7 +21,7 @@ impl Rule for McpInfoReserved {
             let Some(info) = s.spec.mcp_info.value() else {
                 continue;
             };
-            for key in info.extra.keys().filter(|k| is_reserved_key(k)) {
+            for key in info.extra.keys().filter(|k| is_mcpform_key(k)) {
                 out.push(
                     ctx.at_key(
                         self.id(),

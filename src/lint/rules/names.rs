@@ -7,8 +7,7 @@ use crate::lint::{Ctx, Rule};
 use crate::model::{DesiredServer, Field};
 use crate::rule::RuleId;
 
-/// Ids the proxy reserves for its own virtual servers.
-pub const RESERVED_SERVER_IDS: &[&str] = &["all-team-mcpservers", "all-proxy-mcpservers"];
+use crate::model::proxy::RESERVED_SERVER_IDS;
 
 /// Whether a name fits `[A-Za-z0-9._]{1,128}`.
 pub fn is_valid_name(name: &str) -> bool {

@@ -6,10 +6,7 @@ use crate::lint::{Ctx, Rule};
 use crate::model::{AuthType, Field, OAuth2Flow, ProtocolVersion, Transport};
 use crate::rule::RuleId;
 
-/// Commands the proxy runs for stdio servers unless configured otherwise
-/// (`LITELLM_MCP_STDIO_EXTRA_COMMANDS` adds more).
-pub const STDIO_ALLOWED_COMMANDS: &[&str] =
-    &["npx", "uvx", "python", "python3", "node", "docker", "deno"];
+use crate::model::proxy::STDIO_ALLOWED_COMMANDS;
 
 fn non_empty(f: &Field<String>) -> bool {
     f.value().is_some_and(|v| !v.is_empty())

@@ -1,5 +1,5 @@
 use super::*;
-use crate::load::source::FileId;
+use crate::source::FileId;
 
 fn parse_ok(text: &str) -> Node {
     let parsed = parse(FileId(0), text);

@@ -1,6 +1,6 @@
 //! Positions and spans inside source files.
 
-use super::source::{FileId, SourceFile};
+use super::file::{FileId, SourceFile};
 
 /// A position: 1-based line, 0-based column counted in characters (what saphyr
 /// reports). Add one to the column for `file:line:column` output.

@@ -1,0 +1,121 @@
+//! What mcpform knows about the LiteLLM proxy's MCP registry, each fact written once:
+//! the `mcp_info` keys the proxy injects and the ones mcpform owns, the alias default,
+//! list-only defaults, reserved ids, the stdio allow-list and the fields whose change
+//! purges users' OAuth tokens.
+//!
+//! lint, live, plan and render (and later export) read these from here; none of them
+//! spells a key or a default itself. Facts come from `../shared/reference/litellm-mcp-api.md`
+//! and were checked against a real LiteLLM 1.108.7.
+
+/// The `mcp_info` key that marks servers mcpform created or adopted.
+pub const MANAGED_BY: &str = "managed_by";
+/// Its value.
+pub const MANAGED_BY_VALUE: &str = "mcpform";
+/// Prefix of every other `mcp_info` key mcpform writes.
+pub const MCPFORM_KEY_PREFIX: &str = "mcpform_";
+/// `mcp_info` key with the fingerprint of the credentials mcpform last sent.
+pub const CREDENTIALS_MARKER: &str = "mcpform_credentials_hmac";
+/// `mcp_info` key recording `lifecycle.prevent_destroy`, so that the protection holds
+/// after the server is removed from the files.
+pub const PREVENT_DESTROY_MARKER: &str = "mcpform_prevent_destroy";
+
+/// Whether an `mcp_info` key is mcpform's own bookkeeping (never user metadata).
+pub fn is_mcpform_key(key: &str) -> bool {
+    key == MANAGED_BY || key.starts_with(MCPFORM_KEY_PREFIX)
+}
+
+/// `mcp_info` keys the proxy adds to what it lists: `server_name` and `description`
+/// (the list shows `mcp_info.description` as the server's description), and the two
+/// public flags it derives from its own settings (1.105+).
+pub const INJECTED_MCP_INFO_KEYS: &[&str] = &[
+    "server_name",
+    "description",
+    "is_public",
+    "is_public_explicit",
+];
+
+/// The injected keys the proxy derives from its own settings: never sent, even when a
+/// file declares them (a declared `server_name`/`description` in `mcp_info` is the user's).
+pub const DERIVED_MCP_INFO_KEYS: &[&str] = &["is_public", "is_public_explicit"];
+
+/// Whether an `mcp_info` key is one the proxy injects into its list.
+pub fn is_injected_key(key: &str) -> bool {
+    INJECTED_MCP_INFO_KEYS.contains(&key)
+}
+
+/// The proxy's name normalisation: spaces become `_` (it does this to aliases).
+pub fn normalise_name(name: &str) -> String {
+    name.replace(' ', "_")
+}
+
+/// The alias the proxy stores: the given one (normalised), else the server name.
+pub fn effective_alias(alias: Option<&str>, server_name: &str) -> String {
+    match alias {
+        Some(a) if !a.is_empty() => normalise_name(a),
+        _ => normalise_name(server_name),
+    }
+}
+
+/// The proxy's default `subject_token_type`, shown in the list when none is stored.
+pub const DEFAULT_SUBJECT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+/// The proxy's default `token_exchange_profile`, shown in the list when none is stored.
+pub const DEFAULT_TOKEN_EXCHANGE_PROFILE: &str = "rfc8693";
+
+/// Ids the proxy reserves for its own virtual servers.
+pub const RESERVED_SERVER_IDS: &[&str] = &["all-team-mcpservers", "all-proxy-mcpservers"];
+
+/// Commands the proxy runs for stdio servers unless configured otherwise
+/// (`LITELLM_MCP_STDIO_EXTRA_COMMANDS` adds more).
+pub const STDIO_ALLOWED_COMMANDS: &[&str] =
+    &["npx", "uvx", "python", "python3", "node", "docker", "deno"];
+
+/// Response fields that change without anyone editing the server (health checks, the
+/// caller's own BYOK state).
+pub const VOLATILE_FIELDS: &[&str] = &[
+    "status",
+    "last_health_check",
+    "health_check_error",
+    "has_user_credential",
+    "connected_app_reachable",
+];
+
+/// Fields whose change makes the proxy delete users' stored OAuth tokens (its
+/// "mint-relevant" fields).
+pub const OAUTH_MINT_FIELDS: &[&str] = &[
+    "url",
+    "spec_path",
+    "auth_type",
+    "oauth2_flow",
+    "issuer",
+    "authorization_url",
+    "token_url",
+    "registration_url",
+    "token_exchange_endpoint",
+    "credentials",
+];
+
+/// Fields the proxy returns in plain text to an admin although they can hold secrets (a
+/// token set in the dashboard), plus the write-only `credentials`: shown by key names only.
+pub const SECRET_CAPABLE_FIELDS: &[&str] = &["credentials", "static_headers", "env", "env_vars"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mcpform_keys_and_injected_keys_are_disjoint() {
+        for k in INJECTED_MCP_INFO_KEYS {
+            assert!(!is_mcpform_key(k), "{k}");
+        }
+        assert!(is_mcpform_key(CREDENTIALS_MARKER) && is_mcpform_key(PREVENT_DESTROY_MARKER));
+        assert!(is_mcpform_key(MANAGED_BY) && !is_mcpform_key("logo_url"));
+        assert!(DERIVED_MCP_INFO_KEYS.iter().all(|k| is_injected_key(k)));
+    }
+
+    #[test]
+    fn the_alias_defaults_to_the_name_with_spaces_as_underscores() {
+        assert_eq!(effective_alias(None, "a b"), "a_b");
+        assert_eq!(effective_alias(Some(""), "n"), "n");
+        assert_eq!(effective_alias(Some("my alias"), "n"), "my_alias");
+    }
+}
