@@ -23,16 +23,15 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
-use mcpform::cli::gather_and_plan;
 use mcpform::client::Client;
 use mcpform::live::{Facts, LiveState};
 use mcpform::plan::{PlanOptions, plan};
-use mcpform::render::{PlanContext, to_json};
 use mcpform::resolve::ResolvedServer;
+use mcpform::secret::{FingerprintKey, Secret};
 
 use support::apply::apply_plan_with;
 use support::fake_proxy::{FakeConfig, FakeProxy};
-use support::inprocess::{client_for, resolved};
+use support::inprocess::{client_for, document_json, plan_live, resolved};
 
 const SIZES: [usize; 2] = [1_000, 10_000];
 
@@ -63,26 +62,17 @@ fn world(n: usize) -> World {
     });
     let (client, runtime) = client_for(&fake);
     let desired = desired(&yaml, &fake.master_key());
-    let (_, first) = runtime
-        .block_on(gather_and_plan(&client, &desired, PlanOptions::default()))
-        .unwrap();
-    let locate = |_: &mcpform::model::Origin| None;
-    let ctx = PlanContext {
-        proxy_url: "fake",
-        locate: &locate,
-        live_count: 0,
-        color: false,
-    };
+    let key = fake.master_key();
+    let (_, first) = plan_live(&client, &runtime, &desired, PlanOptions::default(), &key);
     apply_plan_with(
         &fake.base_url(),
         &fake.master_key(),
-        &to_json(&first, &ctx),
+        &document_json(first),
         &env,
     );
     fake.clear_journal();
-    let (live, again) = runtime
-        .block_on(gather_and_plan(&client, &desired, PlanOptions::default()))
-        .unwrap();
+    let (gathered, again) = plan_live(&client, &runtime, &desired, PlanOptions::default(), &key);
+    let live = gathered.live;
     assert!(
         again.actions.is_empty(),
         "the measured plan is the empty one"
@@ -107,6 +97,7 @@ fn world(n: usize) -> World {
 
 fn benches(c: &mut Criterion) {
     let worlds: Vec<World> = SIZES.iter().map(|&n| world(n)).collect();
+    let key = FingerprintKey::new(&Secret::new("bench-key"));
 
     let mut planner = c.benchmark_group("planner");
     planner
@@ -120,6 +111,7 @@ fn benches(c: &mut Criterion) {
                     black_box(&w.live),
                     &Facts::default(),
                     PlanOptions::default(),
+                    &key,
                 )
             });
         });
@@ -131,6 +123,7 @@ fn benches(c: &mut Criterion) {
                     black_box(&empty),
                     &Facts::default(),
                     PlanOptions::default(),
+                    &key,
                 )
             });
         });
@@ -146,10 +139,13 @@ fn benches(c: &mut Criterion) {
         whole.bench_with_input(BenchmarkId::from_parameter(w.n), w, |b, w| {
             b.iter(|| {
                 let desired = desired(&w.yaml, &w.fake.master_key());
-                let (_, p) = w
-                    .runtime
-                    .block_on(gather_and_plan(&w.client, &desired, PlanOptions::default()))
-                    .unwrap();
+                let (_, p) = plan_live(
+                    &w.client,
+                    &w.runtime,
+                    &desired,
+                    PlanOptions::default(),
+                    &w.fake.master_key(),
+                );
                 black_box(p)
             });
         });

@@ -8,6 +8,8 @@
 
 use std::borrow::Cow;
 
+pub mod markdown;
+
 /// Whether a character must not reach a terminal raw: C0 and C1 controls, DEL, and the
 /// Unicode bidirectional controls ("Trojan Source").
 pub fn is_unsafe_for_terminal(c: char) -> bool {

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod client;
 pub mod diagnostic;
 pub mod escape;
+pub mod gather;
 pub mod lint;
 pub mod live;
 pub mod load;

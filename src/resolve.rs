@@ -17,6 +17,26 @@ use crate::model::{DesiredServer, DesiredState, Lifecycle, Locate, Origin, Trans
 use crate::rule::RuleId;
 use crate::secret::{FingerprintKey, Secret};
 
+/// A string in a body that the files wrote with `${env:…}`: the only places apply
+/// substitutes. Text anywhere else in a body (a live `mcp_info` copied back, say) is
+/// sent as it is, even when it looks like a reference.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Reference {
+    /// JSON pointer into the server's body (`/credentials/auth_value`).
+    pub pointer: String,
+    /// The variables it reads, in order.
+    pub vars: Vec<String>,
+}
+
+/// A reference and a keyed fingerprint of what it resolved to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedReference {
+    /// Where, and which variables.
+    pub reference: Reference,
+    /// HMAC-SHA256 of the resolved string.
+    pub hmac: String,
+}
+
 /// A declared server, ready to plan.
 #[derive(Clone)]
 pub struct ResolvedServer {
@@ -33,12 +53,12 @@ pub struct ResolvedServer {
     /// The API body as declared (`lifecycle` removed, `openapi` → `http`), references
     /// kept symbolic.
     pub public: Map<String, Value>,
+    /// Every `${env:…}` reference the file wrote, with pointers into `public`.
+    pub references: Vec<ResolvedReference>,
     /// Top-level fields whose value comes from the environment (and `credentials`).
     pub sensitive: BTreeSet<String>,
     /// Fingerprint of the resolved `credentials` (when declared).
     pub credentials_fingerprint: Option<String>,
-    /// Fingerprint of every env-derived value, for a saved plan to be checked against.
-    pub secrets_fingerprint: Option<String>,
     /// The body with references substituted. Never printed.
     resolved: Map<String, Value>,
 }
@@ -71,10 +91,38 @@ impl ResolvedServer {
         self.public.contains_key(field)
     }
 
-    /// The resolved body, for the client only.
-    pub fn expose_resolved(&self) -> &Map<String, Value> {
-        &self.resolved
+    /// The references that land in a body with these top-level keys, and the
+    /// fingerprint of their resolved values (`None` when there are none).
+    pub fn references_in(&self, body: &Map<String, Value>) -> (Vec<Reference>, Option<String>) {
+        let used: Vec<&ResolvedReference> = self
+            .references
+            .iter()
+            .filter(|r| {
+                pointer_tokens(&r.reference.pointer)
+                    .first()
+                    .is_some_and(|top| body.contains_key(top))
+            })
+            .collect();
+        let fingerprint = references_fingerprint(
+            used.iter()
+                .map(|r| (r.reference.pointer.as_str(), r.hmac.as_str())),
+        );
+        (
+            used.into_iter().map(|r| r.reference.clone()).collect(),
+            fingerprint,
+        )
     }
+}
+
+/// One fingerprint over the per-reference HMACs of an action (`None` for none), so a
+/// saved plan can tell whether the environment still holds the same secrets.
+pub fn references_fingerprint<'a>(
+    items: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Option<String> {
+    let map: Map<String, Value> = items
+        .map(|(p, h)| (p.to_owned(), Value::String(h.to_owned())))
+        .collect();
+    (!map.is_empty()).then(|| crate::secret::digest(&Value::Object(map)))
 }
 
 /// Resolves every server; an unset variable is a diagnostic at its reference.
@@ -135,7 +183,7 @@ fn resolve_one(
     let mut resolved = public.clone();
     let mut sensitive = BTreeSet::new();
     let mut unset = Vec::new();
-    let mut secret_values = Map::new();
+    let mut references = Vec::new();
     for r in &server.env_refs {
         let lookup = |name: &str| env(name);
         match r.template.resolve(&lookup) {
@@ -143,10 +191,16 @@ fn resolve_one(
                 if let Some(slot) = pointer_mut(&mut resolved, &r.pointer) {
                     *slot = Value::String(value.clone());
                 }
-                secret_values.insert(r.pointer.clone(), Value::String(value));
                 if let Some(top) = pointer_tokens(&r.pointer).first() {
                     sensitive.insert(top.clone());
                 }
+                references.push(ResolvedReference {
+                    reference: Reference {
+                        pointer: r.pointer.clone(),
+                        vars: r.template.env_names().map(str::to_owned).collect(),
+                    },
+                    hmac: key.fingerprint(&Value::String(value)),
+                });
             }
             Err(name) => unset.push((r.pointer.clone(), name)),
         }
@@ -158,8 +212,6 @@ fn resolve_one(
     if resolved.contains_key("credentials") {
         sensitive.insert("credentials".into());
     }
-    let secrets_fingerprint =
-        (!secret_values.is_empty()).then(|| key.fingerprint(&Value::Object(secret_values)));
     Ok(ResolvedServer {
         name: server.spec.server_name.clone(),
         server_id: server.spec.server_id.clone(),
@@ -168,8 +220,8 @@ fn resolve_one(
         transport: server.spec.transport,
         public,
         sensitive,
+        references,
         credentials_fingerprint,
-        secrets_fingerprint,
         resolved,
     })
 }
@@ -188,27 +240,61 @@ fn pointer_mut<'a>(map: &'a mut Map<String, Value>, pointer: &str) -> Option<&'a
     Some(node)
 }
 
-/// Substitutes every `${env:…}` reference in a saved body (apply reads plan files);
-/// returns the name of the first unset variable on failure.
-pub fn substitute(value: &Value, env: &dyn Fn(&str) -> Option<String>) -> Result<Value, String> {
-    Ok(match value {
-        Value::String(s) => match crate::model::Template::parse(s) {
-            Ok(Some(t)) => Value::String(t.resolve(env)?),
-            _ => value.clone(),
-        },
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| substitute(v, env))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| Ok((k.clone(), substitute(v, env)?)))
-                .collect::<Result<_, String>>()?,
-        ),
-        other => other.clone(),
-    })
+/// Why a saved body cannot be made ready to send.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubstituteError {
+    /// A variable the plan needs is not set.
+    #[error("environment variable `{name}` is not set (needed at `{pointer}`)")]
+    Unset {
+        /// The variable.
+        name: String,
+        /// Where in the body.
+        pointer: String,
+    },
+    /// The body does not hold the reference the plan recorded there (an edited plan).
+    #[error("the body has no `${{env:…}}` reference at `{pointer}` as the plan recorded")]
+    Mismatch {
+        /// Where in the body.
+        pointer: String,
+    },
+}
+
+/// A body ready to send, with the keyed HMAC of each substituted reference by pointer.
+pub type Substituted = (Map<String, Value>, Vec<(String, String)>);
+
+/// Substitutes exactly the recorded references of a body (apply reads saved plans) and
+/// returns the body with each resolved reference's keyed HMAC, by pointer. Any other
+/// `${env:…}`-looking text in the body is left as it is: it did not come from the files.
+pub fn substitute_references(
+    body: &Map<String, Value>,
+    references: &[Reference],
+    env: &dyn Fn(&str) -> Option<String>,
+    key: &FingerprintKey,
+) -> Result<Substituted, SubstituteError> {
+    let mut out = body.clone();
+    let mut hmacs = Vec::with_capacity(references.len());
+    for r in references {
+        let mismatch = || SubstituteError::Mismatch {
+            pointer: r.pointer.clone(),
+        };
+        let slot = pointer_mut(&mut out, &r.pointer).ok_or_else(mismatch)?;
+        let template = match slot.as_str().map(crate::model::Template::parse) {
+            Some(Ok(Some(t))) if t.env_names().eq(r.vars.iter().map(String::as_str)) => t,
+            _ => return Err(mismatch()),
+        };
+        let value = template
+            .resolve(env)
+            .map_err(|name| SubstituteError::Unset {
+                name,
+                pointer: r.pointer.clone(),
+            })?;
+        hmacs.push((
+            r.pointer.clone(),
+            key.fingerprint(&Value::String(value.clone())),
+        ));
+        *slot = Value::String(value);
+    }
+    Ok((out, hmacs))
 }
 
 /// A secret read from the environment, for the admin key.
@@ -258,7 +344,17 @@ mod tests {
         assert!(!r.is_sensitive("spec_path"));
         assert!(!r.public.contains_key("lifecycle"));
         assert!(r.lifecycle.prevent_destroy);
-        assert!(r.credentials_fingerprint.is_some() && r.secrets_fingerprint.is_some());
+        assert!(r.credentials_fingerprint.is_some());
+        assert_eq!(
+            r.references
+                .iter()
+                .map(|x| (x.reference.pointer.as_str(), x.reference.vars.join(",")))
+                .collect::<Vec<_>>(),
+            [
+                ("/static_headers/X-Key", "K".to_owned()),
+                ("/credentials/auth_value", "T".to_owned())
+            ]
+        );
         let debug = format!("{r:?}");
         assert!(!debug.contains("CANARY"), "{debug}");
     }
@@ -272,7 +368,9 @@ mod tests {
             .unwrap()
             .remove(0);
         assert_ne!(a.credentials_fingerprint, b.credentials_fingerprint);
-        assert_ne!(a.secrets_fingerprint, b.secrets_fingerprint);
+        let fp = |r: &ResolvedServer| r.references_in(&r.public).1;
+        assert_ne!(fp(&a), fp(&b));
+        assert!(fp(&a).is_some());
     }
 
     #[test]
@@ -281,5 +379,40 @@ mod tests {
         assert_eq!(errs.len(), 1);
         assert!(errs[0].message.contains("`T`"));
         assert_eq!(errs[0].span.unwrap().start.line, 10);
+    }
+
+    #[test]
+    fn only_recorded_references_are_substituted() {
+        let key = FingerprintKey::new(&Secret::new("k"));
+        let body = serde_json::json!({
+            "credentials": {"auth_value": "${env:T}"},
+            "mcp_info": {"logo_url": "https://x.invalid/${env:LITELLM_API_KEY}"}
+        });
+        let body = body.as_object().unwrap().clone();
+        let refs = [Reference {
+            pointer: "/credentials/auth_value".into(),
+            vars: vec!["T".into()],
+        }];
+        let env = |n: &str| Some(format!("value-of-{n}"));
+        let (out, hmacs) = substitute_references(&body, &refs, &env, &key).unwrap();
+        assert_eq!(out["credentials"]["auth_value"], "value-of-T");
+        assert_eq!(
+            out["mcp_info"]["logo_url"], "https://x.invalid/${env:LITELLM_API_KEY}",
+            "text from the live side is never a reference"
+        );
+        assert_eq!(hmacs.len(), 1);
+        let wrong = [Reference {
+            pointer: "/mcp_info/logo_url".into(),
+            vars: vec!["T".into()],
+        }];
+        assert!(matches!(
+            substitute_references(&body, &wrong, &env, &key),
+            Err(SubstituteError::Mismatch { .. })
+        ));
+        let none = |_: &str| None;
+        assert!(matches!(
+            substitute_references(&body, &refs, &none, &key),
+            Err(SubstituteError::Unset { .. })
+        ));
     }
 }

@@ -5,16 +5,13 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use mcpform::cli::gather_and_plan;
-
 use mcpform::plan::{Plan, PlanOptions};
-use mcpform::render::{PlanContext, to_json};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
 use support::apply::apply_plan;
 use support::fake_proxy::{FakeConfig, FakeProxy};
-use support::inprocess::{client_for, resolved};
+use support::inprocess::{client_for, document_json, plan_live, resolved};
 
 fn env(name: &str) -> Option<String> {
     Some(format!("secret-for-{name}"))
@@ -120,17 +117,14 @@ fn yaml(servers: &[Value]) -> String {
 fn plan_text(text: &str, fake: &FakeProxy) -> (Plan, Value) {
     let desired = resolved(text, &fake.master_key(), &env);
     let (client, runtime) = client_for(fake);
-    let (_, plan) = runtime
-        .block_on(gather_and_plan(&client, &desired, PlanOptions::default()))
-        .expect("plan");
-    let locate = |_: &mcpform::model::Origin| None;
-    let ctx = PlanContext {
-        proxy_url: "fake",
-        locate: &locate,
-        live_count: 0,
-        color: false,
-    };
-    let doc = to_json(&plan, &ctx);
+    let (_, plan) = plan_live(
+        &client,
+        &runtime,
+        &desired,
+        PlanOptions::default(),
+        &fake.master_key(),
+    );
+    let doc = document_json(plan.clone());
     (plan, doc)
 }
 

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::error::CliError;
 use super::exit;
 use crate::diagnostic::Tally;
 use crate::lint::{LintOptions, Linted, lint};
@@ -41,7 +42,7 @@ pub fn lint_paths(paths: &[PathBuf], require_env: bool) -> Linted {
     lint(load_paths(paths), &options)
 }
 
-pub(super) fn run(args: &LintArgs, color: bool) -> u8 {
+pub(super) fn run(args: &LintArgs, color: bool) -> Result<u8, CliError> {
     let linted = lint_paths(&args.paths, args.require_env);
     let input = ReportInput {
         sources: &linted.loaded.sources,
@@ -50,18 +51,20 @@ pub(super) fn run(args: &LintArgs, color: bool) -> u8 {
         color,
     };
     let mut out = std::io::stdout().lock();
-    if let Err(e) = write_report(args.format, &input, &mut out).and_then(|()| out.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
+    if let Err(source) = write_report(args.format, &input, &mut out).and_then(|()| out.flush())
+        && source.kind() != std::io::ErrorKind::BrokenPipe
     {
-        eprintln!("mcpform: cannot write the report: {e}");
-        return exit::ERROR;
+        return Err(CliError::Write {
+            path: PathBuf::from("-"),
+            source,
+        });
     }
     let tally = Tally::of(&linted.diagnostics);
     // Freeing a large tree one node at a time costs more than the process exit does.
     std::mem::forget(linted);
-    if tally.errors > 0 || (args.strict && tally.warnings > 0) {
+    Ok(if tally.errors > 0 || (args.strict && tally.warnings > 0) {
         exit::ERROR
     } else {
         exit::OK
-    }
+    })
 }

@@ -1,16 +1,18 @@
 //! cli: argument parsing, exit codes and the wiring of the rooms. No business rules.
 
 pub mod env;
+mod error;
 mod lint_cmd;
+mod output;
 mod plan_cmd;
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub use error::CliError;
 pub use lint_cmd::LintArgs;
-pub use plan_cmd::{PlanArgs, gather_and_plan, locate};
+pub use plan_cmd::{PlanArgs, locate};
 
 /// Exit codes (README "Exit codes").
 pub mod exit {
@@ -80,13 +82,19 @@ pub fn main() -> ExitCode {
         }
     };
     let color = use_color(cli.color);
-    let code = match cli.command {
+    let result = match cli.command {
         Command::Lint(args) => lint_cmd::run(&args, color),
         Command::Plan(args) => plan_cmd::run(&args, color),
-        Command::Schema => print_stdout(crate::schema::SCHEMA_TEXT),
-        Command::Rules => print_stdout(&rules_table()),
+        Command::Schema => output::write_stdout(crate::schema::SCHEMA_TEXT).map(|()| exit::OK),
+        Command::Rules => output::write_stdout(&rules_table()).map(|()| exit::OK),
     };
-    ExitCode::from(code)
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {}", crate::escape::terminal_text(&e.to_string()));
+            ExitCode::from(e.exit_code())
+        }
+    }
 }
 
 /// Whether stdout gets colour: a terminal, `NO_COLOR` unset, or forced.
@@ -103,15 +111,6 @@ fn use_color(when: ColorWhen) -> bool {
             when == ColorWhen::Always || !no_color
         }
         _ => false,
-    }
-}
-
-fn print_stdout(text: &str) -> u8 {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => exit::OK,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
-        Err(_) => exit::ERROR,
     }
 }
 

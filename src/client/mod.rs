@@ -15,7 +15,6 @@ use serde_json::Value;
 
 pub use error::{ClientError, proxy_message, scrub};
 
-use crate::live::CredentialCount;
 use crate::secret::{Secret, redact_url_userinfo};
 
 /// How to reach the proxy.
@@ -60,13 +59,24 @@ pub struct Client {
     base: String,
 }
 
+/// The answer of the admin credential list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredCredentials {
+    /// The users' credentials.
+    Listed(Vec<StoredCredential>),
+    /// The route is missing (a proxy older than 1.103).
+    Unsupported,
+    /// A success status with a body that is not a list.
+    Unreadable,
+}
+
 /// One user's stored credential on a server, as the admin list shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredCredential {
     /// Whose.
     pub user_id: String,
-    /// `byok` or `oauth2`.
-    pub credential_type: String,
+    /// `byok` or `oauth2` as the proxy says; `None` when it says nothing readable.
+    pub credential_type: Option<String>,
 }
 
 impl Client {
@@ -128,30 +138,27 @@ impl Client {
     }
 
     /// `GET /v1/mcp/server/{id}/user-credentials`: the users holding stored keys.
-    /// `Ok(None)` when the proxy is too old to say (the route is missing).
+    /// Entries are kept even when unreadable, so that a caller counting keys fails
+    /// closed.
     pub async fn user_credentials(
         &self,
         server_id: &str,
-    ) -> Result<Option<Vec<StoredCredential>>, ClientError> {
+    ) -> Result<StoredCredentials, ClientError> {
         let path = format!(
             "/v1/mcp/server/{}/user-credentials",
             encode_segment(server_id)
         );
         let (status, body) = self.get(&path).await?;
         if status == StatusCode::NOT_FOUND && proxy_message(&body) == "Not Found" {
-            return Ok(None);
+            return Ok(StoredCredentials::Unsupported);
         }
         if !status.is_success() {
             return Err(self.status_error("GET", &path, status, &body));
         }
-        let Value::Array(items) = self.decode("GET", &path, &body)? else {
-            return Err(ClientError::Decode {
-                method: "GET".into(),
-                url: self.url_shown(&path),
-                reason: "expected a list".into(),
-            });
+        let Ok(Value::Array(items)) = serde_json::from_str::<Value>(&body) else {
+            return Ok(StoredCredentials::Unreadable);
         };
-        Ok(Some(
+        Ok(StoredCredentials::Listed(
             items
                 .iter()
                 .map(|i| StoredCredential {
@@ -163,21 +170,10 @@ impl Client {
                     credential_type: i
                         .get("credential_type")
                         .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
+                        .map(str::to_owned),
                 })
                 .collect(),
         ))
-    }
-
-    /// How many users hold stored BYOK keys on a server.
-    pub async fn byok_count(&self, server_id: &str) -> Result<CredentialCount, ClientError> {
-        Ok(match self.user_credentials(server_id).await? {
-            Some(list) => {
-                CredentialCount::Known(list.iter().filter(|c| c.credential_type == "byok").count())
-            }
-            None => CredentialCount::Unsupported,
-        })
     }
 
     /// `POST /v1/mcp/server`: creates a server; returns the row. Not retried.

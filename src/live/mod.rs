@@ -10,9 +10,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::secret::digest;
-
-use crate::model::proxy::{MANAGED_BY, MANAGED_BY_VALUE, PREVENT_DESTROY_MARKER, VOLATILE_FIELDS};
+use crate::model::proxy::{MANAGED_BY, MANAGED_BY_VALUE, OWNER_MARKER, PREVENT_DESTROY_MARKER};
 
 /// One live server, as listed.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,13 +22,26 @@ pub struct LiveServer {
 impl LiveServer {
     /// A server from one element of the list response.
     pub fn from_json(value: Value) -> Result<LiveServer, String> {
-        match value {
-            Value::Object(raw) if raw.get("server_id").is_some_and(Value::is_string) => {
-                Ok(LiveServer { raw, listed: true })
+        let Value::Object(mut raw) = value else {
+            return Err(format!("expected a server object, got {}", kind(&value)));
+        };
+        match raw.get("server_id") {
+            Some(Value::String(_)) => {}
+            // Ids are strings in the API; a number (a hand-written config entry) is read
+            // as its text rather than reported as missing.
+            Some(Value::Number(n)) => {
+                let id = n.to_string();
+                raw.insert("server_id".into(), Value::String(id));
             }
-            Value::Object(_) => Err("a listed server has no `server_id`".to_owned()),
-            other => Err(format!("expected a server object, got {}", kind(&other))),
+            Some(other) => {
+                return Err(format!(
+                    "a listed server has a `server_id` that is {}, not a string",
+                    kind(other)
+                ));
+            }
+            None => return Err("a listed server has no `server_id`".to_owned()),
         }
+        Ok(LiveServer { raw, listed: true })
     }
 
     /// A server the list left out but `GET /v1/mcp/server/{id}` found (the proxy leaves
@@ -124,22 +135,25 @@ impl LiveServer {
         self.mcp_info()?.get(key)
     }
 
-    /// Created (or adopted) by mcpform.
-    pub fn is_owned(&self) -> bool {
+    /// Carries `managed_by: mcpform`. Not proof of ownership on its own: anyone who can
+    /// write `mcp_info` (a submission) can write it; see [`LiveServer::owner_proof`].
+    pub fn has_managed_marker(&self) -> bool {
         self.marker(MANAGED_BY).and_then(Value::as_str) == Some(MANAGED_BY_VALUE)
+    }
+
+    /// The ownership proof mcpform recorded (`mcp_info.mcpform_owner`), if any.
+    pub fn owner_proof(&self) -> Option<&str> {
+        self.marker(OWNER_MARKER).and_then(Value::as_str)
+    }
+
+    /// Who submitted it for approval, when it came in as a non-admin submission.
+    pub fn submitted_by(&self) -> Option<&str> {
+        self.str_field("submitted_by").filter(|s| !s.is_empty())
     }
 
     /// Whether `lifecycle.prevent_destroy` was recorded on the proxy.
     pub fn prevents_destroy(&self) -> bool {
         self.marker(PREVENT_DESTROY_MARKER).and_then(Value::as_bool) == Some(true)
-    }
-
-    /// SHA-256 of the object without its volatile fields: a saved plan records it, and
-    /// apply refuses when it changed.
-    pub fn fingerprint(&self) -> String {
-        let mut stable = self.raw.clone();
-        stable.retain(|k, _| !VOLATILE_FIELDS.contains(&k.as_str()));
-        digest(&Value::Object(stable))
     }
 }
 
@@ -188,8 +202,40 @@ pub enum CredentialCount {
     Known(usize),
     /// The proxy cannot say (older than 1.103: the endpoint is missing). Never zero.
     Unsupported,
+    /// The proxy answered something mcpform cannot read as a list of credentials.
+    /// Never zero.
+    Unreadable,
     /// Not asked (the change does not need it, or the planner's first pass).
     NotChecked,
+}
+
+impl serde::Serialize for CredentialCount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CredentialCount::Known(n) => s.serialize_u64(*n as u64),
+            CredentialCount::Unsupported => s.serialize_str("unknown"),
+            CredentialCount::Unreadable => s.serialize_str("unreadable"),
+            CredentialCount::NotChecked => s.serialize_str("not_checked"),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CredentialCount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Number(n) => n
+                .as_u64()
+                .map(|n| CredentialCount::Known(n as usize))
+                .ok_or_else(|| serde::de::Error::custom("a count is a whole number")),
+            Value::String(s) if s == "unknown" => Ok(CredentialCount::Unsupported),
+            Value::String(s) if s == "not_checked" => Ok(CredentialCount::NotChecked),
+            Value::String(s) if s == "unreadable" => Ok(CredentialCount::Unreadable),
+            other => Err(serde::de::Error::custom(format!(
+                "a count is a number, `unknown` or `not_checked`, not {}",
+                kind(&other)
+            ))),
+        }
+    }
 }
 
 impl std::fmt::Display for CredentialCount {
@@ -197,6 +243,7 @@ impl std::fmt::Display for CredentialCount {
         match self {
             CredentialCount::Known(n) => write!(f, "{n}"),
             CredentialCount::Unsupported => f.write_str("unknown"),
+            CredentialCount::Unreadable => f.write_str("unreadable"),
             CredentialCount::NotChecked => f.write_str("not checked"),
         }
     }
@@ -205,13 +252,66 @@ impl std::fmt::Display for CredentialCount {
 /// Credential counts by `server_id`, gathered before planning.
 pub type CredentialFacts = BTreeMap<String, CredentialCount>;
 
+/// A server submitted by a non-admin and not approved (awaiting review, or rejected):
+/// the list leaves it out, but it owns its id, name and alias (the proxy refuses creates
+/// that clash with it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingServer {
+    /// Its id.
+    pub server_id: String,
+    /// Its name.
+    pub server_name: Option<String>,
+    /// Its alias.
+    pub alias: Option<String>,
+    /// Who submitted it.
+    pub submitted_by: Option<String>,
+    /// `pending_review` or `rejected`.
+    pub status: String,
+}
+
+impl PendingServer {
+    /// One item of `GET /v1/mcp/server/submissions`, unless it was approved (approved
+    /// ones are in the list). `None` for anything else.
+    pub fn from_submission(item: &Value) -> Option<PendingServer> {
+        let text = |k: &str| {
+            item.get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let status = text("approval_status")?;
+        if !matches!(status.as_str(), "pending_review" | "rejected") {
+            return None;
+        }
+        Some(PendingServer {
+            server_id: text("server_id")?,
+            server_name: text("server_name"),
+            alias: text("alias"),
+            submitted_by: text("submitted_by"),
+            status,
+        })
+    }
+}
+
+/// Facts a planner asks for before it can finish: gathered, then the planner runs again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// Ids to read one by one (OpenAPI creates: the list may leave such servers out).
+    pub lookups: Vec<String>,
+    /// Ids whose users' stored-key count a guard needs.
+    pub credential_counts: Vec<String>,
+}
+
 /// Everything besides the list that the planner may need, gathered before planning.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Facts {
+    /// Submissions awaiting approval.
+    pub pending: Vec<PendingServer>,
     /// Stored-key counts of the servers whose change strands keys.
     pub credentials: CredentialFacts,
-    /// Ids the list does not show but that exist and cannot be read back, with the
-    /// proxy's answer (an OpenAPI server whose spec the proxy cannot load).
+    /// Ids the list does not show and whose by-id read failed, with the proxy's answer
+    /// (an OpenAPI server whose spec the proxy cannot load answers 503): nothing is
+    /// planned for them.
     pub unreadable: BTreeMap<String, String>,
     /// Ids already looked up one by one (found ones are added to the live state).
     pub looked_up: std::collections::BTreeSet<String>,
@@ -247,23 +347,32 @@ mod tests {
         let s = server(
             json!({"server_id": "a", "mcp_info": {"managed_by": "mcpform", "mcpform_prevent_destroy": true}}),
         );
-        assert!(s.is_owned() && s.prevents_destroy());
+        assert!(s.has_managed_marker() && s.prevents_destroy());
         assert!(
-            !server(json!({"server_id": "a", "mcp_info": {"managed_by": "terraform"}})).is_owned()
+            !server(json!({"server_id": "a", "mcp_info": {"managed_by": "terraform"}}))
+                .has_managed_marker()
         );
     }
 
     #[test]
-    fn fingerprint_ignores_health_noise() {
-        let a = server(
-            json!({"server_id": "a", "url": "u", "status": null, "has_user_credential": false}),
-        );
-        let b = server(
-            json!({"server_id": "a", "url": "u", "status": "healthy", "has_user_credential": true}),
-        );
-        let c = server(json!({"server_id": "a", "url": "v"}));
-        assert_eq!(a.fingerprint(), b.fingerprint());
-        assert_ne!(a.fingerprint(), c.fingerprint());
+    fn numeric_ids_are_read_as_text_and_other_ids_are_named() {
+        assert_eq!(server(json!({"server_id": 42})).server_id(), "42");
+        let err = LiveServer::from_json(json!({"server_id": ["x"]})).unwrap_err();
+        assert!(err.contains("a list, not a string"), "{err}");
+    }
+
+    #[test]
+    fn credential_counts_round_trip() {
+        for c in [
+            CredentialCount::Known(3),
+            CredentialCount::Unsupported,
+            CredentialCount::Unreadable,
+            CredentialCount::NotChecked,
+        ] {
+            let v = serde_json::to_value(c).unwrap();
+            assert_eq!(serde_json::from_value::<CredentialCount>(v).unwrap(), c);
+        }
+        assert!(serde_json::from_value::<CredentialCount>(json!(-1)).is_err());
     }
 
     #[test]

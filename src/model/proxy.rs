@@ -15,6 +15,13 @@ pub const MANAGED_BY_VALUE: &str = "mcpform";
 pub const MCPFORM_KEY_PREFIX: &str = "mcpform_";
 /// `mcp_info` key with the fingerprint of the credentials mcpform last sent.
 pub const CREDENTIALS_MARKER: &str = "mcpform_credentials_hmac";
+/// `mcp_info` key with mcpform's proof of ownership: a keyed HMAC bound to the server's
+/// id. `managed_by: mcpform` alone can be written by anyone who can write `mcp_info` (a
+/// non-admin's submission); only the holder of the fingerprint key can write this.
+pub const OWNER_MARKER: &str = "mcpform_owner";
+/// `mcp_info` key listing the top-level fields mcpform last filled from `${env:…}`
+/// references, so their old values stay hidden after a file stops using a reference.
+pub const SECRET_FIELDS_MARKER: &str = "mcpform_secret_fields";
 /// `mcp_info` key recording `lifecycle.prevent_destroy`, so that the protection holds
 /// after the server is removed from the files.
 pub const PREVENT_DESTROY_MARKER: &str = "mcpform_prevent_destroy";

@@ -8,15 +8,18 @@
 use serde_json::{Map, Value};
 
 use super::matching::effective_alias;
+use super::ownership::owner_proof;
 use crate::live::LiveServer;
 use crate::model::proxy::{
-    CREDENTIALS_MARKER, DERIVED_MCP_INFO_KEYS, MANAGED_BY, MANAGED_BY_VALUE,
-    PREVENT_DESTROY_MARKER, is_injected_key, is_mcpform_key,
+    CREDENTIALS_MARKER, DERIVED_MCP_INFO_KEYS, MANAGED_BY, MANAGED_BY_VALUE, OWNER_MARKER,
+    PREVENT_DESTROY_MARKER, SECRET_CAPABLE_FIELDS, SECRET_FIELDS_MARKER, is_injected_key,
+    is_mcpform_key,
 };
 use crate::resolve::ResolvedServer;
+use crate::secret::FingerprintKey;
 
 /// The body of a create.
-pub(super) fn create(d: &ResolvedServer, id: &str) -> Map<String, Value> {
+pub(super) fn create(d: &ResolvedServer, id: &str, key: &FingerprintKey) -> Map<String, Value> {
     let mut body = Map::new();
     body.insert("server_id".into(), Value::String(id.to_owned()));
     for (k, v) in &d.public {
@@ -34,7 +37,7 @@ pub(super) fn create(d: &ResolvedServer, id: &str) -> Map<String, Value> {
         .unwrap_or_default();
     body.insert(
         "mcp_info".into(),
-        Value::Object(with_markers(declared, d, None)),
+        Value::Object(with_markers(declared, d, id, None, key)),
     );
     body
 }
@@ -45,6 +48,7 @@ pub(super) fn update(
     l: &LiveServer,
     fields: &[String],
     sends_credentials: bool,
+    key: &FingerprintKey,
 ) -> Map<String, Value> {
     let mut body = Map::new();
     body.insert("server_id".into(), Value::String(l.server_id().to_owned()));
@@ -69,7 +73,7 @@ pub(super) fn update(
     };
     body.insert(
         "mcp_info".into(),
-        Value::Object(with_markers(metadata, d, Some(l))),
+        Value::Object(with_markers(metadata, d, l.server_id(), Some(l), key)),
     );
     if sends_credentials && let Some(c) = d.public.get("credentials") {
         body.insert("credentials".into(), c.clone());
@@ -90,11 +94,25 @@ pub(super) fn desired_or_default(d: &ResolvedServer, field: &str) -> Value {
 fn with_markers(
     mut info: Map<String, Value>,
     d: &ResolvedServer,
+    id: &str,
     live: Option<&LiveServer>,
+    key: &FingerprintKey,
 ) -> Map<String, Value> {
     // The proxy derives these itself; a declared `description`/`server_name` may stay.
     info.retain(|k, _| !DERIVED_MCP_INFO_KEYS.contains(&k.as_str()));
     info.insert(MANAGED_BY.into(), Value::String(MANAGED_BY_VALUE.into()));
+    info.insert(OWNER_MARKER.into(), Value::String(owner_proof(id, key)));
+    // Fields filled from references, so that their old values stay hidden after a file
+    // stops using a reference (secret-capable fields are hidden anyway).
+    let secret_fields: Vec<Value> = d
+        .sensitive
+        .iter()
+        .filter(|f| !SECRET_CAPABLE_FIELDS.contains(&f.as_str()))
+        .map(|f| Value::String(f.clone()))
+        .collect();
+    if !secret_fields.is_empty() {
+        info.insert(SECRET_FIELDS_MARKER.into(), Value::Array(secret_fields));
+    }
     let credentials_ignored = d
         .lifecycle
         .ignore_changes

@@ -5,15 +5,21 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::{Action, ActionKind, FieldChange, Guard, GuardReason, KeyChanges, Notice, Shown, body};
+use super::ownership::{Ownership, ownership};
+use super::precondition::expected_fields;
+use super::{
+    Action, ActionKind, FieldChange, Guard, GuardReason, KeyChanges, Notice, Precondition, Seen,
+    Shown, body, matching,
+};
 use crate::live::normalise::{Context, canonical};
 use crate::live::{CredentialCount, CredentialFacts, LiveServer};
 use crate::model::proxy::{
-    CREDENTIALS_MARKER, OAUTH_MINT_FIELDS, SECRET_CAPABLE_FIELDS as SECRET_CAPABLE, is_mcpform_key,
+    CREDENTIALS_MARKER, OAUTH_MINT_FIELDS, SECRET_CAPABLE_FIELDS as SECRET_CAPABLE,
+    SECRET_FIELDS_MARKER, is_mcpform_key,
 };
 use crate::model::{ALWAYS_MANAGED, AuthType, Transport};
 use crate::resolve::ResolvedServer;
-use crate::secret::redact_url_userinfo;
+use crate::secret::{FingerprintKey, redact_url_userinfo};
 
 /// Fields not compared as values (credentials by fingerprint; identity).
 const NOT_COMPARED: &[&str] = &["server_id", "credentials"];
@@ -37,11 +43,19 @@ pub(super) fn compared_fields(d: &ResolvedServer) -> Vec<String> {
     out
 }
 
+/// Whether the proxy recorded that mcpform last filled `field` from a reference.
+fn was_secret(l: &LiveServer, field: &str) -> bool {
+    l.marker(SECRET_FIELDS_MARKER)
+        .and_then(Value::as_array)
+        .is_some_and(|fields| fields.iter().any(|f| f.as_str() == Some(field)))
+}
+
 /// Compares a matched pair: `None` when there is nothing to do.
 pub(super) fn update(
     d: &ResolvedServer,
     l: &LiveServer,
     facts: &CredentialFacts,
+    key: &FingerprintKey,
 ) -> Option<(Action, Vec<Notice>)> {
     let fields = compared_fields(d);
     let d_sibling = |f: &str| d.value(f);
@@ -54,6 +68,8 @@ pub(super) fn update(
         server_name: l.server_name().unwrap_or(&d.name),
         sibling: &l_sibling,
     };
+    // A field that is, or was, filled from a reference is hidden on both sides.
+    let hidden = |f: &str| d.is_sensitive(f) || was_secret(l, f) || SECRET_CAPABLE.contains(&f);
     let mut changes = Vec::new();
     for f in &fields {
         let (dv, lv) = if f == "server_name" {
@@ -68,7 +84,8 @@ pub(super) fn update(
             )
         };
         if dv != lv {
-            changes.push(change(f, lv, dv, d.is_sensitive(f)));
+            let public = canonical(f, d.public.get(f), &d_ctx);
+            changes.push(change(f, lv, dv, &public, hidden(f)));
         }
     }
     let sends_credentials = credentials_change(d, l, &changes);
@@ -92,27 +109,41 @@ pub(super) fn update(
         return None;
     }
     let mut notes = Vec::new();
-    if !l.is_owned() {
-        notes.push(
+    match ownership(l, key) {
+        Ownership::Owned => {}
+        Ownership::NotOwned => notes.push(
             "made outside mcpform: this update adopts it (adds `mcp_info.managed_by: mcpform`)"
                 .to_owned(),
-        );
+        ),
+        Ownership::ForeignMarker => notes.push(
+            "carries `managed_by: mcpform` without mcpform's proof of ownership (written by someone else, or made with another fingerprint key): this update adopts it"
+                .to_owned(),
+        ),
     }
     let guard = guard(d, l, facts);
     let warnings = oauth_purge(d, l, &changes).into_iter().collect();
-    let body = body::update(d, l, &fields, sends_credentials);
+    let body = body::update(d, l, &fields, sends_credentials, key);
+    let (references, secrets_fingerprint) = d.references_in(&body);
+    let watched = fields.iter().map(String::as_str).chain(["mcp_info"]);
+    let precondition = Precondition::Unchanged {
+        fields: expected_fields(l, watched, &hidden, key),
+    };
     let action = Action {
         action: ActionKind::Update,
         server_name: d.name.clone(),
         server_id: l.server_id().to_owned(),
         origin: Some(d.origin.clone()),
+        source: None,
         changes,
         guard,
         notes,
         body: Some(body),
+        references,
         sends_credentials,
-        secrets_fingerprint: d.secrets_fingerprint.clone(),
-        live_fingerprint: Some(l.fingerprint()),
+        secrets_fingerprint,
+        precondition,
+        seen: if l.listed() { Seen::Listed } else { Seen::ById },
+        blocked: false,
     };
     Some((action, warnings))
 }
@@ -182,12 +213,13 @@ fn oauth_purge(d: &ResolvedServer, l: &LiveServer, changes: &[FieldChange]) -> O
                 .join(", ")
         ),
         origin: Some(d.origin.clone()),
+        source: None,
     })
 }
 
 /// A create: every field of the body is a change from nothing.
-pub(super) fn create(d: &ResolvedServer, id: &str) -> Action {
-    let body = body::create(d, id);
+pub(super) fn create(d: &ResolvedServer, id: &str, key: &FingerprintKey) -> Action {
+    let body = body::create(d, id, key);
     let mut changes = Vec::new();
     for (k, v) in &body {
         if k == "server_id" || (k == "mcp_info" && !d.declares("mcp_info")) {
@@ -213,7 +245,7 @@ pub(super) fn create(d: &ResolvedServer, id: &str) -> Action {
                 shown(shown_value)
             },
             keys: if sensitive {
-                key_changes(k, &Value::Null, d.value(k).unwrap_or(v))
+                key_changes(k, &Value::Null, d.value(k).unwrap_or(v), v)
             } else {
                 None
             },
@@ -227,23 +259,34 @@ pub(super) fn create(d: &ResolvedServer, id: &str) -> Action {
             keys: None,
         });
     }
+    let (references, secrets_fingerprint) = d.references_in(&body);
+    let mut names = vec![d.name.clone()];
+    let alias = matching::effective_alias(d);
+    if !alias.eq_ignore_ascii_case(&d.name) {
+        names.push(alias);
+    }
     Action {
         action: ActionKind::Create,
         server_name: d.name.clone(),
         server_id: id.to_owned(),
         origin: Some(d.origin.clone()),
+        source: None,
         changes,
         guard: None,
         notes: Vec::new(),
         sends_credentials: d.declares("credentials"),
         body: Some(body),
-        secrets_fingerprint: d.secrets_fingerprint.clone(),
-        live_fingerprint: None,
+        references,
+        secrets_fingerprint,
+        precondition: Precondition::Absent { names },
+        seen: Seen::New,
+        blocked: false,
     }
 }
 
-fn change(field: &str, old: Value, new: Value, sensitive: bool) -> FieldChange {
-    let hidden = sensitive || SECRET_CAPABLE.contains(&field);
+/// A field's change; `public` is the desired value with references unresolved, where
+/// the names of hidden entries are read (an `env_vars` name may be a reference).
+fn change(field: &str, old: Value, new: Value, public: &Value, hidden: bool) -> FieldChange {
     if hidden {
         FieldChange {
             field: field.to_owned(),
@@ -257,7 +300,7 @@ fn change(field: &str, old: Value, new: Value, sensitive: bool) -> FieldChange {
             } else {
                 Shown::Sensitive
             },
-            keys: key_changes(field, &old, &new),
+            keys: key_changes(field, &old, &new, public),
         }
     } else {
         FieldChange {
@@ -277,40 +320,59 @@ fn shown(v: Value) -> Shown {
     }
 }
 
-/// Names of the entries of a hidden map (or of an `env_vars` list) that change.
-fn key_changes(field: &str, old: &Value, new: &Value) -> Option<KeyChanges> {
-    let entries = |v: &Value| -> Vec<(String, Value)> {
-        match v {
-            Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            Value::Array(items) if field == "env_vars" => items
-                .iter()
-                .filter_map(|i| Some((i.get("name")?.as_str()?.to_owned(), i.clone())))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
+/// Names of the entries of a hidden map (or of an `env_vars` list) that change. Values
+/// are compared resolved; names of desired entries are read from `public`, so a name
+/// written as a reference is shown as the reference, never as its value.
+fn key_changes(field: &str, old: &Value, new: &Value, public: &Value) -> Option<KeyChanges> {
     if !matches!(new, Value::Object(_) | Value::Array(_))
         && !matches!(old, Value::Object(_) | Value::Array(_))
     {
         return None;
     }
-    let (o, n) = (entries(old), entries(new));
-    let old_keys: BTreeSet<&String> = o.iter().map(|(k, _)| k).collect();
-    let new_keys: BTreeSet<&String> = n.iter().map(|(k, _)| k).collect();
-    let changes = KeyChanges {
-        added: new_keys
-            .difference(&old_keys)
-            .map(|k| (*k).clone())
+    let name_of = |i: usize, item: &Value| -> Option<String> {
+        let shown = public.as_array().and_then(|p| p.get(i)).unwrap_or(item);
+        Some(shown.get("name")?.as_str()?.to_owned())
+    };
+    let entries = |v: &Value, names_from_public: bool| -> Vec<(String, String, Value)> {
+        match v {
+            Value::Object(m) => m
+                .iter()
+                .map(|(k, v)| (k.clone(), k.clone(), v.clone()))
+                .collect(),
+            Value::Array(items) if field == "env_vars" => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| {
+                    let id = item.get("name")?.as_str()?.to_owned();
+                    let shown = if names_from_public {
+                        name_of(i, item)?
+                    } else {
+                        id.clone()
+                    };
+                    Some((id, shown, item.clone()))
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let (o, n) = (entries(old, false), entries(new, true));
+    let old_ids: BTreeSet<&String> = o.iter().map(|(id, _, _)| id).collect();
+    let new_ids: BTreeSet<&String> = n.iter().map(|(id, _, _)| id).collect();
+    Some(KeyChanges {
+        added: n
+            .iter()
+            .filter(|(id, _, _)| !old_ids.contains(id))
+            .map(|(_, shown, _)| shown.clone())
             .collect(),
-        removed: old_keys
-            .difference(&new_keys)
-            .map(|k| (*k).clone())
+        removed: o
+            .iter()
+            .filter(|(id, _, _)| !new_ids.contains(id))
+            .map(|(_, shown, _)| shown.clone())
             .collect(),
         changed: n
             .iter()
-            .filter(|(k, v)| o.iter().any(|(ok, ov)| ok == k && ov != v))
-            .map(|(k, _)| k.clone())
+            .filter(|(id, _, v)| o.iter().any(|(oid, _, ov)| oid == id && ov != v))
+            .map(|(_, shown, _)| shown.clone())
             .collect(),
-    };
-    Some(changes)
+    })
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::Notice;
-use crate::live::LiveState;
+use crate::live::{LiveState, PendingServer};
 use crate::model::proxy;
 use crate::resolve::ResolvedServer;
 
@@ -155,10 +155,47 @@ pub(super) fn check_names(
     }
 }
 
+/// Errors for a create (`id`) or rename that a pending submission already claims: the
+/// proxy keeps names, aliases and ids of submissions awaiting approval. Returns whether
+/// one was found.
+pub(super) fn check_pending(
+    d: &ResolvedServer,
+    id: Option<&str>,
+    pending: &[PendingServer],
+    errors: &mut Vec<Notice>,
+) -> bool {
+    let mine = [d.name.to_lowercase(), effective_alias(d).to_lowercase()];
+    let Some(p) = pending.iter().find(|p| {
+        id == Some(p.server_id.as_str())
+            || [p.server_name.as_deref(), p.alias.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(|n| mine.contains(&n.to_lowercase()))
+    }) else {
+        return false;
+    };
+    let by = p
+        .submitted_by
+        .as_deref()
+        .map(|u| format!(", submitted by `{u}`"))
+        .unwrap_or_default();
+    errors.push(error(
+        d,
+        format!(
+            "a submission the proxy has not approved ({}) already claims this server's id or name (server_id `{}`, name `{}`{by}); the proxy would refuse it: approve or delete the submission first",
+            p.status,
+            p.server_id,
+            p.server_name.as_deref().unwrap_or("")
+        ),
+    ));
+    true
+}
+
 fn error(d: &ResolvedServer, message: String) -> Notice {
     Notice {
         server: Some(d.name.clone()),
         message,
         origin: Some(d.origin.clone()),
+        source: None,
     }
 }

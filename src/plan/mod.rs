@@ -1,249 +1,65 @@
-//! plan: desired × live × credential facts → [`Plan`]. A pure function: no I/O, no
-//! clock, no environment. Everything it needs is gathered first (the live list, the
-//! credential counts of the servers whose change needs one) and passed in.
+//! plan: desired × live × gathered facts → [`Plan`]. A pure function: no I/O, no
+//! clock, no environment. Everything it needs is gathered first (the live list, pending
+//! submissions, the credential counts of the servers whose change needs one, by-id
+//! look-ups) and passed in; [`Plan::needs`] says what else to gather, and the caller runs
+//! it again with more facts until nothing is needed.
 //!
-//! Run it once with empty facts to learn which counts are needed
-//! ([`Plan::credential_checks`]), fetch them, then run it again.
+//! [`document`] turns a plan into the versioned plan document that `--out` writes and
+//! apply reads back.
 
+mod action;
 mod body;
 mod compare;
+pub mod document;
 mod matching;
+mod ownership;
+pub mod precondition;
+mod prune;
 
 use std::collections::HashSet;
 
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::live::{CredentialCount, CredentialFacts, Facts, LiveServer, LiveState};
-use crate::model::Origin;
+pub use crate::resolve::Reference;
+pub use action::{
+    Action, ActionKind, Expected, FieldChange, Guard, GuardReason, KeyChanges, Notice,
+    Precondition, Seen, Shown, Summary, Unchanged, Unmanaged, UnmanagedReason,
+};
+pub use document::{PlanDocument, PlanMeta};
+pub use ownership::owner_proof;
+
+use crate::live::{CredentialCount, Facts, LiveServer, LiveState, Needs};
 use crate::resolve::ResolvedServer;
+use crate::secret::FingerprintKey;
 
 /// Options of a plan.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlanOptions {
     /// Delete owned servers that no file declares.
     pub prune: bool,
 }
 
-/// What to do to one server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ActionKind {
-    /// `POST /v1/mcp/server`.
-    Create,
-    /// `PUT /v1/mcp/server`.
-    Update,
-    /// `DELETE /v1/mcp/server/{id}`.
-    Delete,
-}
-
-/// A value as a plan may show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", content = "value", rename_all = "lowercase")]
-pub enum Shown {
-    /// Not set.
-    Absent,
-    /// Shown as is.
-    Value(Value),
-    /// Hidden: a secret, or a field that can hold one.
-    Sensitive,
-}
-
-/// One field's change.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FieldChange {
-    /// The field (`description`, `credentials`, `lifecycle.prevent_destroy`).
-    pub field: String,
-    /// The live value.
-    pub old: Shown,
-    /// The value that will be sent.
-    pub new: Shown,
-    /// For hidden maps: which keys are added, removed or changed (names only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub keys: Option<KeyChanges>,
-}
-
-/// Names of the keys of a hidden map that change.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct KeyChanges {
-    /// New keys.
-    pub added: Vec<String>,
-    /// Keys that go away.
-    pub removed: Vec<String>,
-    /// Keys whose value changes.
-    pub changed: Vec<String>,
-}
-
-/// Why a change touches users' stored keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GuardReason {
-    /// `is_byok` goes from true to false: stored keys stay but are no longer used.
-    ByokDisabled,
-    /// The transport becomes `stdio`: BYOK no longer works.
-    TransportStdio,
-    /// The server is deleted: the proxy deletes its users' stored keys.
-    ServerDeleted,
-}
-
-/// The credential check of a change that strands users' keys.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Guard {
-    /// What the change does to stored keys.
-    pub reason: GuardReason,
-    /// How many users hold stored BYOK keys.
-    #[serde(serialize_with = "serialize_count")]
-    pub count: CredentialCount,
-    /// `lifecycle.allow_byok_disable: true` in the file.
-    pub allowed: bool,
-}
-
-impl Guard {
-    /// Whether apply must skip the change: keys are (or may be) stranded and the file
-    /// does not allow it.
-    pub fn blocks(&self) -> bool {
-        !self.allowed && !matches!(self.count, CredentialCount::Known(0))
-    }
-}
-
-fn serialize_count<S: serde::Serializer>(count: &CredentialCount, s: S) -> Result<S::Ok, S::Error> {
-    match count {
-        CredentialCount::Known(n) => s.serialize_u64(*n as u64),
-        CredentialCount::Unsupported => s.serialize_str("unknown"),
-        CredentialCount::NotChecked => s.serialize_str("not_checked"),
-    }
-}
-
-/// One planned change to one server.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Action {
-    /// Create, update or delete.
-    pub action: ActionKind,
-    /// `server_name`.
-    pub server_name: String,
-    /// The id on the proxy (for creates: the id that will be sent).
-    pub server_id: String,
-    /// Where the server is declared (not for deletes).
-    #[serde(skip)]
-    pub origin: Option<Origin>,
-    /// Changed fields (for creates: every field sent).
-    pub changes: Vec<FieldChange>,
-    /// Set when the change strands users' stored keys.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub guard: Option<Guard>,
-    /// Remarks (adoption, OAuth tokens purged, …).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-    /// The body apply will send, with `${env:…}` references unresolved (no secrets).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<Map<String, Value>>,
-    /// Whether `credentials` are part of the body.
-    pub sends_credentials: bool,
-    /// Fingerprint of the env-derived values in the body, for apply to check.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub secrets_fingerprint: Option<String>,
-    /// Fingerprint of the live object this was planned against (updates, deletes).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub live_fingerprint: Option<String>,
-}
-
-impl Action {
-    /// Whether apply will skip it.
-    pub fn is_blocked(&self) -> bool {
-        self.guard.as_ref().is_some_and(Guard::blocks)
-    }
-}
-
-/// Why a live server is left alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UnmanagedReason {
-    /// Made elsewhere (dashboard, curl) and not declared.
-    NotOwned,
-    /// Defined in the proxy's config.yaml (read-only).
-    Config,
-    /// Made by mcpform, no longer declared; `--prune` would delete it.
-    OwnedNotDeclared,
-    /// Made by mcpform, not declared, but recorded `prevent_destroy`.
-    Protected,
-}
-
-/// A live server no file declares.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Unmanaged {
-    /// Its id.
-    pub server_id: String,
-    /// Its name, if it has one.
-    pub server_name: Option<String>,
-    /// Why it is not touched.
-    pub reason: UnmanagedReason,
-}
-
-/// A warning or error about the plan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Notice {
-    /// The server it is about.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub server: Option<String>,
-    /// What.
-    pub message: String,
-    /// Where the server is declared.
-    #[serde(skip)]
-    pub origin: Option<Origin>,
-}
-
-/// Counts for the summary line.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Summary {
-    /// Servers to create.
-    pub create: usize,
-    /// Servers to update.
-    pub update: usize,
-    /// Servers to delete.
-    pub delete: usize,
-    /// Of those, changes apply will skip (guarded).
-    pub guarded: usize,
-    /// Declared servers already as declared.
-    pub unchanged: usize,
-}
-
 /// The whole plan.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
     /// Creates, then updates, then deletes, each in file order (deletes by name).
     pub actions: Vec<Action>,
-    /// Declared servers with nothing to do (`server_name`, `server_id`).
-    pub unchanged: Vec<(String, String)>,
+    /// Declared servers with nothing to do.
+    pub unchanged: Vec<Unchanged>,
     /// Live servers left alone.
     pub unmanaged: Vec<Unmanaged>,
     /// Things to know.
     pub warnings: Vec<Notice>,
     /// Things that make the plan unusable (exit 1).
     pub errors: Vec<Notice>,
-    /// Planned ids of OpenAPI creates to look up one by one first: the proxy leaves
-    /// OpenAPI servers whose spec it cannot load out of its list.
-    #[serde(skip)]
-    pub lookups: Vec<String>,
+    /// Planned ids of OpenAPI creates to look up one by one first.
+    pub(crate) lookups: Vec<String>,
 }
 
 impl Plan {
     /// Counts by kind.
     pub fn summary(&self) -> Summary {
-        let mut s = Summary {
-            unchanged: self.unchanged.len(),
-            ..Summary::default()
-        };
-        for a in &self.actions {
-            match a.action {
-                ActionKind::Create => s.create += 1,
-                ActionKind::Update => s.update += 1,
-                ActionKind::Delete => s.delete += 1,
-            }
-            if a.is_blocked() {
-                s.guarded += 1;
-            }
-        }
-        s
+        summarise(&self.actions, self.unchanged.len())
     }
 
     /// Whether there is anything to do.
@@ -251,26 +67,52 @@ impl Plan {
         !self.actions.is_empty()
     }
 
-    /// Ids of live servers whose stored-key count the plan needs (first pass).
-    pub fn credential_checks(&self) -> Vec<String> {
-        self.actions
-            .iter()
-            .filter(|a| {
-                a.guard
-                    .as_ref()
-                    .is_some_and(|g| g.count == CredentialCount::NotChecked)
-            })
-            .map(|a| a.server_id.clone())
-            .collect()
+    /// What must be gathered before this plan is final.
+    pub fn needs(&self) -> Needs {
+        Needs {
+            lookups: self.lookups.clone(),
+            credential_counts: self
+                .actions
+                .iter()
+                .filter(|a| {
+                    a.guard
+                        .as_ref()
+                        .is_some_and(|g| g.count == CredentialCount::NotChecked)
+                })
+                .map(|a| a.server_id.clone())
+                .collect(),
+        }
     }
 }
 
-/// Plans `desired` against `live`.
+/// Counts of actions by kind.
+pub(crate) fn summarise(actions: &[Action], unchanged: usize) -> Summary {
+    let mut s = Summary {
+        unchanged,
+        ..Summary::default()
+    };
+    for a in actions {
+        match a.action {
+            ActionKind::Create => s.create += 1,
+            ActionKind::Update => s.update += 1,
+            ActionKind::Delete => s.delete += 1,
+        }
+        if a.is_blocked() {
+            s.guarded += 1;
+        }
+    }
+    s
+}
+
+/// Plans `desired` against `live`. `key` keys the fingerprints the plan records (live
+/// values of secret-capable fields, ownership proofs); it is an input, so planning stays
+/// a pure function.
 pub fn plan(
     desired: &[ResolvedServer],
     live: &LiveState,
     facts: &Facts,
     options: PlanOptions,
+    key: &FingerprintKey,
 ) -> Plan {
     let mut plan = Plan::default();
     let index = matching::Index::new(live);
@@ -280,6 +122,7 @@ pub fn plan(
         .servers
         .iter()
         .map(|l| l.server_id().to_owned())
+        .chain(facts.pending.iter().map(|p| p.server_id.clone()))
         .collect();
     taken_ids.extend(desired.iter().filter_map(|d| d.server_id.clone()));
     let mut creates = Vec::new();
@@ -294,18 +137,20 @@ pub fn plan(
                 let l = &live.servers[*i];
                 if renames(d, l) {
                     matching::check_names(d, live, &index, Some(*i), &mut plan.errors);
+                    matching::check_pending(d, None, &facts.pending, &mut plan.errors);
                 }
                 if !l.listed() {
                     plan.warnings.push(notice(d, unlisted_warning(l)));
                 }
-                match compare::update(d, l, &facts.credentials) {
+                match compare::update(d, l, &facts.credentials, key) {
                     Some((action, warnings)) => {
                         updates.push(action);
                         plan.warnings.extend(warnings);
                     }
-                    None => plan
-                        .unchanged
-                        .push((d.name.clone(), l.server_id().to_owned())),
+                    None => plan.unchanged.push(Unchanged {
+                        server_name: d.name.clone(),
+                        server_id: l.server_id().to_owned(),
+                    }),
                 }
             }
             matching::Match::New => {
@@ -315,11 +160,17 @@ pub fn plan(
                     .clone()
                     .unwrap_or_else(|| free_id(&d.name, &taken_ids));
                 taken_ids.insert(id.clone());
+                if matching::check_pending(d, Some(&id), &facts.pending, &mut plan.errors) {
+                    continue;
+                }
                 if let Some(answer) = facts.unreadable.get(&id) {
                     plan.errors.push(notice(d, unreadable_error(&id, answer)));
                     continue;
                 }
-                let action = compare::create(d, &id);
+                if d.transport == crate::model::Transport::Stdio && stdio_may_be_refused(live) {
+                    plan.warnings.push(notice(d, STDIO_WARNING));
+                }
+                let action = compare::create(d, &id, key);
                 if is_openapi(&action) && !facts.looked_up.contains(&id) {
                     plan.lookups.push(id.clone());
                 }
@@ -327,17 +178,28 @@ pub fn plan(
             }
         }
     }
-    let deletes = undeclared(
-        live,
-        &matches,
-        options,
-        &facts.credentials,
-        &mut plan.unmanaged,
-    );
+    let deletes = prune::undeclared(live, &matches, options, facts, key, &mut plan);
+    plan.unmanaged
+        .extend(facts.pending.iter().map(|p| Unmanaged {
+            server_id: p.server_id.clone(),
+            server_name: p.server_name.clone(),
+            reason: UnmanagedReason::Pending,
+        }));
     plan.actions.extend(creates);
     plan.actions.extend(updates);
     plan.actions.extend(deletes);
     plan
+}
+
+const STDIO_WARNING: &str = "LiteLLM 1.105 and later refuse stdio servers unless the proxy runs with `LITELLM_ENABLE_MCP_STDIO=true`; no stdio server on this proxy shows that it does, so the create may be refused (422)";
+
+/// Whether a stdio create may meet a proxy that has stdio switched off: nothing on the
+/// proxy shows that it runs stdio servers.
+fn stdio_may_be_refused(live: &LiveState) -> bool {
+    !live
+        .servers
+        .iter()
+        .any(|l| !l.is_config() && l.transport() == "stdio")
 }
 
 fn is_openapi(create: &Action) -> bool {
@@ -360,7 +222,7 @@ fn unlisted_warning(l: &LiveServer) -> String {
 
 fn unreadable_error(id: &str, answer: &str) -> String {
     format!(
-        "server_id `{id}` already exists on the proxy, but the proxy neither lists it nor can show it ({answer}); it leaves out OpenAPI servers whose spec it cannot load. Make `spec_path` loadable by the proxy, or delete the server (DELETE /v1/mcp/server/{id})"
+        "could not tell whether server_id `{id}` already exists: the list does not show it and reading it by id answered {answer}. The proxy leaves OpenAPI servers whose spec it cannot load out of its list; nothing is planned for this server until the proxy can show it (make `spec_path` loadable by the proxy, or check the proxy's log)"
     )
 }
 
@@ -387,72 +249,7 @@ fn notice(d: &ResolvedServer, message: impl Into<String>) -> Notice {
         server: Some(d.name.clone()),
         message: message.into(),
         origin: Some(d.origin.clone()),
-    }
-}
-
-/// Live servers no file declares: deletes under `--prune` (owned ones only), the rest
-/// listed.
-fn undeclared(
-    live: &LiveState,
-    matches: &[matching::Match],
-    options: PlanOptions,
-    facts: &CredentialFacts,
-    unmanaged: &mut Vec<Unmanaged>,
-) -> Vec<Action> {
-    let mut matched = vec![false; live.servers.len()];
-    for m in matches {
-        if let matching::Match::Live(i) = m {
-            matched[*i] = true;
-        }
-    }
-    let mut deletes = Vec::new();
-    for (i, l) in live.servers.iter().enumerate() {
-        if matched[i] {
-            continue;
-        }
-        let reason = if l.is_config() {
-            UnmanagedReason::Config
-        } else if !l.is_owned() {
-            UnmanagedReason::NotOwned
-        } else if l.prevents_destroy() {
-            UnmanagedReason::Protected
-        } else if !options.prune {
-            UnmanagedReason::OwnedNotDeclared
-        } else {
-            deletes.push(delete(l, facts));
-            continue;
-        };
-        unmanaged.push(Unmanaged {
-            server_id: l.server_id().to_owned(),
-            server_name: l.server_name().map(str::to_owned),
-            reason,
-        });
-    }
-    deletes.sort_by(|a, b| a.server_name.cmp(&b.server_name));
-    deletes
-}
-
-fn delete(l: &LiveServer, facts: &CredentialFacts) -> Action {
-    let guard = l.is_byok().then(|| Guard {
-        reason: GuardReason::ServerDeleted,
-        count: facts
-            .get(l.server_id())
-            .copied()
-            .unwrap_or(CredentialCount::NotChecked),
-        allowed: false,
-    });
-    Action {
-        action: ActionKind::Delete,
-        server_name: l.display_name().to_owned(),
-        server_id: l.server_id().to_owned(),
-        origin: None,
-        changes: Vec::new(),
-        guard,
-        notes: Vec::new(),
-        body: None,
-        sends_credentials: false,
-        secrets_fingerprint: None,
-        live_fingerprint: Some(l.fingerprint()),
+        source: None,
     }
 }
 

@@ -51,7 +51,7 @@ fn live(rows: Vec<Value>) -> LiveState {
 }
 
 fn run(d: &[ResolvedServer], l: &LiveState) -> Plan {
-    plan(d, l, &Facts::default(), PlanOptions::default())
+    plan(d, l, &Facts::default(), PlanOptions::default(), &key())
 }
 
 fn with_counts(counts: &[(&str, CredentialCount)]) -> Facts {
@@ -67,7 +67,13 @@ const S: &str = "version: 1\nservers:\n  - server_name: s\n    transport: http\n
 fn a_listed_row_equal_to_the_file_is_unchanged_despite_list_noise() {
     let p = run(&desired(S), &live(vec![row(json!({}))]));
     assert!(p.actions.is_empty(), "{:#?}", p.actions);
-    assert_eq!(p.unchanged, [("s".to_owned(), "id".to_owned())]);
+    assert_eq!(
+        p.unchanged,
+        [Unchanged {
+            server_name: "s".into(),
+            server_id: "id".into()
+        }]
+    );
 }
 
 #[test]
@@ -80,7 +86,7 @@ fn matching_by_name_ignores_case_and_an_exact_match_wins() {
         ]),
     );
     assert!(p.actions.is_empty());
-    assert_eq!(p.unchanged[0].1, "b");
+    assert_eq!(p.unchanged[0].server_id, "b");
     let p = run(
         &desired(S),
         &live(vec![row(
@@ -190,7 +196,10 @@ fn undeclared_mcp_info_is_preserved_and_markers_added() {
     )]);
     let p = run(&d, &l);
     let info = &p.actions[0].body.as_ref().unwrap()["mcp_info"];
-    assert_eq!(info, &json!({"logo_url": "l", "managed_by": "mcpform"}));
+    assert_eq!(
+        info,
+        &json!({"logo_url": "l", "managed_by": "mcpform", "mcpform_owner": owner_proof("id", &key())})
+    );
 }
 
 #[test]
@@ -257,13 +266,14 @@ fn byok_guards_need_a_count_first() {
         json!({"is_byok": true, "auth_type": "bearer_token"}),
     )]);
     let first = run(&d, &l);
-    assert_eq!(first.credential_checks(), ["id"]);
+    assert_eq!(first.needs().credential_counts, ["id"]);
     assert!(first.actions[0].is_blocked(), "not checked is not zero");
     let p = plan(
         &d,
         &l,
         &with_counts(&[("id", CredentialCount::Known(0))]),
         PlanOptions::default(),
+        &key(),
     );
     assert!(!p.actions[0].is_blocked());
     let p = plan(
@@ -271,6 +281,7 @@ fn byok_guards_need_a_count_first() {
         &l,
         &with_counts(&[("id", CredentialCount::Known(2))]),
         PlanOptions::default(),
+        &key(),
     );
     assert!(p.actions[0].is_blocked());
     let p = plan(
@@ -278,6 +289,7 @@ fn byok_guards_need_a_count_first() {
         &l,
         &with_counts(&[("id", CredentialCount::Unsupported)]),
         PlanOptions::default(),
+        &key(),
     );
     assert!(p.actions[0].is_blocked());
     assert_eq!(p.summary().guarded, 1);
@@ -295,7 +307,7 @@ fn servers_that_keep_byok_need_no_count() {
         )]),
     );
     assert!(p.actions[0].guard.is_none());
-    assert!(p.credential_checks().is_empty());
+    assert!(p.needs().credential_counts.is_empty());
 }
 
 #[test]
@@ -334,17 +346,26 @@ fn openapi_and_list_defaults_compare_equal() {
 fn prune_respects_ownership_and_prevent_destroy() {
     let l = live(vec![
         row(
-            json!({"server_id": "mine", "server_name": "mine", "mcp_info": {"managed_by": "mcpform"}}),
+            json!({"server_id": "mine", "server_name": "mine", "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("mine", &key())}}),
         ),
         row(
-            json!({"server_id": "kept", "server_name": "kept", "mcp_info": {"managed_by": "mcpform", "mcpform_prevent_destroy": true}}),
+            json!({"server_id": "kept", "server_name": "kept", "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("kept", &key()), "mcpform_prevent_destroy": true}}),
         ),
         row(json!({"server_id": "theirs", "server_name": "theirs"})),
+        row(
+            json!({"server_id": "forged", "server_name": "forged", "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("mine", &key())}}),
+        ),
         row(
             json!({"server_id": "cfg", "server_name": "cfg", "is_config": true, "mcp_info": {"managed_by": "mcpform"}}),
         ),
     ]);
-    let p = plan(&[], &l, &Facts::default(), PlanOptions { prune: true });
+    let p = plan(
+        &[],
+        &l,
+        &Facts::default(),
+        PlanOptions { prune: true },
+        &key(),
+    );
     assert_eq!(p.actions.len(), 1);
     assert_eq!(
         (p.actions[0].action, p.actions[0].server_id.as_str()),
@@ -360,11 +381,12 @@ fn prune_respects_ownership_and_prevent_destroy() {
         [
             ("kept", UnmanagedReason::Protected),
             ("theirs", UnmanagedReason::NotOwned),
+            ("forged", UnmanagedReason::ForeignMarker),
             ("cfg", UnmanagedReason::Config)
         ]
     );
     assert!(
-        plan(&[], &l, &Facts::default(), PlanOptions::default())
+        plan(&[], &l, &Facts::default(), PlanOptions::default(), &key())
             .actions
             .is_empty()
     );
@@ -423,7 +445,7 @@ fn openapi_creates_are_looked_up_by_id_first() {
         looked_up: ["s".to_owned()].into(),
         ..Facts::default()
     };
-    let p = plan(&d, &l, &facts, PlanOptions::default());
+    let p = plan(&d, &l, &facts, PlanOptions::default(), &key());
     assert!(p.actions.is_empty() && p.lookups.is_empty(), "{p:#?}");
     assert!(
         p.warnings[0].message.contains("does not list this server")
@@ -435,7 +457,14 @@ fn openapi_creates_are_looked_up_by_id_first() {
         unreadable: [("s".to_owned(), "503: Service Unavailable".to_owned())].into(),
         ..Facts::default()
     };
-    let p = plan(&d, &live(vec![]), &facts, PlanOptions::default());
+    let p = plan(&d, &live(vec![]), &facts, PlanOptions::default(), &key());
     assert!(p.actions.is_empty());
-    assert!(p.errors[0].message.contains("already exists on the proxy"));
+    assert!(
+        p.errors[0]
+            .message
+            .contains("could not tell whether server_id `s` already exists")
+            && p.errors[0].message.contains("503: Service Unavailable"),
+        "{}",
+        p.errors[0].message
+    );
 }

@@ -1,10 +1,11 @@
-//! Terraform-like text: changed fields only, old → new, secrets hidden.
+//! Terraform-like text: changed fields only, old → new, secrets hidden, everything from
+//! outside escaped for the terminal.
 
 use anstyle::{AnsiColor, Style};
 
-use super::{PlanContext, guard_sentence, shown_text, summary_line, symbol};
-use crate::plan::{Action, ActionKind, FieldChange, Plan, Shown, UnmanagedReason};
-use crate::secret::redact_url_userinfo;
+use super::{guard_sentence, shown_text, summary_line, symbol};
+use crate::escape::{terminal_line, terminal_text};
+use crate::plan::{Action, ActionKind, FieldChange, Notice, PlanDocument, Shown, UnmanagedReason};
 
 struct Paint {
     color: bool,
@@ -34,56 +35,68 @@ impl Paint {
 }
 
 /// The human rendering.
-pub fn render_human(plan: &Plan, ctx: &PlanContext<'_>) -> String {
-    let p = Paint { color: ctx.color };
+pub fn render_human(doc: &PlanDocument, color: bool) -> String {
+    let p = Paint { color };
     let mut out = String::new();
-    let summary = plan.summary();
+    let version = doc
+        .proxy
+        .version
+        .as_deref()
+        .map(|v| format!("LiteLLM {}, ", terminal_line(v)))
+        .unwrap_or_default();
     out.push_str(&format!(
-        "mcpform plan for {} ({} live server(s), {} declared)\n",
-        redact_url_userinfo(ctx.proxy_url),
-        ctx.live_count,
-        summary.create + summary.update + summary.unchanged,
+        "mcpform plan for {} ({version}{} live server(s), {} declared)\n",
+        terminal_line(&doc.proxy.url),
+        doc.proxy.live_servers,
+        doc.declared_servers,
     ));
-    if plan.actions.is_empty() {
+    if !doc.actions.is_empty() {
+        out.push_str("\nmcpform will perform these actions:\n");
+        for a in &doc.actions {
+            out.push('\n');
+            action(&mut out, a, &p);
+        }
+    } else if doc.errors.is_empty() {
         out.push_str("\nNo changes: the proxy matches the files.\n");
     } else {
-        out.push_str("\nmcpform will perform these actions:\n");
-        for a in &plan.actions {
-            out.push('\n');
-            action(&mut out, a, ctx, &p);
-        }
+        out.push_str("\nNo plan: the errors below must be fixed first.\n");
     }
-    unmanaged(&mut out, plan);
-    for (title, list, mark) in [
-        ("Warnings", &plan.warnings, "⚠"),
-        ("Errors", &plan.errors, "✗"),
-    ] {
-        if list.is_empty() {
-            continue;
-        }
-        out.push_str(&format!("\n{title}:\n"));
-        for n in list {
-            let who = n
-                .server
-                .as_deref()
-                .map(|s| format!("{s}: "))
-                .unwrap_or_default();
-            let at = n
-                .origin
-                .as_ref()
-                .and_then(|o| (ctx.locate)(o))
-                .map(|l| format!(" ({l})"))
-                .unwrap_or_default();
-            out.push_str(&format!("  {mark} {who}{}{at}\n", n.message));
-        }
+    unmanaged(&mut out, doc);
+    notices(&mut out, "Warnings", "⚠", &doc.warnings);
+    notices(&mut out, "Errors", "✗", &doc.errors);
+    out.push('\n');
+    out.push_str(&p.bold(&summary_line(&doc.summary)));
+    out.push('\n');
+    if doc.has_changes {
+        out.push_str(&format!("Plan digest: {}\n", doc.plan_digest));
     }
-    out.push('\n');
-    out.push_str(&p.bold(&summary_line(&summary)));
-    out.push('\n');
     out
 }
 
-fn action(out: &mut String, a: &Action, ctx: &PlanContext<'_>, p: &Paint) {
+fn notices(out: &mut String, title: &str, mark: &str, list: &[Notice]) {
+    if list.is_empty() {
+        return;
+    }
+    out.push_str(&format!("\n{title}:\n"));
+    for n in list {
+        let who = n
+            .server
+            .as_deref()
+            .map(|s| format!("{}: ", terminal_line(s)))
+            .unwrap_or_default();
+        let at = n
+            .source
+            .as_deref()
+            .map(|l| format!(" ({})", terminal_line(l)))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {mark} {who}{}{at}\n",
+            terminal_text(&n.message)
+        ));
+    }
+}
+
+fn action(out: &mut String, a: &Action, p: &Paint) {
     let sym = symbol(a);
     let verb = match a.action {
         ActionKind::Create => "create",
@@ -91,21 +104,20 @@ fn action(out: &mut String, a: &Action, ctx: &PlanContext<'_>, p: &Paint) {
         ActionKind::Delete => "delete",
     };
     let at = a
-        .origin
-        .as_ref()
-        .and_then(|o| (ctx.locate)(o))
-        .map(|l| format!(", {l}"))
+        .source
+        .as_deref()
+        .map(|l| format!(", {}", terminal_line(l)))
         .unwrap_or_default();
     let guarded = if a.is_blocked() { "  GUARDED" } else { "" };
     out.push_str(&format!(
-        "  {} {} {}{}\n",
+        "  {} {} ({verb}, server_id {}{at}){}\n",
         p.for_symbol(sym, &sym.to_string()),
-        p.bold(&a.server_name),
-        format_args!("({verb}, server_id {}{at})", a.server_id),
+        p.bold(&terminal_line(&a.server_name)),
+        terminal_line(&a.server_id),
         p.for_symbol('!', guarded),
     ));
     for c in &a.changes {
-        let line = change_line(a.action, c);
+        let line = terminal_line(&change_line(a.action, c)).into_owned();
         let csym = line.chars().next().unwrap_or(' ');
         out.push_str(&format!("      {}\n", p.for_symbol(csym, &line)));
     }
@@ -118,11 +130,12 @@ fn action(out: &mut String, a: &Action, ctx: &PlanContext<'_>, p: &Paint) {
         ));
     }
     for n in &a.notes {
-        out.push_str(&format!("      · {n}\n"));
+        out.push_str(&format!("      · {}\n", terminal_text(n)));
     }
 }
 
 /// `~ description: "a" → "b"`, `+ url: "…"`, `~ credentials: (sensitive, will be sent)`.
+/// Raw text: each destination escapes it.
 pub(crate) fn change_line(kind: ActionKind, c: &FieldChange) -> String {
     let keys = c
         .keys
@@ -164,12 +177,12 @@ pub(crate) fn change_line(kind: ActionKind, c: &FieldChange) -> String {
     }
 }
 
-fn unmanaged(out: &mut String, plan: &Plan) {
-    if plan.unmanaged.is_empty() {
+fn unmanaged(out: &mut String, doc: &PlanDocument) {
+    if doc.unmanaged.is_empty() {
         return;
     }
     out.push_str("\nLeft alone on the proxy:\n");
-    for u in &plan.unmanaged {
+    for u in &doc.unmanaged {
         let why = match u.reason {
             UnmanagedReason::NotOwned => "not declared, not created by mcpform",
             UnmanagedReason::Config => "defined in the proxy's config.yaml (read-only)",
@@ -179,8 +192,18 @@ fn unmanaged(out: &mut String, plan: &Plan) {
             UnmanagedReason::Protected => {
                 "created by mcpform, no longer declared, kept by `prevent_destroy`"
             }
+            UnmanagedReason::ForeignMarker => {
+                "carries `managed_by: mcpform` without mcpform's proof of ownership: never pruned"
+            }
+            UnmanagedReason::Pending => {
+                "a submission the proxy has not approved: it holds its name and id"
+            }
         };
         let name = u.server_name.as_deref().unwrap_or("(no name)");
-        out.push_str(&format!("  * {name} (server_id {}): {why}\n", u.server_id));
+        out.push_str(&format!(
+            "  * {} (server_id {}): {why}\n",
+            terminal_line(name),
+            terminal_line(&u.server_id)
+        ));
     }
 }

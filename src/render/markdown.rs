@@ -1,38 +1,44 @@
 //! Markdown for pull-request comments and job summaries: the summary first (counts,
 //! guarded changes, a table), details per server in `<details>`, and never more than
-//! GitHub's 65,536 characters: details are trimmed first, and the comment says so.
+//! GitHub's 65,536 characters: details are trimmed first, then the summary's lists
+//! shrink (their counts kept), and the comment says so. Every outside-sourced string
+//! goes through [`crate::escape::markdown`].
 
 use super::human::change_line;
-use super::{PlanContext, guard_sentence, summary_line};
-use crate::plan::{Action, ActionKind, Plan, UnmanagedReason};
-use crate::secret::redact_url_userinfo;
+use super::{guard_sentence, summary_line};
+use crate::escape::markdown::{code, html, text};
+use crate::escape::terminal_line;
+use crate::plan::{Action, ActionKind, Notice, PlanDocument, UnmanagedReason};
 
 /// GitHub's limit for a comment body.
 pub const MARKDOWN_LIMIT: usize = 65_536;
 
-/// Rows of the summary table and items of a list shown before trimming to a count.
+/// Rows of the summary table and items of a list shown at most, before shrinking.
 const MAX_ROWS: usize = 200;
 
+/// Room kept after the summary for the "details left out" line.
+const TAIL_RESERVE: usize = 400;
+
 /// The Markdown rendering.
-pub fn render_markdown(plan: &Plan, ctx: &PlanContext<'_>) -> String {
-    render_with_limit(plan, ctx, MARKDOWN_LIMIT)
+pub fn render_markdown(doc: &PlanDocument) -> String {
+    render_markdown_with_limit(doc, MARKDOWN_LIMIT)
 }
 
-/// The same with another size limit (tests use small ones).
-pub fn render_with_limit(plan: &Plan, ctx: &PlanContext<'_>, limit: usize) -> String {
-    let tail_reserve = 400;
-    // The summary is never trimmed, only shortened: fewer rows, with the counts kept.
+/// The same with another size limit (tests use small ones; the GitHub step summary
+/// has its own budget).
+pub fn render_markdown_with_limit(doc: &PlanDocument, limit: usize) -> String {
+    // The summary is never cut, only shortened: fewer rows, with the counts kept.
     let mut rows = MAX_ROWS;
-    let mut head = summary(plan, ctx, rows);
-    while head.len() + tail_reserve > limit && rows > 5 {
+    let mut head = summary(doc, rows);
+    while head.len() + TAIL_RESERVE > limit && rows > 0 {
         rows /= 2;
-        head = summary(plan, ctx, rows);
+        head = summary(doc, rows);
     }
     let mut body = String::new();
     let mut omitted = 0;
-    for a in &plan.actions {
-        let block = details(a, ctx);
-        if head.len() + body.len() + block.len() + tail_reserve > limit {
+    for a in &doc.actions {
+        let block = details(a);
+        if head.len() + body.len() + block.len() + TAIL_RESERVE > limit {
             omitted += 1;
         } else {
             body.push_str(&block);
@@ -48,10 +54,9 @@ pub fn render_with_limit(plan: &Plan, ctx: &PlanContext<'_>, limit: usize) -> St
     out
 }
 
-fn summary(plan: &Plan, ctx: &PlanContext<'_>, max_rows: usize) -> String {
-    let s = plan.summary();
+fn summary(doc: &PlanDocument, max_rows: usize) -> String {
     let mut out = String::from("### mcpform plan\n\n");
-    let blocked: Vec<&Action> = plan.actions.iter().filter(|a| a.is_blocked()).collect();
+    let blocked: Vec<&Action> = doc.actions.iter().filter(|a| a.is_blocked()).collect();
     if !blocked.is_empty() {
         out.push_str(&format!(
             "> [!CAUTION]\n> **{} guarded change(s): apply will skip them.**\n",
@@ -59,70 +64,84 @@ fn summary(plan: &Plan, ctx: &PlanContext<'_>, max_rows: usize) -> String {
         ));
         for a in blocked.iter().take(max_rows) {
             if let Some(g) = &a.guard {
-                out.push_str(&format!("> - `{}`: {}\n", a.server_name, guard_sentence(g)));
+                out.push_str(&format!(
+                    "> - {}: {}\n",
+                    code(&a.server_name),
+                    guard_sentence(g)
+                ));
             }
         }
-        if blocked.len() > max_rows {
-            out.push_str(&format!("> - … and {} more\n", blocked.len() - max_rows));
-        }
+        more(&mut out, "> - ", blocked.len(), max_rows);
         out.push('\n');
     }
-    if !plan.errors.is_empty() {
+    if !doc.errors.is_empty() {
         out.push_str("> [!CAUTION]\n> **The plan has errors:**\n");
-        notices(&mut out, &plan.errors, max_rows);
+        notices(&mut out, &doc.errors, max_rows);
         out.push('\n');
     }
-    if !plan.warnings.is_empty() {
+    if !doc.warnings.is_empty() {
         out.push_str("> [!WARNING]\n");
-        notices(&mut out, &plan.warnings, max_rows);
+        notices(&mut out, &doc.warnings, max_rows);
         out.push('\n');
     }
-    out.push_str(&format!("**{}**", summary_line(&s)));
-    out.push_str(&format!(
-        " Proxy: `{}`.\n\n",
-        redact_url_userinfo(ctx.proxy_url)
-    ));
-    if plan.actions.is_empty() {
-        out.push_str("No changes: the proxy matches the files.\n");
-    } else {
+    out.push_str(&format!("**{}**", summary_line(&doc.summary)));
+    let version = doc
+        .proxy
+        .version
+        .as_deref()
+        .map(|v| format!(" (LiteLLM {})", code(v)))
+        .unwrap_or_default();
+    out.push_str(&format!(" Proxy: {}{version}.", code(&doc.proxy.url)));
+    if doc.has_changes {
+        out.push_str(&format!(" Digest: {}.", code(&doc.plan_digest)));
+    }
+    out.push_str("\n\n");
+    if !doc.actions.is_empty() {
         out.push_str("| | Server | Action | Fields |\n|---|---|---|---|\n");
-        for a in plan.actions.iter().take(MAX_ROWS) {
+        for a in doc.actions.iter().take(max_rows) {
             out.push_str(&row(a));
         }
-        if plan.actions.len() > MAX_ROWS {
+        if doc.actions.len() > max_rows {
             out.push_str(&format!(
                 "| | … | {} more | |\n",
-                plan.actions.len() - MAX_ROWS
+                doc.actions.len() - max_rows
             ));
         }
+    } else if doc.errors.is_empty() {
+        out.push_str("No changes: the proxy matches the files.\n");
+    } else {
+        out.push_str("No plan: the errors above must be fixed first.\n");
     }
-    let left: Vec<_> = plan
+    let left = doc
         .unmanaged
         .iter()
         .filter(|u| u.reason != UnmanagedReason::Config)
-        .collect();
-    if !left.is_empty() {
+        .count();
+    if left > 0 {
         out.push_str(&format!(
-            "\n{} server(s) on the proxy are not declared and are left alone.\n",
-            left.len()
+            "\n{left} server(s) on the proxy are not declared and are left alone.\n"
         ));
     }
     out.push('\n');
     out
 }
 
-fn notices(out: &mut String, list: &[crate::plan::Notice], max_rows: usize) {
+fn more(out: &mut String, prefix: &str, total: usize, shown: usize) {
+    if total > shown {
+        out.push_str(&format!("{prefix}… and {} more\n", total - shown));
+    }
+}
+
+fn notices(out: &mut String, list: &[Notice], max_rows: usize) {
     for n in list.iter().take(max_rows) {
         let who = n
             .server
             .as_deref()
-            .map(|s| format!("`{s}`: "))
+            .map(|s| format!("{}: ", code(s)))
             .unwrap_or_default();
-        out.push_str(&format!("> - {who}{}\n", n.message));
+        out.push_str(&format!("> - {who}{}\n", text(&n.message)));
     }
-    if list.len() > max_rows {
-        out.push_str(&format!("> - … and {} more\n", list.len() - max_rows));
-    }
+    more(out, "> - ", list.len(), max_rows);
 }
 
 fn row(a: &Action) -> String {
@@ -137,68 +156,62 @@ fn row(a: &Action) -> String {
     fields.truncate(8);
     let mut list = fields
         .iter()
-        .map(|f| format!("`{f}`"))
+        .map(|f| code(f))
         .collect::<Vec<_>>()
         .join(", ");
     if more > 0 {
         list.push_str(&format!(", +{more}"));
     }
-    format!("| {icon} | `{}` | {verb} | {list} |\n", a.server_name)
+    format!("| {icon} | {} | {verb} | {list} |\n", code(&a.server_name))
 }
 
-fn details(a: &Action, ctx: &PlanContext<'_>) -> String {
-    let verb = match a.action {
-        ActionKind::Create => "create",
-        ActionKind::Update => "update",
-        ActionKind::Delete => "delete",
-    };
+fn details(a: &Action) -> String {
     let at = a
-        .origin
-        .as_ref()
-        .and_then(|o| (ctx.locate)(o))
-        .map(|l| format!(" — {l}"))
+        .source
+        .as_deref()
+        .map(|l| format!(" — {}", html(l)))
         .unwrap_or_default();
     let mut out = format!(
-        "<details><summary><code>{}</code>: {verb} (server_id <code>{}</code>){at}</summary>\n\n```diff\n",
-        html_escape(&a.server_name),
-        html_escape(&a.server_id)
+        "<details><summary><code>{}</code>: {} (server_id <code>{}</code>){at}</summary>\n\n```diff\n",
+        html(&a.server_name),
+        a.action.as_str(),
+        html(&a.server_id)
     );
+    // Every line starts with `+`, `~` or `-` and stays on one line, so nothing inside
+    // can close the fence.
     for c in &a.changes {
-        out.push_str(&change_line(a.action, c).replace("```", "'''"));
+        out.push_str(&terminal_line(&change_line(a.action, c)));
         out.push('\n');
     }
     if a.action == ActionKind::Delete {
-        out.push_str(&format!("- {}\n", a.server_name));
+        out.push_str(&format!("- {}\n", terminal_line(&a.server_name)));
     }
     out.push_str("```\n");
     if let Some(g) = &a.guard {
         out.push_str(&format!("\n**{}**\n", guard_sentence(g)));
     }
     for n in &a.notes {
-        out.push_str(&format!("\n_{n}_\n"));
+        out.push_str(&format!("\n_{}_\n", text(n)));
     }
     out.push_str("\n</details>\n");
     out
 }
 
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{FieldChange, Shown};
+    use crate::plan::document::ProxyInfo;
+    use crate::plan::{FieldChange, Plan, PlanMeta, PlanOptions, Precondition, Seen, Shown};
     use serde_json::json;
 
-    fn action(i: usize) -> Action {
+    fn action(i: usize, name_len: usize) -> Action {
+        let name = format!("server_{i:05}_{}", "x".repeat(name_len));
         Action {
             action: ActionKind::Create,
-            server_name: format!("server_{i:05}"),
-            server_id: format!("server_{i:05}"),
+            server_name: name.clone(),
+            server_id: name,
             origin: None,
+            source: None,
             changes: (0..12)
                 .map(|f| FieldChange {
                     field: format!("field_{f}"),
@@ -212,30 +225,44 @@ mod tests {
             guard: None,
             notes: Vec::new(),
             body: None,
+            references: Vec::new(),
             sends_credentials: false,
             secrets_fingerprint: None,
-            live_fingerprint: None,
+            precondition: Precondition::Absent { names: Vec::new() },
+            seen: Seen::New,
+            blocked: false,
         }
     }
 
-    fn ctx_render(plan: &Plan, limit: usize) -> String {
-        let locate = |_: &crate::model::Origin| None;
-        let ctx = PlanContext {
-            proxy_url: "https://proxy.invalid",
-            locate: &locate,
-            live_count: 0,
-            color: false,
+    fn doc(plan: Plan) -> PlanDocument {
+        let meta = PlanMeta {
+            created_at: "2026-12-02T00:00:00Z".into(),
+            proxy: ProxyInfo {
+                url: "https://proxy.invalid".into(),
+                version: None,
+                live_servers: 0,
+            },
+            options: PlanOptions::default(),
+            declared_servers: plan.actions.len(),
         };
-        render_with_limit(plan, &ctx, limit)
+        PlanDocument::new(plan, meta, &|_| None)
+    }
+
+    fn render(plan: Plan, limit: usize) -> String {
+        render_markdown_with_limit(&doc(plan), limit)
+    }
+
+    fn actions(n: usize, name_len: usize) -> Vec<Action> {
+        (0..n).map(|i| action(i, name_len)).collect()
     }
 
     #[test]
     fn huge_plans_stay_under_the_limit_and_say_what_was_left_out() {
         let plan = Plan {
-            actions: (0..5000).map(action).collect(),
+            actions: actions(5000, 0),
             ..Plan::default()
         };
-        let text = ctx_render(&plan, MARKDOWN_LIMIT);
+        let text = render(plan, MARKDOWN_LIMIT);
         assert!(text.len() <= MARKDOWN_LIMIT, "{} characters", text.len());
         assert!(text.contains("**Plan: 5000 to create, 0 to update, 0 to delete, 0 guarded.**"));
         assert!(
@@ -247,9 +274,33 @@ mod tests {
     }
 
     #[test]
+    fn the_table_shrinks_with_the_row_budget_at_the_edge() {
+        // 600 changes with 120-character names: 200 rows alone are ~30,000 characters,
+        // so with long warnings the summary must shrink its table, not just its lists.
+        let mut plan = Plan {
+            actions: actions(600, 120),
+            ..Plan::default()
+        };
+        plan.warnings = (0..600)
+            .map(|i| Notice {
+                server: Some(format!("server_{i}_{}", "y".repeat(100))),
+                message: "w".repeat(200),
+                origin: None,
+                source: None,
+            })
+            .collect();
+        let text = render(plan, MARKDOWN_LIMIT);
+        assert!(text.len() <= MARKDOWN_LIMIT, "{}", text.len());
+        let rows = text.lines().filter(|l| l.starts_with("| ➕")).count();
+        assert!(rows > 0 && rows < 200, "{rows} rows");
+        assert!(text.contains(&format!("| | … | {} more | |", 600 - rows)));
+        assert!(text.contains("**Plan: 600 to create"));
+    }
+
+    #[test]
     fn many_guards_and_warnings_still_fit() {
         let mut plan = Plan {
-            actions: (0..3000).map(action).collect(),
+            actions: actions(3000, 0),
             ..Plan::default()
         };
         for a in &mut plan.actions {
@@ -261,13 +312,14 @@ mod tests {
             });
         }
         plan.warnings = (0..3000)
-            .map(|i| crate::plan::Notice {
+            .map(|i| Notice {
                 server: Some(format!("server_{i}")),
                 message: "x".repeat(300),
                 origin: None,
+                source: None,
             })
             .collect();
-        let text = ctx_render(&plan, MARKDOWN_LIMIT);
+        let text = render(plan, MARKDOWN_LIMIT);
         assert!(text.len() <= MARKDOWN_LIMIT, "{}", text.len());
         assert!(text.contains("3000 guarded change(s)"));
         assert!(text.contains("**Plan: 0 to create, 3000 to update, 0 to delete, 3000 guarded.**"));
@@ -275,24 +327,147 @@ mod tests {
 
     #[test]
     fn small_plans_are_complete() {
-        let plan = Plan {
-            actions: (0..3).map(action).collect(),
-            ..Plan::default()
-        };
-        let text = ctx_render(&plan, MARKDOWN_LIMIT);
+        let text = render(
+            Plan {
+                actions: actions(3, 0),
+                ..Plan::default()
+            },
+            MARKDOWN_LIMIT,
+        );
         assert_eq!(text.matches("<details>").count(), 3);
         assert!(!text.contains("left out"));
     }
 
     #[test]
     fn the_summary_survives_the_smallest_limit() {
-        let plan = Plan {
-            actions: (0..50).map(action).collect(),
-            ..Plan::default()
-        };
-        let text = ctx_render(&plan, 100);
+        let text = render(
+            Plan {
+                actions: actions(50, 0),
+                ..Plan::default()
+            },
+            100,
+        );
         assert!(text.contains("**Plan: 50 to create"));
         assert!(!text.contains("<details>"));
         assert!(text.contains("Details of 50 server(s) are left out"));
+    }
+
+    #[test]
+    fn errors_without_actions_never_say_no_changes() {
+        let plan = Plan {
+            errors: vec![Notice {
+                server: Some("s".into()),
+                message: "bad".into(),
+                origin: None,
+                source: None,
+            }],
+            ..Plan::default()
+        };
+        let text = render(plan, MARKDOWN_LIMIT);
+        assert!(!text.contains("No changes"), "{text}");
+        assert!(text.contains("No plan: the errors above must be fixed first."));
+    }
+
+    #[test]
+    fn outside_text_cannot_break_out_of_the_comment() {
+        let hostile = "x</code></summary>\n\n# Owned\n```\n@org/team ![i](https://e.invalid/p.png)";
+        let mut a = action(0, 0);
+        a.server_id = hostile.into();
+        a.server_name = hostile.into();
+        a.changes[0].new = Shown::Value(json!(hostile));
+        a.notes = vec![hostile.into()];
+        let plan = Plan {
+            actions: vec![a],
+            warnings: vec![Notice {
+                server: Some(hostile.into()),
+                message: hostile.into(),
+                origin: None,
+                source: Some(hostile.into()),
+            }],
+            ..Plan::default()
+        };
+        let text = render(plan, MARKDOWN_LIMIT);
+        assert_eq!(
+            text.matches("```diff\n").count(),
+            1,
+            "one fence, opened once"
+        );
+        assert_eq!(
+            text.lines().filter(|l| *l == "```").count(),
+            1,
+            "and closed once"
+        );
+        // What GitHub renders as text (outside code spans and code blocks) holds no
+        // markup of its own, mention, image or link.
+        let prose = outside_code(&text);
+        assert_eq!(prose.matches("</summary>").count(), 1);
+        assert_eq!(prose.matches("<details>").count(), 1);
+        assert!(
+            text.lines()
+                .filter(|l| l.starts_with('#'))
+                .all(|l| l == "### mcpform plan"),
+            "no injected heading"
+        );
+        for needle in ["@org", "![", "](", "https://"] {
+            assert!(!prose.contains(needle), "{needle:?} in\n{prose}");
+        }
+    }
+
+    /// The text with code spans and fenced blocks removed (where GitHub renders
+    /// nothing as markup).
+    fn outside_code(text: &str) -> String {
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = String::new();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i] == '\\' && i + 1 < chars.len() {
+                out.push(chars[i]);
+                out.push(chars[i + 1]);
+                i += 2;
+                continue;
+            }
+            if chars[i] != '`' {
+                out.push(chars[i]);
+                i += 1;
+                continue;
+            }
+            let run = chars[i..].iter().take_while(|c| **c == '`').count();
+            if run >= 3 && (i == 0 || chars[i - 1] == '\n') {
+                // A fenced block ends only at a line that is the fence.
+                let rest: String = chars[i..].iter().collect();
+                let fence = "`".repeat(run);
+                let close = rest
+                    .match_indices(&format!("\n{fence}\n"))
+                    .next()
+                    .map(|(at, _)| at + fence.len() + 2);
+                match close {
+                    Some(end) => i += rest[..end].chars().count(),
+                    None => break,
+                }
+                continue;
+            }
+            let mut j = i + run;
+            let mut closed = None;
+            while j < chars.len() {
+                if chars[j] == '`' {
+                    let len = chars[j..].iter().take_while(|c| **c == '`').count();
+                    if len == run {
+                        closed = Some(j + len);
+                        break;
+                    }
+                    j += len;
+                } else {
+                    j += 1;
+                }
+            }
+            match closed {
+                Some(end) => i = end,
+                None => {
+                    out.extend(&chars[i..]);
+                    break;
+                }
+            }
+        }
+        out
     }
 }

@@ -1,19 +1,19 @@
-//! render: a [`Plan`] → human text, JSON or Markdown. Knows nothing of the client.
+//! render: a [`PlanDocument`] → human text, JSON or Markdown. Knows nothing of the
+//! client.
 //!
-//! All three formats read the same [`Plan`] and the same [`PlanContext`]; wording that
-//! appears in several formats (guard explanations, counts) lives here once.
+//! Every format prints the same document; wording that appears in several formats
+//! (guard explanations, counts) lives here once. Everything printed that came from
+//! outside (live ids and names, proxy messages, file names, values) goes through
+//! [`crate::escape`] for its destination.
 
 mod human;
-mod json;
 mod markdown;
 
 pub use human::render_human;
-pub use json::{PLAN_FORMAT_VERSION, render_json, to_json};
-pub use markdown::{MARKDOWN_LIMIT, render_markdown};
+pub use markdown::{MARKDOWN_LIMIT, render_markdown, render_markdown_with_limit};
 
 use crate::live::CredentialCount;
-use crate::model::Origin;
-use crate::plan::{Action, ActionKind, Guard, GuardReason, Plan, Shown, Summary};
+use crate::plan::{Action, ActionKind, Guard, GuardReason, PlanDocument, Shown, Summary};
 
 /// Output formats of `plan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -26,16 +26,18 @@ pub enum PlanFormat {
     Markdown,
 }
 
-/// What a rendering needs besides the plan.
-pub struct PlanContext<'a> {
-    /// The proxy's base URL (credentials in it are hidden).
-    pub proxy_url: &'a str,
-    /// `file:line` of a declared server.
-    pub locate: &'a dyn Fn(&Origin) -> Option<String>,
-    /// How many servers the proxy has.
-    pub live_count: usize,
-    /// Colour (human only).
-    pub color: bool,
+/// Renders a document in a format. JSON can fail only if serialisation fails, which
+/// is reported, never replaced by an empty document.
+pub fn render(
+    doc: &PlanDocument,
+    format: PlanFormat,
+    color: bool,
+) -> Result<String, serde_json::Error> {
+    Ok(match format {
+        PlanFormat::Human => render_human(doc, color),
+        PlanFormat::Json => doc.to_json()?,
+        PlanFormat::Markdown => render_markdown(doc),
+    })
 }
 
 /// "Plan: 2 to create, 1 to update, 0 to delete, 1 guarded."
@@ -53,6 +55,9 @@ pub fn count_phrase(count: CredentialCount) -> String {
         CredentialCount::Known(1) => "1 user holds a stored key".to_owned(),
         CredentialCount::Known(n) => format!("{n} users hold stored keys"),
         CredentialCount::Unsupported => "stored keys: unknown (proxy older than 1.103)".to_owned(),
+        CredentialCount::Unreadable => {
+            "stored keys: unknown (the proxy's answer could not be read)".to_owned()
+        }
         CredentialCount::NotChecked => "stored keys: not checked".to_owned(),
     }
 }
@@ -78,7 +83,7 @@ pub fn guard_sentence(g: &Guard) -> String {
     }
 }
 
-/// A shown value as text.
+/// A shown value as text (JSON for values; not yet escaped for any destination).
 pub fn shown_text(v: &Shown) -> String {
     match v {
         Shown::Absent => "(none)".to_owned(),
@@ -97,9 +102,4 @@ pub fn symbol(a: &Action) -> char {
         ActionKind::Update => '~',
         ActionKind::Delete => '-',
     }
-}
-
-/// Whether a plan has any blocked change.
-pub fn has_guarded(plan: &Plan) -> bool {
-    plan.actions.iter().any(Action::is_blocked)
 }

@@ -1,6 +1,8 @@
 //! `mcpform plan` against the fake proxy: every kind of change, exit codes, ownership,
 //! guards, formats, and an empty plan right after applying.
 
+use mcpform::plan::{PlanDocument, owner_proof};
+use mcpform::secret::{FingerprintKey, Secret};
 use serde_json::{Value, json};
 
 use crate::run;
@@ -132,11 +134,17 @@ fn field_changes_show_old_and_new_and_adopt_dashboard_servers() {
     assert_eq!(exit, 0);
 }
 
+/// The ownership proof mcpform writes, keyed by the fake's master key (plan's default
+/// fingerprint key).
+fn proof(fake: &FakeProxy, id: &str) -> String {
+    owner_proof(id, &FingerprintKey::new(&Secret::new(fake.master_key())))
+}
+
 fn byok_server(fake: &FakeProxy) {
     fake.seed_server(json!({
         "server_id": "gh", "server_name": "github_tools", "transport": "http",
         "url": "https://gh.example.invalid/mcp", "auth_type": "bearer_token", "is_byok": true,
-        "mcp_info": {"managed_by": "mcpform"}
+        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof(fake, "gh")}
     }));
 }
 
@@ -258,8 +266,10 @@ fn proxy_without_byok_support_is_an_error() {
 fn unmanaged_servers_are_listed_and_prune_deletes_only_owned_ones() {
     let fake = FakeProxy::start(FakeConfig::default());
     fake.seed_server(json!({"server_id": "manual", "server_name": "made_by_hand", "transport": "sse", "url": "https://m.example.invalid/sse"}));
-    fake.seed_server(json!({"server_id": "old", "server_name": "old_tools", "transport": "sse", "url": "https://o.example.invalid/sse", "mcp_info": {"managed_by": "mcpform"}}));
-    fake.seed_server(json!({"server_id": "kept", "server_name": "kept_tools", "transport": "sse", "url": "https://k.example.invalid/sse", "mcp_info": {"managed_by": "mcpform", "mcpform_prevent_destroy": true}}));
+    let proof = |id: &str| proof(&fake, id);
+    fake.seed_server(json!({"server_id": "old", "server_name": "old_tools", "transport": "sse", "url": "https://o.example.invalid/sse", "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof("old")}}));
+    fake.seed_server(json!({"server_id": "kept", "server_name": "kept_tools", "transport": "sse", "url": "https://k.example.invalid/sse", "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof("kept"), "mcpform_prevent_destroy": true}}));
+    fake.seed_server(json!({"server_id": "forged", "server_name": "forged_tools", "transport": "sse", "url": "https://f.example.invalid/sse", "mcp_info": {"managed_by": "mcpform"}}));
     fake.seed_config_server(json!({"server_name": "from_config", "url": "https://c.example.invalid/mcp", "transport": "http"}));
     let ws = Workspace::new();
     ws.write("s.yaml", "version: 1\nservers: []\n");
@@ -365,20 +375,23 @@ fn formats_markdown_and_saved_plan() {
         "plan_markdown",
         stable(&stdout(&out), &ws, &fake.base_url())
     );
-    let saved: Value =
-        serde_json::from_str(&std::fs::read_to_string(ws.path().join("plan.json")).unwrap())
-            .unwrap();
-    assert_eq!(saved["format_version"], 1);
-    assert_eq!(saved["summary"]["create"], 1);
-    assert!(
-        saved["actions"][1]["live_fingerprint"]
-            .as_str()
-            .unwrap()
-            .starts_with("sha256:")
+    let text = std::fs::read_to_string(ws.path().join("plan.json")).unwrap();
+    let doc = PlanDocument::from_json(&text).expect("the saved plan reads back");
+    assert_eq!(
+        doc.to_json().unwrap(),
+        text,
+        "written and read back unchanged"
     );
+    let saved: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(saved["format_version"], 2);
+    assert_eq!(saved["summary"]["create"], 1);
+    assert_eq!(saved["actions"][1]["precondition"]["kind"], "unchanged");
     let mut redacted = saved.clone();
-    redacted["proxy_url"] = json!("[PROXY]");
-    insta::assert_json_snapshot!("plan_saved_json", redacted, {".actions[].live_fingerprint" => "[fingerprint]"});
+    redacted["proxy"]["url"] = json!("[PROXY]");
+    insta::assert_json_snapshot!("plan_saved_json", redacted, {
+        ".created_at" => "[time]",
+        ".plan_digest" => "[digest]",
+    });
 }
 
 #[test]
@@ -422,7 +435,7 @@ fn an_openapi_server_the_list_leaves_out_is_not_created_twice() {
     assert_eq!(code(&out), 1, "{}", stdout(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("already exists on the proxy") && text.contains("spec_path"),
+        text.contains("could not tell whether server_id") && text.contains("spec_path"),
         "{text}"
     );
     assert!(

@@ -3,8 +3,8 @@
 //! lets tests check that a plan made right after "applying" is empty.
 
 use mcpform::client::{Client, ClientConfig};
-use mcpform::resolve::substitute;
-use mcpform::secret::Secret;
+use mcpform::resolve::{Reference, substitute_references};
+use mcpform::secret::{FingerprintKey, Secret};
 use serde_json::{Map, Value};
 
 /// Applies every unblocked action of `plan`. Panics on any proxy error.
@@ -34,10 +34,18 @@ pub fn apply_plan_with(
             if action["blocked"] == Value::Bool(true) {
                 continue;
             }
-            let body = action
-                .get("body")
-                .map(|b| substitute(b, lookup).expect("env"));
-            let body: Option<Map<String, Value>> = body.and_then(|b| b.as_object().cloned());
+            // Only where the plan recorded a reference from the files, as apply does.
+            let references: Vec<Reference> = action
+                .get("references")
+                .map(|r| serde_json::from_value(r.clone()).expect("references"))
+                .unwrap_or_default();
+            let key = FingerprintKey::new(&Secret::new("unused"));
+            let body: Option<Map<String, Value>> =
+                action.get("body").and_then(Value::as_object).map(|b| {
+                    substitute_references(b, &references, lookup, &key)
+                        .expect("env")
+                        .0
+                });
             let result = match action["action"].as_str() {
                 Some("create") => client
                     .create(body.as_ref().expect("body"))

@@ -85,8 +85,27 @@ pub fn json(o: &Output) -> Value {
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(o)))
 }
 
-/// Replaces the temp dir and the proxy's port so snapshots are stable.
+/// Replaces the temp dir, the proxy's port and plan digests (which cover the proxy's
+/// URL) so snapshots are stable.
 pub fn stable(text: &str, ws: &Workspace, base_url: &str) -> String {
-    text.replace(&ws.path().display().to_string(), "[WS]")
-        .replace(base_url, "[PROXY]")
+    let text = text
+        .replace(&ws.path().display().to_string(), "[WS]")
+        .replace(base_url, "[PROXY]");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("sha256:") {
+        let digits = rest[at + 7..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .count();
+        out.push_str(&rest[..at]);
+        if digits == 64 {
+            out.push_str("sha256:[digest]");
+        } else {
+            out.push_str(&rest[at..at + 7 + digits]);
+        }
+        rest = &rest[at + 7 + digits..];
+    }
+    out.push_str(rest);
+    out
 }

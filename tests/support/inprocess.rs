@@ -1,8 +1,11 @@
 //! The library's plan, in process, against a fake: a client and a runtime for it.
 
 use mcpform::client::{Client, ClientConfig};
+use mcpform::gather::{Gathered, gather};
 use mcpform::lint::{LintOptions, lint};
 use mcpform::load::load_text;
+use mcpform::plan::document::ProxyInfo;
+use mcpform::plan::{Plan, PlanDocument, PlanMeta, PlanOptions, plan};
 use mcpform::resolve::{ResolvedServer, resolve};
 use mcpform::secret::{FingerprintKey, Secret};
 
@@ -44,4 +47,35 @@ pub fn resolved(
     );
     let key = FingerprintKey::new(&Secret::new(key));
     resolve(&linted.loaded, &linted.desired, env, &key).expect("every variable resolves")
+}
+
+/// Gathers and plans in process, as `mcpform plan` does: the planner says what else to
+/// read (look-ups, stored-key counts) until it needs nothing more.
+pub fn plan_live(
+    client: &Client,
+    runtime: &tokio::runtime::Runtime,
+    desired: &[ResolvedServer],
+    options: PlanOptions,
+    key: &str,
+) -> (Gathered, Plan) {
+    let key = FingerprintKey::new(&Secret::new(key));
+    let needs = |g: &Gathered| plan(desired, &g.live, &g.facts, options, &key).needs();
+    let gathered = runtime.block_on(gather(client, &needs)).expect("gather");
+    let p = plan(desired, &gathered.live, &gathered.facts, options, &key);
+    (gathered, p)
+}
+
+/// The plan document as JSON, as `mcpform plan --format json` prints it.
+pub fn document_json(p: Plan) -> serde_json::Value {
+    let meta = PlanMeta {
+        created_at: "2026-12-02T00:00:00Z".into(),
+        proxy: ProxyInfo {
+            url: "fake".into(),
+            version: None,
+            live_servers: 0,
+        },
+        options: PlanOptions::default(),
+        declared_servers: 0,
+    };
+    serde_json::to_value(PlanDocument::new(p, meta, &|_| None)).expect("document")
 }

@@ -1,0 +1,76 @@
+//! Writing command output: stdout (a closed pipe is not an error) and files, written
+//! atomically through a private temporary file in the target's directory.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::error::CliError;
+
+/// Writes to stdout; a reader that went away (`| head`) is not a failure.
+pub fn write_stdout(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(source) => Err(CliError::Write {
+            path: PathBuf::from("-"),
+            source,
+        }),
+    }
+}
+
+/// Writes a file so that a reader never sees half of it: a private temporary file
+/// (random name, mode 0600, created exclusively, so no planted symlink is followed) in
+/// the same directory, then a rename over the target. `-` writes to stdout.
+pub fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
+    if path == Path::new("-") {
+        return write_stdout(text);
+    }
+    let fail = |source: std::io::Error| CliError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_planted_symlink_at_the_old_temp_name_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "keep me").unwrap();
+        let out = dir.path().join("plan.json");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&victim, dir.path().join("plan.json.tmp")).unwrap();
+        write_file(&out, "{}\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "{}\n");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    }
+
+    #[test]
+    fn writing_replaces_a_symlink_at_the_target_instead_of_writing_through_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "keep me").unwrap();
+        let out = dir.path().join("plan.json");
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&victim, &out).unwrap();
+            write_file(&out, "{}\n").unwrap();
+            assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+            assert!(!std::fs::symlink_metadata(&out).unwrap().is_symlink());
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! gather: the facts a plan needs, read from the proxy before the planner runs: one
+//! list, by-id look-ups of servers the list may leave out, users' stored-key counts for
+//! the changes that can strand them. Shared by plan, apply and export.
+//!
+//! Knows nothing of plans: the caller says what else it needs ([`Needs`]) from what is
+//! gathered so far, and gathering stops when nothing more is needed.
+
+use crate::client::{Client, ClientError, StoredCredentials};
+use crate::live::{CredentialCount, Facts, LiveServer, LiveState, Needs};
+
+/// Everything read from the proxy for one plan.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Gathered {
+    /// The listed servers, plus those found by id.
+    pub live: LiveState,
+    /// Everything else the planner asked for.
+    pub facts: Facts,
+}
+
+/// Reads the list, then whatever `needs` asks for, until it asks for nothing new.
+/// Each round can only add facts, so it ends; three rounds cover look-ups, then the
+/// counts of what the look-ups found.
+pub async fn gather(
+    client: &Client,
+    needs: &dyn Fn(&Gathered) -> Needs,
+) -> Result<Gathered, ClientError> {
+    let body = client.list_servers().await?;
+    let live = LiveState::from_list(body).map_err(|reason| ClientError::Decode {
+        method: "GET".into(),
+        url: format!("{}/v1/mcp/server", client.shown_base()),
+        reason,
+    })?;
+    let mut g = Gathered {
+        live,
+        facts: Facts::default(),
+    };
+    for _ in 0..3 {
+        let wanted = needs(&g);
+        let lookups: Vec<String> = wanted
+            .lookups
+            .into_iter()
+            .filter(|id| !g.facts.looked_up.contains(id))
+            .collect();
+        let counts: Vec<String> = wanted
+            .credential_counts
+            .into_iter()
+            .filter(|id| !g.facts.credentials.contains_key(id))
+            .collect();
+        if lookups.is_empty() && counts.is_empty() {
+            break;
+        }
+        for id in lookups {
+            look_up(client, &id, &mut g).await?;
+        }
+        for id in counts {
+            let count = byok_count(client.user_credentials(&id).await?);
+            g.facts.credentials.insert(id, count);
+        }
+    }
+    Ok(g)
+}
+
+/// Reads one server by id (the list leaves out OpenAPI servers whose spec the proxy
+/// cannot load). Found: added to the live state. Absent (404): nothing. Any other
+/// answer: recorded as unreadable, so the plan refuses to guess.
+async fn look_up(client: &Client, id: &str, g: &mut Gathered) -> Result<(), ClientError> {
+    match client.get_server(id).await {
+        Ok(Some(row)) => match LiveServer::unlisted(row) {
+            Ok(server) if server.server_id() == id => g.live.servers.push(server),
+            Ok(server) => {
+                g.facts.unreadable.insert(
+                    id.to_owned(),
+                    format!(
+                        "a server with another id (`{}`)",
+                        crate::escape::terminal_line(server.server_id())
+                    ),
+                );
+            }
+            Err(reason) => {
+                g.facts
+                    .unreadable
+                    .insert(id.to_owned(), format!("an unreadable server ({reason})"));
+            }
+        },
+        Ok(None) => {}
+        Err(ClientError::Status {
+            status, message, ..
+        }) => {
+            g.facts
+                .unreadable
+                .insert(id.to_owned(), format!("{status}: {message}"));
+        }
+        Err(e) => return Err(e),
+    }
+    g.facts.looked_up.insert(id.to_owned());
+    Ok(())
+}
+
+/// Users holding stored BYOK keys, failing closed: every entry that is not clearly an
+/// OAuth token (`credential_type` exactly `oauth2`) counts, so a missing, null or
+/// differently spelled type guards the change rather than hiding a key.
+fn byok_count(list: StoredCredentials) -> CredentialCount {
+    match list {
+        StoredCredentials::Listed(items) => CredentialCount::Known(
+            items
+                .iter()
+                .filter(|c| c.credential_type.as_deref() != Some("oauth2"))
+                .count(),
+        ),
+        StoredCredentials::Unsupported => CredentialCount::Unsupported,
+        StoredCredentials::Unreadable => CredentialCount::Unreadable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::StoredCredential;
+
+    fn cred(t: Option<&str>) -> StoredCredential {
+        StoredCredential {
+            user_id: "u".into(),
+            credential_type: t.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn anything_not_clearly_oauth_counts_as_a_stored_key() {
+        let list = vec![
+            cred(Some("byok")),
+            cred(Some("oauth2")),
+            cred(None),
+            cred(Some("BYOK")),
+            cred(Some("OAuth2")),
+        ];
+        assert_eq!(
+            byok_count(StoredCredentials::Listed(list)),
+            CredentialCount::Known(4)
+        );
+        assert_eq!(
+            byok_count(StoredCredentials::Unsupported),
+            CredentialCount::Unsupported
+        );
+        assert_eq!(
+            byok_count(StoredCredentials::Unreadable),
+            CredentialCount::Unreadable
+        );
+    }
+}

@@ -1,0 +1,254 @@
+//! The plan document: a [`Plan`] with what a reader needs besides (which proxy, which
+//! options, when, which files), versioned, written by `plan --out`/`--format json` and
+//! read back by apply. It holds no secret: bodies keep `${env:…}` references, secret
+//! values appear only as keyed fingerprints.
+//!
+//! `plan_digest` covers everything apply acts on (actions with their bodies, references,
+//! guards and preconditions, the proxy URL and the options), so a prompt, a PR comment
+//! and a saved file can be matched to one another, and an edited file is refused.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{Action, Notice, Plan, PlanOptions, Summary, Unchanged, Unmanaged, summarise};
+use crate::model::Origin;
+use crate::secret::digest;
+
+/// Bumped when a field changes meaning or disappears. 2: typed preconditions,
+/// references and the digest replaced `live_fingerprint`.
+pub const PLAN_FORMAT_VERSION: u32 = 2;
+
+/// The tool that wrote a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    /// `mcpform`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// The proxy a plan was made against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProxyInfo {
+    /// Its base URL, as shown to people (no credentials, no query).
+    pub url: String,
+    /// The LiteLLM version it reported, when it did.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// How many servers it listed.
+    pub live_servers: usize,
+}
+
+/// What the caller knows that the planner does not.
+#[derive(Debug, Clone)]
+pub struct PlanMeta {
+    /// When (RFC 3339, UTC).
+    pub created_at: String,
+    /// The proxy.
+    pub proxy: ProxyInfo,
+    /// The options the plan was made with.
+    pub options: PlanOptions,
+    /// How many servers the files declare.
+    pub declared_servers: usize,
+}
+
+/// The versioned plan document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanDocument {
+    /// [`PLAN_FORMAT_VERSION`].
+    pub format_version: u32,
+    /// Who wrote it.
+    pub tool: Tool,
+    /// When.
+    pub created_at: String,
+    /// SHA-256 over what apply acts on (see the module docs).
+    pub plan_digest: String,
+    /// Against which proxy.
+    pub proxy: ProxyInfo,
+    /// With which options.
+    pub options: PlanOptions,
+    /// How many servers the files declare.
+    pub declared_servers: usize,
+    /// Counts.
+    pub summary: Summary,
+    /// Whether there is anything to do.
+    pub has_changes: bool,
+    /// Whether apply will skip something.
+    pub guarded: bool,
+    /// The actions, in plan order.
+    pub actions: Vec<Action>,
+    /// Declared servers with nothing to do.
+    pub unchanged: Vec<Unchanged>,
+    /// Live servers left alone.
+    pub unmanaged: Vec<Unmanaged>,
+    /// Things to know.
+    pub warnings: Vec<Notice>,
+    /// Things that make the plan unusable.
+    pub errors: Vec<Notice>,
+}
+
+/// Why a document cannot be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    /// Not JSON, or not a plan document.
+    #[error("not an mcpform plan document: {0}")]
+    Shape(String),
+    /// Written by a version of mcpform with another format.
+    #[error(
+        "plan format {found} is not supported by this mcpform (it reads format {PLAN_FORMAT_VERSION}); make the plan again with this version"
+    )]
+    Version {
+        /// What the file says.
+        found: u64,
+    },
+    /// The digest does not match the content: the file was edited.
+    #[error(
+        "the plan's digest does not match its content (the file was edited after `mcpform plan` wrote it); make the plan again"
+    )]
+    Digest,
+}
+
+impl PlanDocument {
+    /// The document of `plan`; `locate` gives `file:line` for a declaration.
+    pub fn new(plan: Plan, meta: PlanMeta, locate: &dyn Fn(&Origin) -> Option<String>) -> Self {
+        let Plan {
+            mut actions,
+            unchanged,
+            unmanaged,
+            mut warnings,
+            mut errors,
+            ..
+        } = plan;
+        for a in &mut actions {
+            a.source = a.origin.as_ref().and_then(locate);
+            a.blocked = a.is_blocked();
+        }
+        for n in warnings.iter_mut().chain(errors.iter_mut()) {
+            n.source = n.origin.as_ref().and_then(locate);
+        }
+        let summary = summarise(&actions, unchanged.len());
+        let mut doc = PlanDocument {
+            format_version: PLAN_FORMAT_VERSION,
+            tool: Tool {
+                name: "mcpform".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            created_at: meta.created_at,
+            plan_digest: String::new(),
+            proxy: meta.proxy,
+            options: meta.options,
+            declared_servers: meta.declared_servers,
+            has_changes: !actions.is_empty(),
+            guarded: actions.iter().any(Action::is_blocked),
+            summary,
+            actions,
+            unchanged,
+            unmanaged,
+            warnings,
+            errors,
+        };
+        doc.plan_digest = doc.digest();
+        doc
+    }
+
+    /// The digest of what apply acts on; changes with any action, body, reference,
+    /// guard or precondition, the proxy URL or the options, never with the time.
+    pub fn digest(&self) -> String {
+        let actions: Vec<Value> = self
+            .actions
+            .iter()
+            .map(|a| {
+                json!({
+                    "action": a.action,
+                    "server_id": a.server_id,
+                    "server_name": a.server_name,
+                    "body": a.body,
+                    "references": a.references,
+                    "sends_credentials": a.sends_credentials,
+                    "secrets_fingerprint": a.secrets_fingerprint,
+                    "guard": a.guard,
+                    "precondition": a.precondition,
+                    "seen": a.seen,
+                })
+            })
+            .collect();
+        digest(&json!({
+            "format_version": self.format_version,
+            "proxy_url": self.proxy.url,
+            "options": self.options,
+            "actions": actions,
+        }))
+    }
+
+    /// Pretty JSON, as `--out` writes it.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        let mut s = serde_json::to_string_pretty(self)?;
+        s.push('\n');
+        Ok(s)
+    }
+
+    /// Reads a document back, checking its format version and its digest.
+    pub fn from_json(text: &str) -> Result<PlanDocument, DocumentError> {
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| DocumentError::Shape(e.to_string()))?;
+        match value.get("format_version").and_then(Value::as_u64) {
+            Some(v) if v == u64::from(PLAN_FORMAT_VERSION) => {}
+            Some(found) => return Err(DocumentError::Version { found }),
+            None => return Err(DocumentError::Shape("no `format_version`".into())),
+        }
+        let doc: PlanDocument =
+            serde_json::from_value(value).map_err(|e| DocumentError::Shape(e.to_string()))?;
+        if doc.digest() != doc.plan_digest {
+            return Err(DocumentError::Digest);
+        }
+        Ok(doc)
+    }
+
+    /// Counts of actions by kind.
+    pub fn summary(&self) -> Summary {
+        self.summary
+    }
+}
+
+/// The current time as RFC 3339 UTC (`2026-12-02T03:04:05Z`), for `created_at`.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    rfc3339(secs)
+}
+
+/// Seconds since the Unix epoch as RFC 3339 UTC.
+pub fn rfc3339(secs: u64) -> String {
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Howard Hinnant's days-from-civil, inverted: exact for the proleptic Gregorian
+    // calendar, no time crate needed for one timestamp.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_796_180_645), "2026-12-02T03:04:05Z");
+    }
+}
