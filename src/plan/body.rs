@@ -12,8 +12,7 @@ use super::ownership::owner_proof;
 use crate::live::LiveServer;
 use crate::model::proxy::{
     CREDENTIALS_MARKER, DERIVED_MCP_INFO_KEYS, MANAGED_BY, MANAGED_BY_VALUE, OWNER_MARKER,
-    PREVENT_DESTROY_MARKER, SECRET_CAPABLE_FIELDS, SECRET_FIELDS_MARKER, is_injected_key,
-    is_mcpform_key,
+    PREVENT_DESTROY_MARKER, SECRET_FIELDS_MARKER, is_injected_key, is_mcpform_key,
 };
 use crate::resolve::ResolvedServer;
 use crate::secret::FingerprintKey;
@@ -102,12 +101,12 @@ fn with_markers(
     info.retain(|k, _| !DERIVED_MCP_INFO_KEYS.contains(&k.as_str()));
     info.insert(MANAGED_BY.into(), Value::String(MANAGED_BY_VALUE.into()));
     info.insert(OWNER_MARKER.into(), Value::String(owner_proof(id, key)));
-    // Fields filled from references, so that their old values stay hidden after a file
-    // stops using a reference (secret-capable fields are hidden anyway).
+    // Fields filled from references, so that their old values (and `env_vars` names)
+    // stay hidden after a file stops using a reference. `credentials` are write-only.
     let secret_fields: Vec<Value> = d
         .sensitive
         .iter()
-        .filter(|f| !SECRET_CAPABLE_FIELDS.contains(&f.as_str()))
+        .filter(|f| f.as_str() != "credentials")
         .map(|f| Value::String(f.clone()))
         .collect();
     if !secret_fields.is_empty() {

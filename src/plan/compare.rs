@@ -50,6 +50,16 @@ fn was_secret(l: &LiveServer, field: &str) -> bool {
         .is_some_and(|fields| fields.iter().any(|f| f.as_str() == Some(field)))
 }
 
+/// Names only the live side has (removed entries) may have come from references last
+/// time (an `env_vars` name): shown as a count.
+fn hide_live_names(c: &mut FieldChange) {
+    if let Some(k) = &mut c.keys
+        && !k.removed.is_empty()
+    {
+        k.removed = vec![format!("({} hidden)", k.removed.len())];
+    }
+}
+
 /// Compares a matched pair: `None` when there is nothing to do.
 pub(super) fn update(
     d: &ResolvedServer,
@@ -85,7 +95,11 @@ pub(super) fn update(
         };
         if dv != lv {
             let public = canonical(f, d.public.get(f), &d_ctx);
-            changes.push(change(f, lv, dv, &public, hidden(f)));
+            let mut c = change(f, lv, dv, &public, hidden(f));
+            if was_secret(l, f) {
+                hide_live_names(&mut c);
+            }
+            changes.push(c);
         }
     }
     let sends_credentials = credentials_change(d, l, &changes);

@@ -119,12 +119,14 @@ impl PlanDocument {
             mut errors,
             ..
         } = plan;
+        // Origins point into this run's loaded files; the document carries `file:line`
+        // instead, so that it reads back equal to what was written.
         for a in &mut actions {
-            a.source = a.origin.as_ref().and_then(locate);
+            a.source = a.origin.take().as_ref().and_then(locate);
             a.blocked = a.is_blocked();
         }
         for n in warnings.iter_mut().chain(errors.iter_mut()) {
-            n.source = n.origin.as_ref().and_then(locate);
+            n.source = n.origin.take().as_ref().and_then(locate);
         }
         let summary = summarise(&actions, unchanged.len());
         let mut doc = PlanDocument {

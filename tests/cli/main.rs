@@ -4,6 +4,7 @@
 mod support;
 
 mod faults;
+mod hostile_live;
 mod plan;
 mod secrets;
 

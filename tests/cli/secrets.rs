@@ -209,3 +209,46 @@ fn no_secret_in_any_output_error_or_plan_file() {
     seen.add("plan against a URL with credentials in it", &unreachable);
     seen.assert_clean();
 }
+
+#[test]
+fn a_value_that_came_from_a_reference_stays_hidden_after_the_file_stops_using_it() {
+    const URL_TOKEN: &str = "url-canary-7c6b5a49";
+    let fake = FakeProxy::start(FakeConfig::default());
+    let ws = Workspace::new();
+    let with_ref = "version: 1\nservers:\n  - server_name: docs\n    transport: http\n    url: https://docs.example.invalid/mcp?token=${env:DOCS_TOKEN}\n    env_vars:\n      - name: ${env:DOCS_TOKEN}\n        value: v\n";
+    ws.write("s.yaml", with_ref);
+    let plan = |args: &[&str]| {
+        ws.mcpform(&fake.base_url(), &fake.master_key())
+            .env("DOCS_TOKEN", URL_TOKEN)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let mut seen = Collected(Vec::new());
+    let first = plan(&["plan", "s.yaml", "--format", "json"]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    seen.add("plan with the reference", &first);
+    apply_plan(
+        &fake.base_url(),
+        &fake.master_key(),
+        &json(&first),
+        &[("DOCS_TOKEN", URL_TOKEN)],
+    );
+    // The file now writes the URL in plain text: the old value held the token.
+    ws.write(
+        "s.yaml",
+        "version: 1\nservers:\n  - server_name: docs\n    transport: http\n    url: https://docs.example.invalid/mcp\n    env_vars: []\n",
+    );
+    for format in ["human", "json", "markdown"] {
+        let out = plan(&["plan", "s.yaml", "--format", format, "--out", "-"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        seen.add(&format!("plan --format {format} after the switch"), &out);
+        assert!(stdout(&out).contains("url"), "{}", stdout(&out));
+    }
+    for (what, text) in &seen.0 {
+        assert!(
+            !text.contains(URL_TOKEN),
+            "{what} shows the old secret:\n{text}"
+        );
+    }
+}
