@@ -101,6 +101,23 @@ pub const OAUTH_MINT_FIELDS: &[&str] = &[
     "credentials",
 ];
 
+/// Fields the proxy clears on an update that changes `url`, `issuer` or the auth class,
+/// unless the same request sends a value different from the stored one (an unchanged
+/// `token_url` sent with a new `url` is cleared). Checked in the proxy's
+/// `update_mcp_server` and against a real 1.108.7.
+pub const CLEARED_ON_AUTH_CHANGE: &[&str] = &[
+    "issuer",
+    "authorization_url",
+    "token_url",
+    "registration_url",
+    "oauth2_flow",
+    "dcr_bridge",
+    "token_exchange_endpoint",
+    "audience",
+    "subject_token_type",
+    "token_exchange_profile",
+];
+
 /// Fields the proxy returns in plain text to an admin although they can hold secrets (a
 /// token set in the dashboard), plus the write-only `credentials`: shown by key names only.
 pub const SECRET_CAPABLE_FIELDS: &[&str] = &["credentials", "static_headers", "env", "env_vars"];

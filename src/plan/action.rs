@@ -143,6 +143,21 @@ pub enum Seen {
     ById,
 }
 
+/// When an action's main write runs. Names and aliases are unique on the proxy, so an
+/// action that takes a name another server gives up must wait for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Deletes that free a name another action takes (and, for every action with
+    /// `temp_names`, its temporary write).
+    FreeNames,
+    /// Creates and updates, each after the actions in its `after`.
+    #[default]
+    Apply,
+    /// Deletes nothing waits for.
+    Delete,
+}
+
 /// One planned change to one server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Action {
@@ -182,6 +197,25 @@ pub struct Action {
     pub precondition: Precondition,
     /// How the live server was seen.
     pub seen: Seen,
+    /// When the main write runs.
+    pub phase: Phase,
+    /// Position in the execution order (phase by phase; within a phase, dependencies
+    /// first).
+    pub order: usize,
+    /// Servers (by id) whose write frees a name or alias this action takes: it runs
+    /// after them, and is `blocked` if one of them does not succeed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<String>,
+    /// A first write (in the `free_names` phase) with these identifiers replaced by
+    /// temporary ones: it breaks a cycle of renames (two servers swapping aliases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temp_names: Option<BTreeMap<String, String>>,
+    /// A second write of the same body after the first: the proxy clears OAuth endpoint
+    /// fields when `url`, `issuer` or the auth class changes in the same request.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restores_oauth: bool,
+    /// How many requests the action makes.
+    pub writes: u8,
     /// Whether apply will skip it (derived from the guard when the document is made,
     /// for readers of the JSON).
     #[serde(default)]

@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::ownership::{Ownership, ownership};
 use super::precondition::expected_fields;
 use super::{
-    Action, ActionKind, FieldChange, Guard, GuardReason, KeyChanges, Notice, Precondition, Seen,
-    Shown, body, matching,
+    Action, ActionKind, FieldChange, Guard, GuardReason, KeyChanges, Notice, Phase, Precondition,
+    Seen, Shown, body, matching,
 };
 use crate::live::normalise::{Context, canonical};
 use crate::live::{CredentialCount, CredentialFacts, LiveServer};
@@ -157,6 +157,12 @@ pub(super) fn update(
         secrets_fingerprint,
         precondition,
         seen: if l.listed() { Seen::Listed } else { Seen::ById },
+        phase: Phase::default(),
+        order: 0,
+        after: Vec::new(),
+        temp_names: None,
+        restores_oauth: false,
+        writes: 1,
         blocked: false,
     };
     Some((action, warnings))
@@ -294,6 +300,12 @@ pub(super) fn create(d: &ResolvedServer, id: &str, key: &FingerprintKey) -> Acti
         secrets_fingerprint,
         precondition: Precondition::Absent { names },
         seen: Seen::New,
+        phase: Phase::default(),
+        order: 0,
+        after: Vec::new(),
+        temp_names: None,
+        restores_oauth: false,
+        writes: 1,
         blocked: false,
     }
 }

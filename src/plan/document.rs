@@ -171,6 +171,11 @@ impl PlanDocument {
                     "guard": a.guard,
                     "precondition": a.precondition,
                     "seen": a.seen,
+                    "phase": a.phase,
+                    "order": a.order,
+                    "after": a.after,
+                    "temp_names": a.temp_names,
+                    "restores_oauth": a.restores_oauth,
                 })
             })
             .collect();

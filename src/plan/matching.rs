@@ -27,8 +27,6 @@ pub(super) struct Index<'a> {
     by_id: HashMap<&'a str, usize>,
     /// Lower-case `server_name` → positions, in list order.
     by_name: HashMap<String, Vec<usize>>,
-    /// Lower-case `server_name` and `alias` → positions.
-    by_identifier: HashMap<String, Vec<usize>>,
 }
 
 impl<'a> Index<'a> {
@@ -36,7 +34,6 @@ impl<'a> Index<'a> {
         let mut index = Index {
             by_id: HashMap::with_capacity(live.servers.len()),
             by_name: HashMap::with_capacity(live.servers.len()),
-            by_identifier: HashMap::with_capacity(live.servers.len() * 2),
         };
         for (i, l) in live.servers.iter().enumerate() {
             index.by_id.entry(l.server_id()).or_insert(i);
@@ -46,12 +43,6 @@ impl<'a> Index<'a> {
                     .entry(name.to_lowercase())
                     .or_default()
                     .push(i);
-            }
-            for ident in [l.server_name(), l.alias()].into_iter().flatten() {
-                let positions = index.by_identifier.entry(ident.to_lowercase()).or_default();
-                if positions.last() != Some(&i) {
-                    positions.push(i);
-                }
             }
         }
         index
@@ -120,39 +111,6 @@ fn by_name(d: &ResolvedServer, live: &LiveState, index: &Index<'_>) -> Option<us
 /// The alias a declared server will have on the proxy.
 pub(super) fn effective_alias(d: &ResolvedServer) -> String {
     proxy::effective_alias(d.public.get("alias").and_then(Value::as_str), &d.name)
-}
-
-/// Errors for names or aliases that another live server already uses (the proxy keeps
-/// names and aliases unique, ignoring case).
-pub(super) fn check_names(
-    d: &ResolvedServer,
-    live: &LiveState,
-    index: &Index<'_>,
-    matched: Option<usize>,
-    errors: &mut Vec<Notice>,
-) {
-    for mine in [d.name.to_lowercase(), effective_alias(d).to_lowercase()] {
-        let Some(positions) = index.by_identifier.get(&mine) else {
-            continue;
-        };
-        if let Some(&i) = positions.iter().find(|&&i| Some(i) != matched) {
-            let l = &live.servers[i];
-            let clash = [l.server_name(), l.alias()]
-                .into_iter()
-                .flatten()
-                .find(|n| n.to_lowercase() == mine)
-                .unwrap_or(&mine);
-            errors.push(error(
-                d,
-                format!(
-                    "`{clash}` is already a name or alias of the live server `{}` (server_id `{}`); the proxy would refuse it",
-                    l.display_name(),
-                    l.server_id()
-                ),
-            ));
-            return;
-        }
-    }
 }
 
 /// Errors for a create (`id`) or rename that a pending submission already claims: the

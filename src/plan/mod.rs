@@ -12,6 +12,7 @@ mod body;
 mod compare;
 pub mod document;
 mod matching;
+mod order;
 mod ownership;
 pub mod precondition;
 mod prune;
@@ -22,7 +23,7 @@ use serde_json::Value;
 
 pub use crate::resolve::Reference;
 pub use action::{
-    Action, ActionKind, Expected, FieldChange, Guard, GuardReason, KeyChanges, Notice,
+    Action, ActionKind, Expected, FieldChange, Guard, GuardReason, KeyChanges, Notice, Phase,
     Precondition, Seen, Shown, Summary, Unchanged, Unmanaged, UnmanagedReason,
 };
 pub use document::{PlanDocument, PlanMeta};
@@ -136,14 +137,17 @@ pub fn plan(
             matching::Match::Live(i) => {
                 let l = &live.servers[*i];
                 if renames(d, l) {
-                    matching::check_names(d, live, &index, Some(*i), &mut plan.errors);
                     matching::check_pending(d, None, &facts.pending, &mut plan.errors);
                 }
                 if !l.listed() {
                     plan.warnings.push(notice(d, unlisted_warning(l)));
                 }
                 match compare::update(d, l, &facts.credentials, key) {
-                    Some((action, warnings)) => {
+                    Some((mut action, warnings)) => {
+                        if order::restores_oauth(&action) {
+                            action.restores_oauth = true;
+                            action.notes.push(OAUTH_TWO_WRITES.to_owned());
+                        }
                         updates.push(action);
                         plan.warnings.extend(warnings);
                     }
@@ -154,7 +158,6 @@ pub fn plan(
                 }
             }
             matching::Match::New => {
-                matching::check_names(d, live, &index, None, &mut plan.errors);
                 let id = d
                     .server_id
                     .clone()
@@ -188,8 +191,11 @@ pub fn plan(
     plan.actions.extend(creates);
     plan.actions.extend(updates);
     plan.actions.extend(deletes);
+    order::arrange(&mut plan, live, &facts.pending);
     plan
 }
+
+const OAUTH_TWO_WRITES: &str = "two writes: the proxy clears the OAuth endpoint fields when `url`, `issuer` or the auth type changes in the same request, so the second write sets them again";
 
 const STDIO_WARNING: &str = "LiteLLM 1.105 and later refuse stdio servers unless the proxy runs with `LITELLM_ENABLE_MCP_STDIO=true`; no stdio server on this proxy shows that it does, so the create may be refused (422)";
 

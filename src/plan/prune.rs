@@ -4,7 +4,7 @@
 use super::ownership::{Ownership, ownership};
 use super::precondition::expected_fields;
 use super::{
-    Action, ActionKind, Guard, GuardReason, Notice, Plan, PlanOptions, Precondition, Seen,
+    Action, ActionKind, Guard, GuardReason, Notice, Phase, Plan, PlanOptions, Precondition, Seen,
     Unmanaged, UnmanagedReason, matching,
 };
 use crate::live::{CredentialCount, Facts, LiveServer, LiveState};
@@ -106,6 +106,12 @@ fn delete(l: &LiveServer, facts: &Facts, key: &FingerprintKey) -> Action {
             fields: expected_fields(l, watched, &secret, key),
         },
         seen: if l.listed() { Seen::Listed } else { Seen::ById },
+        phase: Phase::Delete,
+        order: 0,
+        after: Vec::new(),
+        temp_names: None,
+        restores_oauth: false,
+        writes: 1,
         blocked: false,
     }
 }

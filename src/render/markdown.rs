@@ -201,7 +201,7 @@ fn details(a: &Action) -> String {
 mod tests {
     use super::*;
     use crate::plan::document::ProxyInfo;
-    use crate::plan::{FieldChange, Plan, PlanMeta, PlanOptions, Precondition, Seen, Shown};
+    use crate::plan::{FieldChange, Phase, Plan, PlanMeta, PlanOptions, Precondition, Seen, Shown};
     use serde_json::json;
 
     fn action(i: usize, name_len: usize) -> Action {
@@ -230,6 +230,12 @@ mod tests {
             secrets_fingerprint: None,
             precondition: Precondition::Absent { names: Vec::new() },
             seen: Seen::New,
+            phase: Phase::default(),
+            order: 0,
+            after: Vec::new(),
+            temp_names: None,
+            restores_oauth: false,
+            writes: 1,
             blocked: false,
         }
     }

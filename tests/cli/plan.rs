@@ -324,7 +324,7 @@ fn a_name_taken_by_another_live_server_is_an_error() {
     let out = run(&ws, &fake, &["plan", "s.yaml"]);
     assert_eq!(code(&out), 1);
     assert!(
-        stdout(&out).contains("already a name or alias of the live server `other`"),
+        stdout(&out).contains("`github` would be a name or alias of both this server and `other`"),
         "{}",
         stdout(&out)
     );
