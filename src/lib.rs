@@ -8,6 +8,7 @@
 
 #![warn(missing_docs)]
 
+pub mod apply;
 pub mod cli;
 pub mod client;
 pub mod diagnostic;

@@ -1,5 +1,6 @@
 //! cli: argument parsing, exit codes and the wiring of the rooms. No business rules.
 
+mod apply_cmd;
 pub mod env;
 mod error;
 mod lint_cmd;
@@ -10,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub use apply_cmd::ApplyArgs;
 pub use error::CliError;
 pub use lint_cmd::LintArgs;
 pub use plan_cmd::{PlanArgs, locate};
@@ -22,7 +24,8 @@ pub mod exit {
     pub const ERROR: u8 = 1;
     /// `plan --detailed-exitcode`: changes to make.
     pub const CHANGES: u8 = 2;
-    /// `plan --detailed-exitcode`: changes, some of them guarded.
+    /// `plan --detailed-exitcode`: changes, some of them guarded; `apply`: nothing
+    /// failed, but a guard skipped something.
     pub const GUARDED: u8 = 3;
 }
 
@@ -61,6 +64,8 @@ enum Command {
     Lint(LintArgs),
     /// Compare the files with the live proxy and show what apply would change.
     Plan(PlanArgs),
+    /// Make the proxy match the files (or a saved plan): exactly the reviewed plan.
+    Apply(ApplyArgs),
     /// Print the JSON Schema of mcpform files (for editors and other validators).
     Schema,
     /// List every rule with its id, severity and summary.
@@ -85,6 +90,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Lint(args) => lint_cmd::run(&args, color),
         Command::Plan(args) => plan_cmd::run(&args, color),
+        Command::Apply(args) => apply_cmd::run(&args, color),
         Command::Schema => output::write_stdout(crate::schema::SCHEMA_TEXT).map(|()| exit::OK),
         Command::Rules => output::write_stdout(&rules_table()).map(|()| exit::OK),
     };

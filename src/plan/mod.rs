@@ -16,6 +16,7 @@ mod order;
 mod ownership;
 pub mod precondition;
 mod prune;
+pub mod verify;
 
 use std::collections::HashSet;
 

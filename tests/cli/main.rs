@@ -3,6 +3,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod apply;
 mod faults;
 mod hostile_live;
 mod plan;

@@ -1,0 +1,446 @@
+//! `mcpform apply`: plan (or read a saved plan), show it, ask, apply, report.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::env;
+use super::error::CliError;
+use super::output::{write_file, write_stdout};
+use super::plan_cmd::{document, plan_live, prepare, resolve_or_report, runtime};
+use crate::apply::{
+    ActionResult, ApplyOptions, ApplyReport, Cancel, Observer, Outcome, ReportMeta, Session,
+    Status, apply, render_report,
+};
+use crate::client::{Client, ClientConfig};
+use crate::escape::terminal_line;
+use crate::gather::Gathered;
+use crate::plan::document::now_rfc3339;
+use crate::plan::{Action, ActionKind, Plan, PlanDocument, PlanOptions, plan};
+use crate::render::render_human;
+use crate::resolve::{ResolvedServer, env_secret};
+use crate::secret::{FingerprintKey, Secret};
+
+/// `apply` arguments.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Files or directories to plan and apply, or one saved plan (`--out` of `plan`).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Base URL of the LiteLLM proxy (default: $LITELLM_PROXY_URL).
+    #[arg(long, value_name = "URL")]
+    pub proxy_url: Option<String>,
+
+    /// Name of the environment variable holding a proxy_admin key.
+    #[arg(long, value_name = "NAME", default_value = env::API_KEY)]
+    pub api_key_env: String,
+
+    /// Seconds before a request to the proxy gives up.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+
+    /// Retries of a read after connection errors, 429, 502, 503 and 504.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+
+    /// Apply without asking (required when not on a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    /// Writes in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallelism: u16,
+
+    /// Delete servers mcpform created that no file declares (a saved plan made with
+    /// `--prune` needs it again).
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Refuse before any write when the plan deletes more servers than this.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub max_deletes: usize,
+
+    /// Apply what still holds when the proxy moved since the plan, instead of refusing.
+    #[arg(long)]
+    pub skip_stale: bool,
+
+    /// Output format of the result.
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Human)]
+    pub format: ApplyFormat,
+
+    /// Also write the JSON report to this file (even when apply fails).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Progress: a bar on a terminal, a line per server in CI logs.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+}
+
+/// `apply --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApplyFormat {
+    /// A closing table and a summary line.
+    Human,
+    /// The versioned apply report.
+    Json,
+}
+
+/// `apply --progress`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    /// A bar on a terminal, lines elsewhere and in CI.
+    Auto,
+    /// A progress bar.
+    Bar,
+    /// A line per server as it finishes.
+    Lines,
+    /// Nothing until the end.
+    None,
+}
+
+/// The plan to apply and what apply needs from the files, when it has them.
+struct Source {
+    doc: PlanDocument,
+    desired: Option<Vec<ResolvedServer>>,
+}
+
+pub(super) fn run(args: &ApplyArgs, color: bool) -> Result<u8, CliError> {
+    let env_of = |name: &str| std::env::var(name).ok();
+    let started_at = now_rfc3339();
+    let base_url = args
+        .proxy_url
+        .clone()
+        .or_else(|| env_of(env::PROXY_URL))
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "no proxy URL: pass --proxy-url or set {}",
+                env::PROXY_URL
+            ))
+        })?;
+    let api_key = env_secret(&env_of, &args.api_key_env).ok_or_else(|| {
+        CliError::Usage(format!(
+            "the environment variable {} is not set: it must hold a proxy_admin key",
+            args.api_key_env
+        ))
+    })?;
+    let key = FingerprintKey::new(
+        &env_secret(&env_of, env::FINGERPRINT_KEY).unwrap_or_else(|| api_key.clone()),
+    );
+    let client = make_client(&base_url, api_key, args.timeout, args.retries)?;
+    let rt = runtime()?;
+    let source = match saved_plan(&args.paths) {
+        Some(path) => from_saved(path, args, &client)?,
+        None => from_files(args, &client, &key, color, &rt)?,
+    };
+    let doc = &source.doc;
+    if !doc.has_changes {
+        eprintln!("No changes: the proxy matches the files; nothing to apply.");
+        return Ok(if doc.errors.is_empty() {
+            super::exit::OK
+        } else {
+            super::exit::ERROR
+        });
+    }
+    let options = PlanOptions { prune: args.prune };
+    let key_ref = &key;
+    let replan = source.desired.as_ref().map(|desired| {
+        move |g: &Gathered| -> Plan { plan(desired, &g.live, &g.facts, options, key_ref) }
+    });
+    let observer = progress(args.progress, doc.actions.len());
+    let cancel = Cancel::default();
+    let env_sync = |name: &str| std::env::var(name).ok();
+    let session = Session {
+        client: &client,
+        doc,
+        env: &env_sync,
+        key: &key,
+        replan: replan
+            .as_ref()
+            .map(|r| r as &(dyn Fn(&Gathered) -> Plan + Sync)),
+        options: ApplyOptions {
+            parallelism: usize::from(args.parallelism),
+            max_deletes: args.max_deletes,
+            skip_stale: args.skip_stale,
+            action_budget: Duration::from_secs_f64(
+                (args.timeout * f64::from(args.retries + 1) * 2.0).clamp(30.0, 3600.0),
+            ),
+            ..ApplyOptions::default()
+        },
+        observer: &*observer,
+        cancel: &cancel,
+    };
+    let outcome = rt.block_on(async {
+        listen_for_interrupts(cancel.clone());
+        apply(&session).await
+    });
+    observer.done();
+    let meta = ReportMeta {
+        proxy_url: doc.proxy.url.clone(),
+        plan_digest: doc.plan_digest.clone(),
+        started_at,
+        finished_at: now_rfc3339(),
+    };
+    finish(args, &outcome, meta)
+}
+
+/// The path of a saved plan, when the only argument is one.
+fn saved_plan(paths: &[PathBuf]) -> Option<&Path> {
+    match paths {
+        [p] if p.extension().is_some_and(|e| e == "json") && p.is_file() => Some(p),
+        _ => None,
+    }
+}
+
+fn from_saved(path: &Path, args: &ApplyArgs, client: &Client) -> Result<Source, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::Usage(format!("cannot read the plan {}: {e}", path.display())))?;
+    let doc = PlanDocument::from_json(&text)
+        .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+    let deletes = doc.actions.iter().any(|a| a.action == ActionKind::Delete);
+    if args.prune && !doc.options.prune {
+        return Err(CliError::Usage(
+            "--prune was given, but the plan was made without it; plan again with --prune".into(),
+        ));
+    }
+    if deletes && !args.prune {
+        return Err(CliError::Usage(
+            "the plan deletes servers: pass --prune again to apply it".into(),
+        ));
+    }
+    if doc.proxy.url != client.shown_base() {
+        return Err(CliError::Usage(format!(
+            "the plan was made against {}, not {}",
+            terminal_line(&doc.proxy.url),
+            terminal_line(&client.shown_base())
+        )));
+    }
+    eprintln!(
+        "Applying the saved plan {} (made {} against {}).",
+        doc.plan_digest,
+        terminal_line(&doc.created_at),
+        terminal_line(&doc.proxy.url)
+    );
+    Ok(Source { doc, desired: None })
+}
+
+fn from_files(
+    args: &ApplyArgs,
+    client: &Client,
+    key: &FingerprintKey,
+    color: bool,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Source, CliError> {
+    let env_of = |name: &str| std::env::var(name).ok();
+    let session = prepare(&args.paths, color)?;
+    let desired = resolve_or_report(&session, &env_of, key, color)?;
+    let options = PlanOptions { prune: args.prune };
+    let (gathered, p) = rt.block_on(plan_live(client, &desired, options, key))?;
+    let doc = document(&session, client, &gathered, p, options, desired.len());
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(render_human(&doc, color).as_bytes());
+    if !doc.errors.is_empty() {
+        return Err(CliError::Usage(
+            "the plan has errors (see above); nothing was applied".into(),
+        ));
+    }
+    if doc.has_changes && !args.auto_approve {
+        confirm(&doc)?;
+    }
+    Ok(Source {
+        doc,
+        desired: Some(desired),
+    })
+}
+
+/// Asks for exactly `yes` on a terminal; refuses elsewhere without `--auto-approve`.
+fn confirm(doc: &PlanDocument) -> Result<(), CliError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Usage(
+            "not on a terminal, so apply cannot ask: review the plan and pass --auto-approve, or apply a saved plan (`mcpform plan --out plan.json`, then `mcpform apply plan.json`)".into(),
+        ));
+    }
+    eprint!(
+        "\nApply this plan (digest {}) to {}?\nOnly `yes` is accepted: ",
+        doc.plan_digest,
+        terminal_line(&doc.proxy.url)
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| CliError::Usage(format!("cannot read the answer: {e}")))?;
+    if answer.trim_end_matches(['\n', '\r']) == "yes" {
+        Ok(())
+    } else {
+        Err(CliError::Usage(
+            "apply cancelled; nothing was written".into(),
+        ))
+    }
+}
+
+fn finish(args: &ApplyArgs, outcome: &Outcome, meta: ReportMeta) -> Result<u8, CliError> {
+    let report = ApplyReport::new(outcome, meta);
+    let json = report.to_json()?;
+    // The report file first: it must exist even when stdout is gone.
+    if let Some(path) = &args.report {
+        write_file(path, &json)?;
+    }
+    match args.format {
+        ApplyFormat::Human => write_stdout(&render_report(outcome))?,
+        ApplyFormat::Json => write_stdout(&json)?,
+    }
+    Ok(outcome.exit_code())
+}
+
+fn make_client(
+    base_url: &str,
+    api_key: Secret,
+    timeout: f64,
+    retries: u32,
+) -> Result<Client, CliError> {
+    let mut config = ClientConfig::new(base_url, api_key);
+    if timeout.is_finite() && timeout > 0.0 {
+        config.timeout = Duration::from_secs_f64(timeout);
+        config.connect_timeout = config.connect_timeout.min(config.timeout);
+    }
+    config.retries = retries;
+    Ok(Client::new(config)?)
+}
+
+/// The first SIGINT/SIGTERM stops new writes; the second exits at once.
+fn listen_for_interrupts(cancel: Cancel) {
+    tokio::spawn(async move {
+        let mut seen = 0;
+        loop {
+            if !interrupt().await {
+                return;
+            }
+            seen += 1;
+            if seen == 1 {
+                cancel.cancel();
+                eprintln!(
+                    "\ninterrupted: no new writes start; waiting for the writes in flight, then verifying (interrupt again to exit at once)"
+                );
+            } else {
+                eprintln!(
+                    "\ninterrupted again: exiting now; the report may be missing. A rerun of the same command finishes the job."
+                );
+                std::process::exit(130);
+            }
+        }
+    });
+}
+
+/// Waits for SIGINT or SIGTERM; `false` when signals cannot be watched.
+async fn interrupt() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return false;
+        };
+        tokio::select! {
+            _ = int.recv() => true,
+            _ = term.recv() => true,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.is_ok()
+    }
+}
+
+/// How progress is shown.
+trait Progress: Observer {
+    fn done(&self) {}
+}
+
+fn progress(mode: ProgressMode, total: usize) -> Box<dyn Progress> {
+    let tty = std::io::stderr().is_terminal();
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+    match mode {
+        ProgressMode::None => Box::new(Quiet),
+        ProgressMode::Lines => Box::new(Lines),
+        ProgressMode::Bar => Box::new(Bar::new(total)),
+        ProgressMode::Auto if tty && !ci => Box::new(Bar::new(total)),
+        ProgressMode::Auto => Box::new(Lines),
+    }
+}
+
+struct Quiet;
+
+impl Observer for Quiet {}
+impl Progress for Quiet {}
+
+struct Lines;
+
+impl Observer for Lines {
+    fn finished(&self, r: &ActionResult) {
+        eprintln!("{}", line(r));
+    }
+
+    fn note(&self, text: &str) {
+        eprintln!("  {text}");
+    }
+}
+
+impl Progress for Lines {}
+
+fn line(r: &ActionResult) -> String {
+    let tail = match (&r.status, &r.message) {
+        (Status::Applied | Status::AlreadyApplied, _) | (_, None) => String::new(),
+        (_, Some(m)) => format!(": {}", terminal_line(m)),
+    };
+    format!(
+        "{:<15} {:<6} {} (server_id {}){tail}",
+        r.status.as_str(),
+        r.action.as_str(),
+        terminal_line(&r.server_name),
+        terminal_line(&r.server_id)
+    )
+}
+
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn new(total: usize) -> Bar {
+        let bar = ProgressBar::new(total as u64);
+        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
+            bar.set_style(style);
+        }
+        Bar(bar)
+    }
+}
+
+impl Observer for Bar {
+    fn started(&self, a: &Action) {
+        self.0
+            .set_message(terminal_line(&a.server_name).into_owned());
+    }
+
+    fn finished(&self, r: &ActionResult) {
+        if !r.status.succeeded() {
+            self.0.println(line(r));
+        }
+        self.0.inc(1);
+    }
+
+    fn note(&self, text: &str) {
+        self.0.println(format!("  {text}"));
+    }
+}
+
+impl Progress for Bar {
+    fn done(&self) {
+        self.0.finish_and_clear();
+    }
+}
