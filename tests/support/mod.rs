@@ -9,3 +9,4 @@ pub mod cli;
 pub mod fake_proxy;
 pub mod inprocess;
 pub mod real;
+pub mod scenario;
