@@ -328,9 +328,15 @@ fn check_answer(
 }
 
 /// Fields of `body` that `l` does not hold, less the ones this step is known to leave
-/// to the next.
+/// to the next: the OAuth fields the proxy clears in the action's first write when it
+/// changes `url`, `issuer` or the auth type (the temporary write, when there is one).
 fn missing(a: &Action, step: Step, body: &Map<String, Value>, l: &LiveServer) -> Vec<String> {
-    let cleared = step == Step::Main && a.restores_oauth;
+    let first = match step {
+        Step::TempNames => true,
+        Step::Main => a.temp_names.is_none(),
+        Step::RestoreOauth => false,
+    };
+    let cleared = a.restores_oauth && first;
     mismatches(body, l)
         .into_iter()
         .filter(|f| !(cleared && CLEARED_ON_AUTH_CHANGE.contains(&f.as_str())))

@@ -72,6 +72,11 @@ pub static TABLE: &[Row] = &[
         apply: env_var_defaults,
     },
     Row {
+        id: "empty-description",
+        rule: "an empty `description` is null: the list shows the description through `mcp_info.description`, which the proxy fills only when the description is not empty",
+        apply: empty_description,
+    },
+    Row {
         id: "byok-default",
         rule: "a missing `is_byok` is `false` (proxies before 1.82.1 do not list it)",
         apply: byok_default,
@@ -197,6 +202,12 @@ fn env_var_defaults(field: &str, value: &mut Value, _: &Context<'_>) {
     }
 }
 
+fn empty_description(field: &str, value: &mut Value, _: &Context<'_>) {
+    if field == "description" && value.as_str() == Some("") {
+        *value = Value::Null;
+    }
+}
+
 fn byok_default(field: &str, value: &mut Value, _: &Context<'_>) {
     if field == "is_byok" && value.is_null() {
         *value = Value::Bool(false);
@@ -317,6 +328,13 @@ mod tests {
             canon("env_vars", json!([{"name": "A"}])),
             canon("env_vars", listed)
         );
+    }
+
+    #[test]
+    fn empty_description() {
+        assert_eq!(canon("description", json!("")), Value::Null);
+        assert_eq!(canon("description", json!("d")), json!("d"));
+        assert_eq!(canon("instructions", json!("")), json!(""));
     }
 
     #[test]
