@@ -9,6 +9,7 @@ mod support;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mcpform::apply::{ApplyOptions, Cancel, Observer, Outcome, Session, Status, apply};
+use mcpform::client::Client;
 use mcpform::gather::Gathered;
 use mcpform::plan::document::ProxyInfo;
 use mcpform::plan::{Action, Plan, PlanDocument, PlanMeta, PlanOptions, plan};
@@ -134,17 +135,16 @@ impl Observer for InterruptAt {
     }
 }
 
-fn run_apply(fake: &FakeProxy, yaml: &str, interrupt_at: Option<usize>) -> (Outcome, Plan) {
+/// Plans and applies; one client per case (building one takes tens of milliseconds).
+fn run_apply(
+    fake: &FakeProxy,
+    (client, runtime): &(Client, tokio::runtime::Runtime),
+    yaml: &str,
+    interrupt_at: Option<usize>,
+) -> (Outcome, Plan) {
     let key_text = fake.master_key();
     let desired = resolved(yaml, &key_text, &env);
-    let (client, runtime) = client_for(fake);
-    let (gathered, p) = plan_live(
-        &client,
-        &runtime,
-        &desired,
-        PlanOptions::default(),
-        &key_text,
-    );
+    let (gathered, p) = plan_live(client, runtime, &desired, PlanOptions::default(), &key_text);
     let before = p.clone();
     let meta = PlanMeta {
         created_at: "2026-12-02T00:00:00Z".into(),
@@ -167,7 +167,7 @@ fn run_apply(fake: &FakeProxy, yaml: &str, interrupt_at: Option<usize>) -> (Outc
     };
     let env_sync = |n: &str| env(n);
     let session = Session {
-        client: &client,
+        client,
         doc: &doc,
         env: &env_sync,
         key: &key,
@@ -196,12 +196,13 @@ proptest! {
         }
         let servers: Vec<Value> = c.servers.iter().enumerate().map(|(i, s)| server_yaml(i, s)).collect();
         let yaml = serde_json::to_string_pretty(&json!({"version": 1, "servers": servers})).unwrap();
-        let (first, planned) = run_apply(&fake, &yaml, c.interrupt_at);
+        let client = client_for(&fake);
+        let (first, planned) = run_apply(&fake, &client, &yaml, c.interrupt_at);
         prop_assert!(planned.errors.is_empty(), "{:?}", planned.errors);
         let failed: Vec<_> = first.results.iter().filter(|r| r.status == Status::Failed).collect();
         prop_assert!(failed.is_empty(), "{failed:#?}\n{yaml}");
         if first.interrupted {
-            let (second, _) = run_apply(&fake, &yaml, None);
+            let (second, _) = run_apply(&fake, &client, &yaml, None);
             prop_assert!(
                 second.results.iter().all(|r| r.status.succeeded()),
                 "the rerun finishes the job: {:#?}", second.results
@@ -209,7 +210,7 @@ proptest! {
         } else {
             prop_assert!(first.results.iter().all(|r| r.status.succeeded()), "{:#?}", first.results);
         }
-        let (after, _) = run_apply(&fake, &yaml, None);
+        let (after, _) = run_apply(&fake, &client, &yaml, None);
         prop_assert!(after.results.is_empty(), "a plan right after apply is empty: {:#?}\n{yaml}", after.results);
         prop_assert_eq!(fake.rows().len(), c.servers.len(), "nothing created twice");
     }
