@@ -215,3 +215,58 @@ proptest! {
         prop_assert_eq!(fake.rows().len(), c.servers.len(), "nothing created twice");
     }
 }
+
+#[test]
+fn two_applies_racing_on_one_proxy_both_end_applied_with_nothing_twice() {
+    let fake = FakeProxy::start(FakeConfig::default());
+    let specs: Vec<Spec> = (0..12)
+        .map(|i| Spec {
+            alias: (i + 1) % 12,
+            sse: i % 2 == 0,
+            oauth: i % 5 == 0,
+            byok: i % 3 == 0,
+            description: format!("server {i}"),
+            earlier: (i % 4 == 0).then(|| (i % 8 == 0, true, "old".to_owned())),
+        })
+        .collect();
+    for (i, s) in specs.iter().enumerate() {
+        seed(&fake, i, s);
+    }
+    let servers: Vec<Value> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| server_yaml(i, s))
+        .collect();
+    let yaml = serde_json::to_string_pretty(&json!({"version": 1, "servers": servers})).unwrap();
+    let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+        let racers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    let client = client_for(&fake);
+                    run_apply(&fake, &client, &yaml, None).0
+                })
+            })
+            .collect();
+        racers.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    for o in &outcomes {
+        for r in &o.results {
+            // A racer may find the other's write (already applied, or stale because the
+            // other moved the server first); it never duplicates or corrupts it.
+            assert!(
+                r.status.succeeded() || r.status == Status::Stale || r.status == Status::Blocked,
+                "{r:#?}"
+            );
+        }
+    }
+    let client = client_for(&fake);
+    let (rerun, _) = run_apply(&fake, &client, &yaml, None);
+    assert!(
+        rerun.results.iter().all(|r| r.status.succeeded()),
+        "a rerun finishes whatever the race left: {:#?}",
+        rerun.results
+    );
+    let (after, _) = run_apply(&fake, &client, &yaml, None);
+    assert!(after.results.is_empty(), "{:#?}", after.results);
+    assert_eq!(fake.rows().len(), 12, "nothing created twice");
+}

@@ -205,6 +205,20 @@ pub struct Outcome {
     pub verification: Verification,
     /// Whether an interrupt stopped it.
     pub interrupted: bool,
+    /// Milliseconds spent in each stage.
+    #[serde(default)]
+    pub durations_ms: Durations,
+}
+
+/// Milliseconds spent in each stage of an apply.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Durations {
+    /// Reading the proxy and checking the plan before the first write.
+    pub preflight: u64,
+    /// The writes, all phases.
+    pub writes: u64,
+    /// The read and re-plan after the writes.
+    pub verification: u64,
 }
 
 impl Outcome {
@@ -305,14 +319,29 @@ pub struct Session<'a> {
 
 /// Applies the plan: preflight, writes phase by phase, verification.
 pub async fn apply(s: &Session<'_>) -> Outcome {
+    let started = std::time::Instant::now();
+    let ms =
+        |since: std::time::Instant| u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX);
     let prepared = match preflight::prepare(s).await {
         Ok(p) => p,
-        Err(refusal) => return refusal,
+        Err(mut refusal) => {
+            refusal.durations_ms.preflight = ms(started);
+            return refusal;
+        }
     };
+    let preflight = ms(started);
+    let writing = std::time::Instant::now();
     let bodies = prepared.bodies.clone();
     let mut outcome = schedule::run(s, prepared).await;
+    let writes = ms(writing);
+    let verifying = std::time::Instant::now();
     if outcome.results.iter().any(|r| r.status.succeeded()) {
         verify::verify(s, &bodies, &mut outcome).await;
     }
+    outcome.durations_ms = Durations {
+        preflight,
+        writes,
+        verification: ms(verifying),
+    };
     outcome
 }

@@ -305,6 +305,7 @@ fn refuse(s: &Session<'_>, why: String, settled: Vec<Option<ActionResult>>) -> O
         refused: Some(why),
         results,
         verification: Verification::default(),
+        durations_ms: super::Durations::default(),
         interrupted: false,
     }
 }

@@ -49,6 +49,8 @@ pub struct ApplyReport {
     pub results: Vec<ActionResult>,
     /// The read after all writes.
     pub verification: Verification,
+    /// Milliseconds spent in each stage.
+    pub durations_ms: super::Durations,
 }
 
 impl ApplyReport {
@@ -67,6 +69,7 @@ impl ApplyReport {
             summary: outcome.counts(),
             results: outcome.results.clone(),
             verification: outcome.verification.clone(),
+            durations_ms: outcome.durations_ms,
         }
     }
 

@@ -144,6 +144,7 @@ pub(super) async fn run(s: &Session<'_>, p: Prepared) -> Outcome {
         refused: None,
         results,
         verification: Verification::default(),
+        durations_ms: super::Durations::default(),
         interrupted,
     }
 }
