@@ -12,7 +12,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde_json::{Map, Value};
 
 use super::preflight::Prepared;
-use super::write::{Before, Ended, Step, Writer};
+use super::write::{Before, Ended, Step, Writer, secret_values};
 use super::{ActionResult, GUARD_BLOCK, Outcome, Session, Status, Verification};
 use crate::plan::{Action, Phase};
 
@@ -223,6 +223,7 @@ async fn run_work(
     log: &mut Vec<super::Attempt>,
 ) -> Ended {
     let deadline = Instant::now() + w.s.options.action_budget;
+    let secrets = secret_values(a, body);
     if let Work::Temp(_) = work {
         let temp = temp_body(a, body);
         return w
@@ -232,6 +233,7 @@ async fn run_work(
                 temp.as_ref(),
                 Before::Planned(&a.precondition),
                 deadline,
+                &secrets,
                 log,
             )
             .await;
@@ -241,7 +243,9 @@ async fn run_work(
         Some(t) if a.temp_names.is_some() => Before::Written(t),
         _ => Before::Planned(&a.precondition),
     };
-    let ended = w.step(a, Step::Main, body, before, deadline, log).await;
+    let ended = w
+        .step(a, Step::Main, body, before, deadline, &secrets, log)
+        .await;
     if ended != Ended::Done || !a.restores_oauth {
         return ended;
     }
@@ -252,6 +256,7 @@ async fn run_work(
         body,
         Before::Written(b),
         deadline,
+        &secrets,
         log,
     )
     .await

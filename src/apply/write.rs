@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 
 use super::{Attempt, Moved, Session};
-use crate::client::ClientError;
+use crate::client::{ClientError, scrub};
 use crate::escape::terminal_line;
 use crate::live::LiveServer;
 use crate::model::proxy::CLEARED_ON_AUTH_CHANGE;
@@ -101,6 +101,9 @@ impl<'a> Writer<'a> {
     }
 
     /// Runs one step until it is settled or the action's budget is spent.
+    /// `secrets` are the values this body carries that must never be shown: a proxy
+    /// may echo a request's values in its error (a validation error's `input`).
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn step(
         &self,
         a: &Action,
@@ -108,6 +111,43 @@ impl<'a> Writer<'a> {
         body: Option<&Map<String, Value>>,
         before: Before<'_>,
         deadline: Instant,
+        secrets: &[String],
+        attempts: &mut Vec<Attempt>,
+    ) -> Ended {
+        let mut log = Vec::new();
+        let ended = self
+            .step_raw(a, step, body, before, deadline, secrets, &mut log)
+            .await;
+        let clean = |text: &str| secrets.iter().fold(text.to_owned(), |t, s| scrub(&t, s));
+        attempts.extend(log.into_iter().map(|mut at| {
+            at.outcome = clean(&at.outcome);
+            at
+        }));
+        match ended {
+            Ended::Done => Ended::Done,
+            Ended::Failed {
+                message,
+                cause,
+                unknown,
+                fields,
+            } => Ended::Failed {
+                message: clean(&message),
+                cause,
+                unknown,
+                fields,
+            },
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn step_raw(
+        &self,
+        a: &Action,
+        step: Step,
+        body: Option<&Map<String, Value>>,
+        before: Before<'_>,
+        deadline: Instant,
+        secrets: &[String],
         attempts: &mut Vec<Attempt>,
     ) -> Ended {
         let mut tries: u32 = 0;
@@ -145,6 +185,7 @@ impl<'a> Writer<'a> {
                             unknown,
                         );
                     }
+                    let why = secrets.iter().fold(why, |t, s| scrub(&t, s));
                     self.s.observer.note(&format!(
                         "{}: waiting {:.1} s before retrying ({why})",
                         terminal_line(&a.server_name),
@@ -431,4 +472,34 @@ fn jitter() -> f64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(0);
     (h.finish() % 10_000) as f64 / 10_000.0
+}
+
+/// The values in a ready body that must never be shown: what the plan's references
+/// resolved to, and every `credentials` value.
+pub(super) fn secret_values(a: &Action, body: Option<&Map<String, Value>>) -> Vec<String> {
+    let Some(body) = body else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let root = Value::Object(body.clone());
+    for r in &a.references {
+        if let Some(Value::String(v)) = root.pointer(&r.pointer) {
+            out.push(v.clone());
+        }
+    }
+    fn strings(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) => out.push(s.clone()),
+            Value::Array(items) => items.iter().for_each(|i| strings(i, out)),
+            Value::Object(m) => m.values().for_each(|i| strings(i, out)),
+            _ => {}
+        }
+    }
+    if let Some(c) = body.get("credentials") {
+        strings(c, &mut out);
+    }
+    // Longest first, so a secret that contains another is scrubbed whole.
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out.dedup();
+    out
 }

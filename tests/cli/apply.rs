@@ -349,3 +349,69 @@ fn a_5xx_without_a_write_is_settled_by_reading_back_then_retried() {
         .count();
     assert_eq!(bodies, 2);
 }
+
+#[cfg(unix)]
+#[test]
+fn the_first_interrupt_lets_writes_in_flight_finish_and_reports() {
+    let fake = FakeProxy::start(FakeConfig::default());
+    let ws = Workspace::new();
+    ws.write("s.yaml", "version: 1\nservers:\n  - server_name: one\n    transport: sse\n    url: https://1.example.invalid/sse\n  - server_name: two\n    transport: sse\n    url: https://2.example.invalid/sse\n  - server_name: three\n    transport: sse\n    url: https://3.example.invalid/sse\n");
+    fake.inject(Fault::delay(Method::POST, "/v1/mcp/server", 1500));
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mcpform"))
+        .current_dir(ws.path())
+        .env("LITELLM_PROXY_URL", fake.base_url())
+        .env("LITELLM_API_KEY", fake.master_key())
+        .env("NO_PROXY", "127.0.0.1")
+        .env("NO_COLOR", "1")
+        .args([
+            "apply",
+            "s.yaml",
+            "--auto-approve",
+            "--parallelism",
+            "1",
+            "--progress",
+            "lines",
+            "--report",
+            "r.json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the first (delayed) write is in flight.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !fake.journal().iter().any(|r| r.method == "POST") {
+        assert!(std::time::Instant::now() < deadline, "apply never wrote");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(ws.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["interrupted"], true);
+    assert_eq!(
+        statuses(&report),
+        [
+            ("one".into(), "applied".into()),
+            ("two".into(), "interrupted".into()),
+            ("three".into(), "interrupted".into())
+        ],
+        "the write in flight finished; nothing new started"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no new writes start"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("A rerun of the same command finishes the job")
+    );
+    assert_eq!(fake.rows().len(), 1);
+}

@@ -252,3 +252,97 @@ fn a_value_that_came_from_a_reference_stays_hidden_after_the_file_stops_using_it
         );
     }
 }
+
+#[test]
+fn no_secret_in_any_apply_output_report_or_error() {
+    let fake = FakeProxy::start(FakeConfig {
+        master_key: ADMIN_KEY.to_owned(),
+        ..FakeConfig::default()
+    });
+    fake.seed_server(json!({"server_id": "wiki", "server_name": "wiki", "transport": "http",
+        "url": "https://wiki.example.invalid/mcp", "static_headers": {"Authorization": format!("Bearer {DASHBOARD}")}}));
+    let ws = Workspace::new();
+    ws.write("servers.yaml", FILE);
+    let run = |args: &[&str], token: &str| {
+        ws.mcpform(&fake.base_url(), ADMIN_KEY)
+            .env("MCPFORM_FINGERPRINT_KEY", FINGERPRINT_KEY)
+            .env("CANARY_TOKEN", token)
+            .env("CANARY_HEADER", HEADER)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let mut seen = Collected(Vec::new());
+    // A saved plan, then the secret rotates: refused as stale, by name only.
+    let out = run(&["plan", "servers.yaml", "--out", "plan.json"], TOKEN);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let stale = run(&["apply", "plan.json", "--report", "stale.json"], ROTATED);
+    assert_eq!(code(&stale), 1);
+    seen.add("apply of a plan whose secret rotated", &stale);
+    // A 500 that echoes the key, on a write.
+    fake.inject(
+        Fault::status(Method::POST, "/v1/mcp/server", 500)
+            .with_body(json!({"detail": format!("boom {ADMIN_KEY} {TOKEN}")}))
+            .times(1),
+    );
+    for format in ["human", "json"] {
+        let out = run(
+            &[
+                "apply",
+                "servers.yaml",
+                "--auto-approve",
+                "--format",
+                format,
+                "--progress",
+                "lines",
+                "--report",
+                "report.json",
+            ],
+            TOKEN,
+        );
+        assert!(code(&out) == 0 || code(&out) == 1, "{}", stderr(&out));
+        seen.add(&format!("apply --format {format}"), &out);
+        seen.0.push((
+            format!("report.json ({format})"),
+            std::fs::read_to_string(ws.path().join("report.json")).unwrap(),
+        ));
+    }
+    seen.0.push((
+        "stale.json".into(),
+        std::fs::read_to_string(ws.path().join("stale.json")).unwrap(),
+    ));
+    let stored = fake.stored_credentials("jira").unwrap();
+    assert_eq!(
+        stored["auth_value"], TOKEN,
+        "the proxy did receive the secret"
+    );
+    // The key refused in the middle of an apply.
+    ws.write(
+        "servers.yaml",
+        &FILE.replace(
+            "X-Tenant: acme\n  - server_name: wiki",
+            "X-Tenant: globex\n  - server_name: wiki",
+        ),
+    );
+    fake.inject(
+        Fault::status(Method::PUT, "/v1/mcp/server", 401)
+            .with_body(json!({"error": {"message": format!("bad key {ADMIN_KEY}")}})),
+    );
+    let refused = run(
+        &[
+            "apply",
+            "servers.yaml",
+            "--auto-approve",
+            "--report",
+            "refused.json",
+        ],
+        TOKEN,
+    );
+    assert_eq!(code(&refused), 1, "{}", stderr(&refused));
+    seen.add("apply with the key refused", &refused);
+    seen.0.push((
+        "refused.json".into(),
+        std::fs::read_to_string(ws.path().join("refused.json")).unwrap(),
+    ));
+    seen.assert_clean();
+}
