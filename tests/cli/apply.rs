@@ -357,7 +357,7 @@ fn the_first_interrupt_lets_writes_in_flight_finish_and_reports() {
     let ws = Workspace::new();
     ws.write("s.yaml", "version: 1\nservers:\n  - server_name: one\n    transport: sse\n    url: https://1.example.invalid/sse\n  - server_name: two\n    transport: sse\n    url: https://2.example.invalid/sse\n  - server_name: three\n    transport: sse\n    url: https://3.example.invalid/sse\n");
     fake.inject(Fault::delay(Method::POST, "/v1/mcp/server", 1500));
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mcpform"))
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mcpform"))
         .current_dir(ws.path())
         .env("LITELLM_PROXY_URL", fake.base_url())
         .env("LITELLM_API_KEY", fake.master_key())
