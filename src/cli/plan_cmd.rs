@@ -9,7 +9,7 @@ use clap::Args;
 use super::env;
 use super::exit;
 use super::lint_cmd::lint_paths;
-use crate::client::{Client, ClientConfig, ClientError};
+use crate::client::{Client, ClientConfig, ClientError, ProxyUrl};
 use crate::diagnostic::Diagnostic;
 use crate::live::{Facts, LiveServer, LiveState};
 use crate::load::Loaded;
@@ -107,6 +107,11 @@ fn run_with(
             );
             Failed
         })?;
+    let proxy_url = ProxyUrl::parse(&base_url).map_err(|e| {
+        eprintln!("error: {e}");
+        Failed
+    })?;
+    let base_url = proxy_url.to_string();
     let api_key = env_secret(env, &args.api_key_env).ok_or_else(|| {
         eprintln!(
             "error: the environment variable {} is not set: it must hold a proxy_admin key",
@@ -128,7 +133,7 @@ fn run_with(
             eprintln!("error: secrets are missing (see above); nothing was planned");
             Failed
         })?;
-    let client = make_client(&base_url, api_key, args)?;
+    let client = make_client(proxy_url, api_key, args)?;
     let options = PlanOptions { prune: args.prune };
     let (live, plan) = runtime()?
         .block_on(gather_and_plan(&client, &desired, options))
@@ -220,7 +225,7 @@ pub async fn gather_and_plan(
     Ok((live.clone(), plan(desired, &live, &facts, options)))
 }
 
-fn make_client(base_url: &str, api_key: Secret, args: &PlanArgs) -> Result<Client, Failed> {
+fn make_client(base_url: ProxyUrl, api_key: Secret, args: &PlanArgs) -> Result<Client, Failed> {
     let mut config = ClientConfig::new(base_url, api_key);
     if args.timeout.is_finite() && args.timeout > 0.0 {
         config.timeout = Duration::from_secs_f64(args.timeout);

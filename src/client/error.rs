@@ -8,13 +8,18 @@ use crate::diagnostic::truncate;
 /// A failed request.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ClientError {
-    /// The base URL cannot be used.
-    #[error("invalid proxy URL `{url}`: {reason}")]
-    InvalidUrl {
-        /// As given (credentials hidden).
-        url: String,
-        /// Why.
+    /// The HTTP client could not be set up (TLS).
+    #[error("cannot set up the HTTP client: {reason}")]
+    Setup {
+        /// What failed.
         reason: String,
+    },
+    /// A server id that no URL path can carry (empty, `.` or `..`): a request would reach
+    /// another endpoint.
+    #[error("server id `{id}` cannot be used in a URL path (empty, `.` or `..`)")]
+    InvalidId {
+        /// The id, escaped.
+        id: String,
     },
     /// No connection (refused, reset, DNS, TLS).
     #[error("cannot reach the proxy at {url}: {reason}")]

@@ -7,22 +7,26 @@
 //! decides, after re-reading what the proxy holds.
 
 mod error;
+mod proxy_url;
 
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use url::Url;
 
 pub use error::{ClientError, proxy_message, scrub};
+pub use proxy_url::{ProxyUrl, ProxyUrlError, shown_url};
 
+use crate::escape::terminal_line;
 use crate::live::CredentialCount;
-use crate::secret::{Secret, redact_url_userinfo};
+use crate::secret::Secret;
 
 /// How to reach the proxy.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// Base URL, e.g. `http://127.0.0.1:4000`.
-    pub base_url: String,
+    pub base_url: ProxyUrl,
     /// A proxy_admin key.
     pub api_key: Secret,
     /// Time to establish a connection.
@@ -40,9 +44,9 @@ pub const BACKOFF_CAP: Duration = Duration::from_secs(30);
 
 impl ClientConfig {
     /// Defaults: 5 s to connect, 30 s per request, 3 retries from 250 ms.
-    pub fn new(base_url: impl Into<String>, api_key: Secret) -> ClientConfig {
+    pub fn new(base_url: ProxyUrl, api_key: Secret) -> ClientConfig {
         ClientConfig {
-            base_url: base_url.into(),
+            base_url,
             api_key,
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
@@ -57,7 +61,6 @@ impl ClientConfig {
 pub struct Client {
     http: reqwest::Client,
     config: ClientConfig,
-    base: String,
 }
 
 /// One user's stored credential on a server, as the admin list shows it.
@@ -70,61 +73,49 @@ pub struct StoredCredential {
 }
 
 impl Client {
-    /// A client; checks the URL.
+    /// A client (the URL was checked when it became a [`ProxyUrl`]).
     pub fn new(config: ClientConfig) -> Result<Client, ClientError> {
         // reqwest is built without a default crypto provider; install ring once.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let base = config.base_url.trim_end_matches('/').to_owned();
-        let shown = redact_url_userinfo(&base);
-        let parsed = reqwest::Url::parse(&base).map_err(|e| ClientError::InvalidUrl {
-            url: shown.clone(),
-            reason: e.to_string(),
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(ClientError::InvalidUrl {
-                url: shown,
-                reason: "use http:// or https://".into(),
-            });
-        }
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .user_agent(concat!("mcpform/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ClientError::InvalidUrl {
-                url: shown,
-                reason: e.to_string(),
+            .map_err(|e| ClientError::Setup {
+                reason: error_chain(&e),
             })?;
-        Ok(Client { http, config, base })
+        Ok(Client { http, config })
     }
 
-    /// The base URL with credentials hidden, for messages.
+    /// The base URL for messages: scheme, host, port and path.
     pub fn shown_base(&self) -> String {
-        redact_url_userinfo(&self.base)
+        self.config.base_url.to_string()
     }
 
     /// `GET /v1/mcp/server`: every server, in one request.
     pub async fn list_servers(&self) -> Result<Value, ClientError> {
-        let (status, body) = self.get("/v1/mcp/server").await?;
+        let url = self.endpoint(SERVERS)?;
+        let (status, body) = self.get(&url).await?;
         if !status.is_success() {
-            return Err(self.status_error("GET", "/v1/mcp/server", status, &body));
+            return Err(self.status_error("GET", &url, status, &body));
         }
-        self.decode("GET", "/v1/mcp/server", &body)
+        self.decode("GET", &url, &body)
     }
 
     /// `GET /v1/mcp/server/{id}`: one server, found by id even when the list leaves it
     /// out. The proxy health-checks the upstream on every such call, so mcpform only
     /// uses it to look for OpenAPI servers the list may hide. `Ok(None)`: no such server.
     pub async fn get_server(&self, server_id: &str) -> Result<Option<Value>, ClientError> {
-        let path = format!("/v1/mcp/server/{}", encode_segment(server_id));
-        let (status, body) = self.get(&path).await?;
+        let url = self.server_url(server_id, None)?;
+        let (status, body) = self.get(&url).await?;
         if status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
         if !status.is_success() {
-            return Err(self.status_error("GET", &path, status, &body));
+            return Err(self.status_error("GET", &url, status, &body));
         }
-        self.decode("GET", &path, &body).map(Some)
+        self.decode("GET", &url, &body).map(Some)
     }
 
     /// `GET /v1/mcp/server/{id}/user-credentials`: the users holding stored keys.
@@ -133,21 +124,18 @@ impl Client {
         &self,
         server_id: &str,
     ) -> Result<Option<Vec<StoredCredential>>, ClientError> {
-        let path = format!(
-            "/v1/mcp/server/{}/user-credentials",
-            encode_segment(server_id)
-        );
-        let (status, body) = self.get(&path).await?;
+        let url = self.server_url(server_id, Some("user-credentials"))?;
+        let (status, body) = self.get(&url).await?;
         if status == StatusCode::NOT_FOUND && proxy_message(&body) == "Not Found" {
             return Ok(None);
         }
         if !status.is_success() {
-            return Err(self.status_error("GET", &path, status, &body));
+            return Err(self.status_error("GET", &url, status, &body));
         }
-        let Value::Array(items) = self.decode("GET", &path, &body)? else {
+        let Value::Array(items) = self.decode("GET", &url, &body)? else {
             return Err(ClientError::Decode {
                 method: "GET".into(),
-                url: self.url_shown(&path),
+                url: shown_url(&url),
                 reason: "expected a list".into(),
             });
         };
@@ -185,7 +173,8 @@ impl Client {
         &self,
         body: &serde_json::Map<String, Value>,
     ) -> Result<Value, ClientError> {
-        self.write(Method::POST, "/v1/mcp/server", Some(body)).await
+        self.write(Method::POST, &self.endpoint(SERVERS)?, Some(body))
+            .await
     }
 
     /// `PUT /v1/mcp/server` (`server_id` in the body): updates; returns the row. Not retried.
@@ -193,24 +182,25 @@ impl Client {
         &self,
         body: &serde_json::Map<String, Value>,
     ) -> Result<Value, ClientError> {
-        self.write(Method::PUT, "/v1/mcp/server", Some(body)).await
+        self.write(Method::PUT, &self.endpoint(SERVERS)?, Some(body))
+            .await
     }
 
     /// `DELETE /v1/mcp/server/{id}` (answers 202 with an empty body). Not retried.
     pub async fn delete(&self, server_id: &str) -> Result<(), ClientError> {
-        let path = format!("/v1/mcp/server/{}", encode_segment(server_id));
-        self.write(Method::DELETE, &path, None).await.map(|_| ())
+        let url = self.server_url(server_id, None)?;
+        self.write(Method::DELETE, &url, None).await.map(|_| ())
     }
 
     async fn write(
         &self,
         method: Method,
-        path: &str,
+        url: &Url,
         body: Option<&serde_json::Map<String, Value>>,
     ) -> Result<Value, ClientError> {
         let mut request = self
             .http
-            .request(method.clone(), self.url(path))
+            .request(method.clone(), url.clone())
             .bearer_auth(self.config.api_key.expose())
             .header("accept", "application/json");
         if let Some(body) = body {
@@ -219,44 +209,57 @@ impl Client {
         let response = request
             .send()
             .await
-            .map_err(|e| self.transport_error(&method, path, &e))?;
+            .map_err(|e| self.transport_error(&method, url, &e))?;
         let status = response.status();
         let text = response
             .text()
             .await
-            .map_err(|e| self.transport_error(&method, path, &e))?;
+            .map_err(|e| self.transport_error(&method, url, &e))?;
         if !status.is_success() {
-            return Err(self.status_error(method.as_str(), path, status, &text));
+            return Err(self.status_error(method.as_str(), url, status, &text));
         }
         if text.trim().is_empty() {
             return Ok(Value::Null);
         }
-        self.decode(method.as_str(), path, &text)
+        self.decode(method.as_str(), url, &text)
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+    /// An endpoint under the base URL.
+    fn endpoint(&self, segments: &[&str]) -> Result<Url, ClientError> {
+        self.config
+            .base_url
+            .endpoint(segments)
+            .ok_or_else(|| ClientError::InvalidId {
+                id: segments
+                    .last()
+                    .map_or_else(String::new, |s| terminal_line(s).into_owned()),
+            })
     }
 
-    fn url_shown(&self, path: &str) -> String {
-        redact_url_userinfo(&self.url(path))
+    /// `/v1/mcp/server/{id}[/{sub}]`; an id no URL path can carry is an error, never a
+    /// request to another endpoint.
+    fn server_url(&self, server_id: &str, sub: Option<&str>) -> Result<Url, ClientError> {
+        let mut segments = SERVERS.to_vec();
+        segments.push(server_id);
+        let url = self.endpoint(&segments)?;
+        match sub {
+            Some(sub) => {
+                segments.push(sub);
+                self.endpoint(&segments)
+            }
+            None => Ok(url),
+        }
     }
 
-    fn decode(&self, method: &str, path: &str, body: &str) -> Result<Value, ClientError> {
+    fn decode(&self, method: &str, url: &Url, body: &str) -> Result<Value, ClientError> {
         serde_json::from_str(body).map_err(|e| ClientError::Decode {
             method: method.into(),
-            url: self.url_shown(path),
+            url: shown_url(url),
             reason: format!("not JSON ({e})"),
         })
     }
 
-    fn status_error(
-        &self,
-        method: &str,
-        path: &str,
-        status: StatusCode,
-        body: &str,
-    ) -> ClientError {
+    fn status_error(&self, method: &str, url: &Url, status: StatusCode, body: &str) -> ClientError {
         let message = scrub(&proxy_message(body), self.config.api_key.expose());
         match status.as_u16() {
             401 | 403 => ClientError::Auth {
@@ -265,7 +268,7 @@ impl Client {
             },
             code => ClientError::Status {
                 method: method.into(),
-                url: self.url_shown(path),
+                url: shown_url(url),
                 status: code,
                 message,
             },
@@ -273,10 +276,10 @@ impl Client {
     }
 
     /// A GET with retries; returns the final status and body text.
-    async fn get(&self, path: &str) -> Result<(StatusCode, String), ClientError> {
+    async fn get(&self, url: &Url) -> Result<(StatusCode, String), ClientError> {
         let mut attempt = 0;
         loop {
-            let outcome = self.send(Method::GET, path).await;
+            let outcome = self.send(Method::GET, url).await;
             let wait = match &outcome {
                 Ok((status, _, retry_after)) if is_retryable_status(*status) => {
                     Some(backoff(&self.config, attempt, *retry_after))
@@ -300,16 +303,16 @@ impl Client {
     async fn send(
         &self,
         method: Method,
-        path: &str,
+        url: &Url,
     ) -> Result<(StatusCode, String, Option<Duration>), ClientError> {
         let response = self
             .http
-            .request(method.clone(), self.url(path))
+            .request(method.clone(), url.clone())
             .bearer_auth(self.config.api_key.expose())
             .header("accept", "application/json")
             .send()
             .await
-            .map_err(|e| self.transport_error(&method, path, &e))?;
+            .map_err(|e| self.transport_error(&method, url, &e))?;
         let status = response.status();
         let retry_after = response
             .headers()
@@ -320,24 +323,27 @@ impl Client {
         let body = response
             .text()
             .await
-            .map_err(|e| self.transport_error(&method, path, &e))?;
+            .map_err(|e| self.transport_error(&method, url, &e))?;
         Ok((status, body, retry_after))
     }
 
-    fn transport_error(&self, method: &Method, path: &str, e: &reqwest::Error) -> ClientError {
+    fn transport_error(&self, method: &Method, url: &Url, e: &reqwest::Error) -> ClientError {
         if e.is_timeout() {
             return ClientError::Timeout {
                 method: method.to_string(),
-                url: self.url_shown(path),
+                url: shown_url(url),
                 seconds: self.config.timeout.as_secs_f64(),
             };
         }
         ClientError::Connect {
-            url: self.url_shown(path),
+            url: shown_url(url),
             reason: scrub(&error_chain(e), self.config.api_key.expose()),
         }
     }
 }
+
+/// `/v1/mcp/server`, as path segments.
+const SERVERS: &[&str] = &["v1", "mcp", "server"];
 
 fn is_retryable_status(s: StatusCode) -> bool {
     matches!(s.as_u16(), 429 | 502 | 503 | 504)
@@ -378,32 +384,13 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-/// Percent-encodes one path segment (ids the proxy accepted may hold anything).
-pub fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn path_segments_are_encoded() {
-        assert_eq!(encode_segment("a/b c"), "a%2Fb%20c");
-        assert_eq!(encode_segment("b3d2-4949.x_y~z"), "b3d2-4949.x_y~z");
-    }
-
-    #[test]
     fn backoff_grows_is_jittered_and_honours_retry_after() {
-        let c = ClientConfig::new("http://x.invalid", Secret::new("k"));
+        let c = ClientConfig::new(base(), Secret::new("k"));
         for attempt in 0..6 {
             let ceiling = (c.backoff * (1 << attempt)).min(BACKOFF_CAP);
             let b = backoff(&c, attempt, None);
@@ -416,13 +403,28 @@ mod tests {
         assert_eq!(backoff(&c, 0, Some(Duration::from_secs(3600))), BACKOFF_CAP);
     }
 
+    fn base() -> ProxyUrl {
+        ProxyUrl::parse("http://x.invalid").expect("url")
+    }
+
     #[test]
-    fn bad_urls_are_errors() {
-        for url in ["not a url", "ftp://x.invalid"] {
+    fn ids_no_url_path_can_carry_are_errors_not_other_endpoints() {
+        let client = Client::new(ClientConfig::new(base(), Secret::new("k"))).expect("client");
+        for id in ["", ".", ".."] {
             assert!(
-                Client::new(ClientConfig::new(url, Secret::new("k"))).is_err(),
-                "{url}"
+                matches!(
+                    client.server_url(id, None),
+                    Err(ClientError::InvalidId { .. })
+                ),
+                "{id:?}"
             );
         }
+        let url = client
+            .server_url("a/b c", Some("user-credentials"))
+            .expect("url");
+        assert_eq!(
+            url.as_str(),
+            "http://x.invalid/v1/mcp/server/a%2Fb%20c/user-credentials"
+        );
     }
 }

@@ -204,3 +204,48 @@ fn an_unset_secret_names_the_variable_and_its_line() {
         "{err}"
     );
 }
+
+#[test]
+fn a_proxy_url_with_credentials_is_refused_before_any_request() {
+    // Today's trap: reqwest turns userinfo into a Basic header, the proxy reads it
+    // instead of the Bearer key, and mcpform says the key was refused.
+    let (fake, ws) = setup();
+    let url = fake
+        .base_url()
+        .replace("http://", "http://admin:pw-in-url-3141@");
+    let out = ws
+        .mcpform(&url, &fake.master_key())
+        .args(["plan", "s.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("must not contain a user name or password") && err.contains("****@127.0.0.1"),
+        "{err}"
+    );
+    assert!(!err.contains("pw-in-url-3141") && !stdout(&out).contains("pw-in-url-3141"));
+    assert!(!err.contains("refused the admin key"), "{err}");
+    assert_eq!(fake.journal().len(), 0, "no request was sent");
+}
+
+#[test]
+fn a_proxy_url_with_a_query_or_a_pasted_key_is_refused_without_echoing_it() {
+    let (fake, ws) = setup();
+    for url in [
+        format!("{}/?key=sk-pasted-9a8b7c", fake.base_url()),
+        format!("{} sk-pasted-9a8b7c", fake.base_url()),
+        "sk-pasted-9a8b7c".to_string(),
+    ] {
+        let out = ws
+            .mcpform(&url, &fake.master_key())
+            .args(["plan", "s.yaml"])
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 1, "{url}");
+        let err = stderr(&out);
+        assert!(err.contains("the proxy URL"), "{err}");
+        assert!(!err.contains("pasted-9a8b7c"), "{url}: {err}");
+    }
+    assert_eq!(fake.journal().len(), 0);
+}
