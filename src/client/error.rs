@@ -4,6 +4,10 @@
 use serde_json::Value;
 
 use crate::diagnostic::truncate;
+use crate::escape::{terminal_line, terminal_text};
+
+/// The longest proxy message an error repeats, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 1000;
 
 /// A failed request.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -145,6 +149,21 @@ fn validation_item(item: &Value) -> String {
     }
 }
 
+/// The proxy's message from an answer body, safe to print: the key is scrubbed from the
+/// WHOLE body before anything is cut (cutting first can leave a prefix of the key that
+/// no longer matches), then the message is shortened and its control characters and
+/// bidirectional overrides escaped.
+pub fn proxy_text(body: &str, key: &str) -> String {
+    let message = scrub(&proxy_message(&scrub(body, key)), key);
+    terminal_text(&truncate(&message, MAX_MESSAGE_CHARS)).into_owned()
+}
+
+/// Any other text from outside (a transport error, a header) for one line of an error:
+/// the key scrubbed, then shortened, then escaped.
+pub fn outside_line(text: &str, key: &str) -> String {
+    terminal_line(&truncate(&scrub(text, key), MAX_MESSAGE_CHARS)).into_owned()
+}
+
 /// Removes every occurrence of a secret from a message (proxies echo keys in some
 /// errors).
 pub fn scrub(message: &str, secret: &str) -> String {
@@ -188,6 +207,31 @@ mod tests {
             proxy_message("<html>bad gateway</html>"),
             "<html>bad gateway</html>"
         );
+    }
+
+    #[test]
+    fn the_key_is_scrubbed_before_the_body_is_cut() {
+        // 291 characters, then the 14-character key: cutting at 300 first left 8 of them.
+        let key = "sk-fake-master";
+        for body in [
+            format!("{}{key} and more", "x".repeat(291)),
+            serde_json::Value::from(format!("{}{key}", "x".repeat(291))).to_string(),
+            format!(r#"{{"detail": {{"error": "{}{key}"}}}}"#, "x".repeat(2000)),
+        ] {
+            let text = proxy_text(&body, key);
+            assert!(!text.contains("sk-fake"), "{text}");
+            assert!(text.chars().count() <= MAX_MESSAGE_CHARS + 1, "shortened");
+        }
+    }
+
+    #[test]
+    fn proxy_messages_are_escaped_for_a_terminal() {
+        let body = r#"{"detail":{"error":"boom \u001b]0;pwned\u0007 \u202e done\nline two"}}"#;
+        assert_eq!(
+            proxy_text(body, "sk-k1234"),
+            "boom \\x1b]0;pwned\\x07 \\u{202e} done\nline two"
+        );
+        assert_eq!(outside_line("a\nb\x1b", "sk-k1234"), "a\\nb\\x1b");
     }
 
     #[test]

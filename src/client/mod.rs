@@ -15,7 +15,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use url::Url;
 
-pub use error::{ClientError, proxy_message, scrub};
+pub use error::{ClientError, MAX_MESSAGE_CHARS, outside_line, proxy_message, proxy_text, scrub};
 pub use proxy_url::{ProxyUrl, ProxyUrlError, shown_url};
 
 use crate::escape::terminal_line;
@@ -255,12 +255,12 @@ impl Client {
         serde_json::from_str(body).map_err(|e| ClientError::Decode {
             method: method.into(),
             url: shown_url(url),
-            reason: format!("not JSON ({e})"),
+            reason: format!("not JSON ({})", outside_line(&e.to_string(), "")),
         })
     }
 
     fn status_error(&self, method: &str, url: &Url, status: StatusCode, body: &str) -> ClientError {
-        let message = scrub(&proxy_message(body), self.config.api_key.expose());
+        let message = proxy_text(body, self.config.api_key.expose());
         match status.as_u16() {
             401 | 403 => ClientError::Auth {
                 status: status.as_u16(),
@@ -337,7 +337,7 @@ impl Client {
         }
         ClientError::Connect {
             url: shown_url(url),
-            reason: scrub(&error_chain(e), self.config.api_key.expose()),
+            reason: outside_line(&error_chain(e), self.config.api_key.expose()),
         }
     }
 }

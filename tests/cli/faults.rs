@@ -249,3 +249,39 @@ fn a_proxy_url_with_a_query_or_a_pasted_key_is_refused_without_echoing_it() {
     }
     assert_eq!(fake.journal().len(), 0);
 }
+
+#[test]
+fn a_long_error_body_never_shows_part_of_the_key() {
+    // The body was cut to 300 characters before the key was scrubbed: 291 characters
+    // then the 14-character key left its first 8 on screen.
+    let (fake, ws) = setup();
+    let key = fake.master_key();
+    fake.inject(
+        Fault::status(Method::GET, "/v1/mcp/server", 500)
+            .with_body(serde_json::Value::from(format!("{}{key}", "x".repeat(291)))),
+    );
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(err.contains("failed with 500"), "{err}");
+    assert!(!err.contains(&key[..8]), "{err}");
+}
+
+#[test]
+fn proxy_messages_reach_the_terminal_escaped() {
+    let (fake, ws) = setup();
+    fake.inject(Fault::status(Method::GET, "/v1/mcp/server", 500).with_body(
+        serde_json::json!({"detail": {"error": "boom \u{1b}]0;pwned\u{7} \u{202e}done"}}),
+    ));
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("boom \\x1b]0;pwned\\x07 \\u{202e}done"),
+        "{err}"
+    );
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{202e}'),
+        "{err}"
+    );
+}
