@@ -665,6 +665,40 @@ fn rate_limit_fault_sends_retry_after() {
 }
 
 #[test]
+fn redirect_fault_answers_3xx_with_a_location() {
+    let fake = FakeProxy::start(FakeConfig::default());
+    fake.inject(Fault::redirect(
+        Method::GET,
+        "/v1/mcp/server",
+        308,
+        "https://elsewhere.example.invalid/v1/mcp/server",
+    ));
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (status, location) = runtime.block_on(async {
+        let r = client
+            .get(format!("{}/v1/mcp/server", fake.base_url()))
+            .send()
+            .await
+            .expect("answer");
+        (r.status().as_u16(), r.headers().get("location").cloned())
+    });
+    assert_eq!(status, 308);
+    assert_eq!(
+        location.as_ref().and_then(|v| v.to_str().ok()),
+        Some("https://elsewhere.example.invalid/v1/mcp/server")
+    );
+    assert_eq!(fake.journal()[0].fault.as_deref(), Some("redirect:308"));
+}
+
+#[test]
 fn delay_fault_exceeds_a_client_timeout() {
     let fake = FakeProxy::start(FakeConfig::default());
     let http = Http::with_timeout(&fake, Some(Duration::from_millis(300)));

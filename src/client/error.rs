@@ -63,6 +63,23 @@ pub enum ClientError {
         /// The proxy's own message.
         message: String,
     },
+    /// A 3xx: mcpform does not follow redirects, because the admin key would travel
+    /// along to wherever the proxy points (or, dropped on the way, be reported as
+    /// refused).
+    #[error(
+        "{method} {url} answered {status}, a redirect to `{location}`: mcpform does not follow redirects (the admin key would travel along); set the proxy URL to the address that answers itself"
+    )]
+    Redirect {
+        /// The method.
+        method: String,
+        /// The request URL.
+        url: String,
+        /// The 3xx status.
+        status: u16,
+        /// Where to: scheme, host, port and path only (no userinfo, query or fragment),
+        /// escaped; or a note that the proxy named none.
+        location: String,
+    },
     /// A success status with a body that is not what the API documents.
     #[error("unexpected answer to {method} {url}: {reason}")]
     Decode {

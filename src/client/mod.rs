@@ -81,6 +81,9 @@ impl Client {
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .user_agent(concat!("mcpform/", env!("CARGO_PKG_VERSION")))
+            // A redirect would take the admin key along (same host) or drop it and make
+            // the target's 401 look like a refused key (another host): never follow.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ClientError::Setup {
                 reason: error_chain(&e),
@@ -211,6 +214,9 @@ impl Client {
             .await
             .map_err(|e| self.transport_error(&method, url, &e))?;
         let status = response.status();
+        if status.is_redirection() {
+            return Err(self.redirect_error(method.as_str(), url, &response));
+        }
         let text = response
             .text()
             .await
@@ -314,6 +320,9 @@ impl Client {
             .await
             .map_err(|e| self.transport_error(&method, url, &e))?;
         let status = response.status();
+        if status.is_redirection() {
+            return Err(self.redirect_error(method.as_str(), url, &response));
+        }
         let retry_after = response
             .headers()
             .get("retry-after")
@@ -325,6 +334,24 @@ impl Client {
             .await
             .map_err(|e| self.transport_error(&method, url, &e))?;
         Ok((status, body, retry_after))
+    }
+
+    /// A 3xx answer as an error naming where it pointed (resolved against the request
+    /// URL; userinfo, query and fragment left out).
+    fn redirect_error(&self, method: &str, url: &Url, response: &reqwest::Response) -> ClientError {
+        let location = match response.headers().get(reqwest::header::LOCATION) {
+            None => "(no Location given)".to_owned(),
+            Some(value) => match value.to_str().ok().and_then(|v| url.join(v).ok()) {
+                Some(target) => outside_line(&shown_url(&target), self.config.api_key.expose()),
+                None => "(a Location mcpform cannot read)".to_owned(),
+            },
+        };
+        ClientError::Redirect {
+            method: method.into(),
+            url: shown_url(url),
+            status: response.status().as_u16(),
+            location,
+        }
     }
 
     fn transport_error(&self, method: &Method, url: &Url, e: &reqwest::Error) -> ClientError {

@@ -285,3 +285,56 @@ fn proxy_messages_reach_the_terminal_escaped() {
         "{err}"
     );
 }
+
+#[test]
+fn a_redirect_is_an_error_and_is_not_followed() {
+    // Followed silently, the request reached the target: with the key when it is the
+    // same host and port, without it (and "the proxy refused the admin key") otherwise.
+    let (fake, ws) = setup();
+    let elsewhere = FakeProxy::start(FakeConfig::default());
+    let target = format!(
+        "{}/v1/mcp/server?token=sk-in-location-77#frag",
+        elsewhere.base_url()
+    );
+    fake.inject(Fault::redirect(Method::GET, "/v1/mcp/server", 307, &target));
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("does not follow redirects")
+            && err.contains("307")
+            && err.contains(&format!("`{}/v1/mcp/server`", elsewhere.base_url())),
+        "{err}"
+    );
+    assert!(
+        !err.contains("sk-in-location-77") && !err.contains("refused"),
+        "{err}"
+    );
+    assert_eq!(elsewhere.journal().len(), 0, "nothing reached the target");
+    assert_eq!(list_requests(&fake), 1, "a redirect is not retried");
+}
+
+#[test]
+fn a_redirect_to_the_same_proxy_does_not_carry_the_key_along() {
+    let (fake, ws) = setup();
+    fake.inject(Fault::redirect(
+        Method::GET,
+        "/v1/mcp/server",
+        301,
+        "/elsewhere/v1/mcp/server",
+    ));
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("`{}/elsewhere/v1/mcp/server`", fake.base_url())),
+        "{err}"
+    );
+    assert!(
+        fake.journal()
+            .iter()
+            .all(|r| !r.path.starts_with("/elsewhere")),
+        "{:?}",
+        fake.journal()
+    );
+}

@@ -28,6 +28,14 @@ pub enum FaultKind {
     /// Close the connection without any HTTP response (even on a reused keep-alive
     /// connection); the client sees e.g. "connection closed before message completed".
     Reset,
+    /// Answer a redirect (`status`, 3xx) to `location`, as a proxy behind a load balancer
+    /// that moved (http → https, another host) does.
+    Redirect {
+        /// The 3xx status.
+        status: u16,
+        /// The `Location` header, as sent.
+        location: String,
+    },
 }
 
 /// One injected fault (see [`super::FakeProxy::inject`]).
@@ -82,6 +90,18 @@ impl Fault {
         )
     }
 
+    /// Answer `status` (3xx) with `Location: location` and a small body.
+    pub fn redirect(method: Method, path_prefix: &str, status: u16, location: &str) -> Fault {
+        Fault::new(
+            method,
+            path_prefix,
+            FaultKind::Redirect {
+                status,
+                location: location.to_string(),
+            },
+        )
+    }
+
     /// Drop the connection without answering.
     pub fn reset(method: Method, path_prefix: &str) -> Fault {
         Fault::new(method, path_prefix, FaultKind::Reset)
@@ -99,7 +119,7 @@ impl Fault {
             FaultKind::Status { body, .. } | FaultKind::RateLimited { body, .. } => {
                 *body = new_body
             }
-            FaultKind::Delay(_) | FaultKind::Reset => {}
+            FaultKind::Delay(_) | FaultKind::Reset | FaultKind::Redirect { .. } => {}
         }
         self
     }
@@ -118,6 +138,7 @@ impl Fault {
             } => format!("rate_limited:{retry_after_secs}s"),
             FaultKind::Delay(d) => format!("delay:{}ms", d.as_millis()),
             FaultKind::Reset => "reset".to_string(),
+            FaultKind::Redirect { status, .. } => format!("redirect:{status}"),
         }
     }
 }

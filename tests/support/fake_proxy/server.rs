@@ -166,6 +166,10 @@ async fn handle(
             retry_after_secs,
             body,
         }) => Reply::json(429, body).with_header("retry-after", retry_after_secs.to_string()),
+        Some(FaultKind::Redirect { status, location }) => {
+            Reply::json(status, serde_json::json!({"detail": "Moved"}))
+                .with_header("location", location)
+        }
         Some(FaultKind::Delay(d)) => {
             tokio::time::sleep(d).await;
             route(
