@@ -699,6 +699,35 @@ fn redirect_fault_answers_3xx_with_a_location() {
 }
 
 #[test]
+fn huge_body_fault_streams_the_given_size() {
+    let e = env(FakeConfig::default());
+    for declared in [false, true] {
+        e.fake.inject(Fault::huge_body(
+            Method::GET,
+            "/v1/mcp/server",
+            (1 << 20) + 5,
+            declared,
+        ));
+        let a = e.call("GET", "/v1/mcp/server", Send::None);
+        assert_eq!(a.status, 200);
+        let text = a.body.as_str().unwrap_or_default();
+        assert_eq!(text.len(), (1 << 20) + 5);
+        assert!(text.bytes().all(|b| b == b' '));
+        assert_eq!(
+            a.headers
+                .get("content-length")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            declared.then(|| ((1 << 20) + 5).to_string())
+        );
+    }
+    assert_eq!(
+        e.fake.journal()[0].fault.as_deref(),
+        Some("huge_body:1048581")
+    );
+}
+
+#[test]
 fn delay_fault_exceeds_a_client_timeout() {
     let fake = FakeProxy::start(FakeConfig::default());
     let http = Http::with_timeout(&fake, Some(Duration::from_millis(300)));

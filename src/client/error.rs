@@ -80,6 +80,20 @@ pub enum ClientError {
         /// escaped; or a note that the proxy named none.
         location: String,
     },
+    /// An answer larger than the client's cap: mcpform stopped reading it.
+    #[error(
+        "the answer to {method} {url} ({status}) is larger than {limit_mib} MiB; mcpform stopped reading it"
+    )]
+    TooLarge {
+        /// The method.
+        method: String,
+        /// The request URL.
+        url: String,
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The cap, in MiB.
+        limit_mib: u64,
+    },
     /// A success status with a body that is not what the API documents.
     #[error("unexpected answer to {method} {url}: {reason}")]
     Decode {

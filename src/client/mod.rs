@@ -37,7 +37,13 @@ pub struct ClientConfig {
     pub retries: u32,
     /// First backoff; doubles each retry, up to [`BACKOFF_CAP`].
     pub backoff: Duration,
+    /// The largest answer body read, in bytes ([`MAX_BODY_BYTES`]).
+    pub max_body: usize,
 }
+
+/// The largest answer mcpform reads: far above any real list (10,000 servers are about
+/// 30 MiB), far below what would exhaust a CI runner's memory.
+pub const MAX_BODY_BYTES: usize = 128 * 1024 * 1024;
 
 /// Longest wait between two attempts (also caps `Retry-After`).
 pub const BACKOFF_CAP: Duration = Duration::from_secs(30);
@@ -52,6 +58,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(30),
             retries: 3,
             backoff: Duration::from_millis(250),
+            max_body: MAX_BODY_BYTES,
         }
     }
 }
@@ -217,10 +224,7 @@ impl Client {
         if status.is_redirection() {
             return Err(self.redirect_error(method.as_str(), url, &response));
         }
-        let text = response
-            .text()
-            .await
-            .map_err(|e| self.transport_error(&method, url, &e))?;
+        let text = self.read_body(&method, url, response).await?;
         if !status.is_success() {
             return Err(self.status_error(method.as_str(), url, status, &text));
         }
@@ -329,11 +333,41 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let body = response
-            .text()
-            .await
-            .map_err(|e| self.transport_error(&method, url, &e))?;
+        let body = self.read_body(&method, url, response).await?;
         Ok((status, body, retry_after))
+    }
+
+    /// The body as text, read in chunks and never past [`ClientConfig::max_body`]: a
+    /// declared length over the cap is refused before reading, a stream stops at it.
+    async fn read_body(
+        &self,
+        method: &Method,
+        url: &Url,
+        mut response: reqwest::Response,
+    ) -> Result<String, ClientError> {
+        let cap = self.config.max_body;
+        let too_large = |status: StatusCode| ClientError::TooLarge {
+            method: method.to_string(),
+            url: shown_url(url),
+            status: status.as_u16(),
+            limit_mib: (cap as u64).div_ceil(1024 * 1024),
+        };
+        let status = response.status();
+        if response.content_length().is_some_and(|n| n > cap as u64) {
+            return Err(too_large(status));
+        }
+        let mut bytes: Vec<u8> = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(method, url, &e))?
+        {
+            if bytes.len() + chunk.len() > cap {
+                return Err(too_large(status));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
     /// A 3xx answer as an error naming where it pointed (resolved against the request

@@ -338,3 +338,44 @@ fn a_redirect_to_the_same_proxy_does_not_carry_the_key_along() {
         fake.journal()
     );
 }
+
+#[test]
+fn an_oversized_answer_stops_at_the_cap() {
+    // 200 MiB streamed without Content-Length: mcpform read it all (an 8 GB answer took
+    // it to 8 GB); now it stops at 128 MiB.
+    let (fake, ws) = setup();
+    fake.inject(Fault::huge_body(
+        Method::GET,
+        "/v1/mcp/server",
+        200 << 20,
+        false,
+    ));
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("larger than 128 MiB") && err.contains("GET http://127.0.0.1:"),
+        "{err}"
+    );
+    assert_eq!(list_requests(&fake), 1, "not retried");
+}
+
+#[test]
+fn a_declared_oversized_answer_is_refused_before_reading() {
+    let (fake, ws) = setup();
+    fake.inject(Fault::huge_body(
+        Method::GET,
+        "/v1/mcp/server",
+        8 << 30,
+        true,
+    ));
+    let started = std::time::Instant::now();
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("larger than 128 MiB"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}

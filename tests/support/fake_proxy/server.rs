@@ -166,6 +166,10 @@ async fn handle(
             retry_after_secs,
             body,
         }) => Reply::json(429, body).with_header("retry-after", retry_after_secs.to_string()),
+        Some(FaultKind::HugeBody { bytes, declared }) => {
+            lock(&shared.journal).finish(seq, 200);
+            return huge_body(bytes, declared);
+        }
         Some(FaultKind::Redirect { status, location }) => {
             Reply::json(status, serde_json::json!({"detail": "Moved"}))
                 .with_header("location", location)
@@ -192,6 +196,27 @@ async fn handle(
     };
     lock(&shared.journal).finish(seq, reply.status);
     into_response(reply)
+}
+
+/// 200 with `bytes` spaces, produced lazily in 64 KiB chunks (nothing is held in memory).
+fn huge_body(bytes: u64, declared: bool) -> Response {
+    static CHUNK: [u8; 65536] = [b' '; 65536];
+    let size = CHUNK.len() as u64;
+    let chunks = (0..bytes.div_ceil(size)).map(move |i| {
+        let len = (bytes - i * size).min(size) as usize;
+        Ok::<_, std::convert::Infallible>(Bytes::from_static(&CHUNK[..len]))
+    });
+    let mut response = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if declared {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes));
+    }
+    response
 }
 
 fn recorded_body(bytes: &Bytes) -> RecordedBody {
