@@ -232,6 +232,9 @@ fn make_client(base_url: ProxyUrl, api_key: Secret, args: &PlanArgs) -> Result<C
         config.connect_timeout = config.connect_timeout.min(config.timeout);
     }
     config.retries = args.retries;
+    config.notify = Some(std::sync::Arc::new(|message: &str| {
+        eprintln!("note: {message}");
+    }));
     Client::new(config).map_err(|e| {
         eprintln!("error: {e}");
         Failed

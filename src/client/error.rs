@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::transport::Tries;
 use crate::diagnostic::truncate;
 use crate::escape::{terminal_line, terminal_text};
 
@@ -25,23 +26,54 @@ pub enum ClientError {
         /// The id, escaped.
         id: String,
     },
-    /// No connection (refused, reset, DNS, TLS).
-    #[error("cannot reach the proxy at {url}: {reason}")]
+    /// No connection (refused, reset, DNS, TLS), on every attempt.
+    #[error("cannot reach the proxy: {method} {url} ({tries}): {reason}")]
     Connect {
-        /// The request URL (credentials hidden).
+        /// The method.
+        method: String,
+        /// The request URL.
         url: String,
-        /// What the transport said.
+        /// What the transport said (escaped, key scrubbed).
         reason: String,
+        /// Attempts made, over how long.
+        tries: Tries,
     },
-    /// No answer in time.
-    #[error("the proxy did not answer {method} {url} within {seconds} s")]
+    /// No answer within the budget of the whole logical request (retries and waits
+    /// included).
+    #[error(
+        "the proxy did not answer {method} {url} within {budget_secs} s, the budget of --timeout ({tries})"
+    )]
     Timeout {
         /// The method.
         method: String,
         /// The request URL.
         url: String,
-        /// The timeout.
-        seconds: f64,
+        /// The budget (`--timeout`), in seconds.
+        budget_secs: f64,
+        /// Attempts made, over how long.
+        tries: Tries,
+    },
+    /// The proxy asked (`Retry-After`) to wait longer than what is left of the budget:
+    /// mcpform stopped at once instead of waiting in silence.
+    #[error(
+        "{method} {url} answered {status} and the proxy asked to wait {asked_secs} s before retrying, more than the {left_secs:.1} s left of --timeout; stopped{} ({message})",
+        .tries.after()
+    )]
+    RetryAfterTooLong {
+        /// The method.
+        method: String,
+        /// The request URL.
+        url: String,
+        /// The status that asked (429 or 503).
+        status: u16,
+        /// The `Retry-After`, in seconds.
+        asked_secs: u64,
+        /// What was left of the budget, in seconds.
+        left_secs: f64,
+        /// Attempts made, over how long.
+        tries: Tries,
+        /// The proxy's own message.
+        message: String,
     },
     /// 401 or 403.
     #[error("{}", auth_message(*.status, message))]
@@ -51,8 +83,8 @@ pub enum ClientError {
         /// The proxy's message.
         message: String,
     },
-    /// Any other non-success status.
-    #[error("{method} {url} failed with {status}: {message}")]
+    /// Any other non-success status (for a transient one, after the last retry).
+    #[error("{method} {url} failed with {status}{}: {message}", .tries.after())]
     Status {
         /// The method.
         method: String,
@@ -62,6 +94,8 @@ pub enum ClientError {
         status: u16,
         /// The proxy's own message.
         message: String,
+        /// Attempts made, over how long.
+        tries: Tries,
     },
     /// A 3xx: mcpform does not follow redirects, because the admin key would travel
     /// along to wherever the proxy points (or, dropped on the way, be reported as
@@ -121,7 +155,11 @@ impl ClientError {
     /// The HTTP status, if the proxy answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            ClientError::Auth { status, .. } | ClientError::Status { status, .. } => Some(*status),
+            ClientError::Auth { status, .. }
+            | ClientError::Status { status, .. }
+            | ClientError::Redirect { status, .. }
+            | ClientError::TooLarge { status, .. }
+            | ClientError::RetryAfterTooLong { status, .. } => Some(*status),
             _ => None,
         }
     }

@@ -49,7 +49,16 @@ fn retries_are_bounded_and_the_error_names_the_status() {
     let out = run(&ws, &fake, &["plan", "s.yaml", "--retries", "2"]);
     assert_eq!(code(&out), 1);
     assert_eq!(list_requests(&fake), 3);
-    assert!(stderr(&out).contains("failed with 502"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("failed with 502 after 3 attempts over "),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("note: waiting ").count(),
+        2,
+        "every wait is announced: {err}"
+    );
 }
 
 #[test]
@@ -378,4 +387,64 @@ fn a_declared_oversized_answer_is_refused_before_reading() {
         stderr(&out)
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn a_slow_proxy_gives_up_within_the_budget_and_says_so() {
+    // --timeout was per attempt: 4 attempts of 1 s plus waits, while the message said
+    // "within 1 s". It is now the budget of the whole request.
+    let (fake, ws) = setup();
+    fake.inject(Fault::delay(Method::GET, "/v1/mcp/server", 2500).times(4));
+    let started = std::time::Instant::now();
+    let out = run(
+        &ws,
+        &fake,
+        &["plan", "s.yaml", "--timeout", "1", "--retries", "3"],
+    );
+    let elapsed = started.elapsed();
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("did not answer GET")
+            && err.contains("within 1 s")
+            && err.contains("(1 attempt over 1.0 s)"),
+        "{err}"
+    );
+    assert!(
+        elapsed < std::time::Duration::from_millis(2500),
+        "{elapsed:?}"
+    );
+}
+
+#[test]
+fn a_retry_after_longer_than_the_budget_stops_at_once() {
+    // It waited min(Retry-After, 30 s) in silence, then tried again.
+    let (fake, ws) = setup();
+    fake.inject(Fault::rate_limited(Method::GET, "/v1/mcp/server", 1000));
+    let started = std::time::Instant::now();
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("answered 429 and the proxy asked to wait 1000 s before retrying")
+            && err.contains("Rate limit exceeded"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(list_requests(&fake), 1);
+}
+
+#[test]
+fn every_wait_is_announced_on_stderr() {
+    let (fake, ws) = setup();
+    fake.inject(Fault::rate_limited(Method::GET, "/v1/mcp/server", 1));
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "note: waiting 1 s before retrying GET /v1/mcp/server: 429 rate limited (attempt 2 of 4)"
+        ),
+        "{}",
+        stderr(&out)
+    );
 }
