@@ -3,6 +3,7 @@
 pub mod env;
 mod lint_cmd;
 mod plan_cmd;
+mod proxy_args;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -11,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub use lint_cmd::LintArgs;
 pub use plan_cmd::{PlanArgs, gather_and_plan, locate};
+pub use proxy_args::{MAX_RETRIES, MAX_TIMEOUT_SECS, ProxyArgs, ProxyArgsError};
 
 /// Exit codes (README "Exit codes").
 pub mod exit {

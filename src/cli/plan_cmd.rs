@@ -2,14 +2,14 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use clap::Args;
 
 use super::env;
 use super::exit;
 use super::lint_cmd::lint_paths;
-use crate::client::{Client, ClientConfig, ClientError, ProxyUrl};
+use super::proxy_args::ProxyArgs;
+use crate::client::{Client, ClientError};
 use crate::diagnostic::Diagnostic;
 use crate::live::{Facts, LiveServer, LiveState};
 use crate::load::Loaded;
@@ -19,7 +19,7 @@ use crate::render::{PlanContext, PlanFormat, render_human, render_json, render_m
 use crate::report::{LintFormat, ReportInput, write_report};
 use crate::resolve::{ResolvedServer, env_secret, resolve};
 use crate::rule::Severity;
-use crate::secret::{FingerprintKey, Secret};
+use crate::secret::FingerprintKey;
 
 /// `plan` arguments.
 #[derive(Debug, Args)]
@@ -28,13 +28,9 @@ pub struct PlanArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
 
-    /// Base URL of the LiteLLM proxy (default: $LITELLM_PROXY_URL).
-    #[arg(long, value_name = "URL")]
-    pub proxy_url: Option<String>,
-
-    /// Name of the environment variable holding a proxy_admin key.
-    #[arg(long, value_name = "NAME", default_value = env::API_KEY)]
-    pub api_key_env: String,
+    /// How to reach the proxy.
+    #[command(flatten)]
+    pub proxy: ProxyArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
@@ -51,14 +47,6 @@ pub struct PlanArgs {
     /// Delete servers mcpform created that no file declares any more.
     #[arg(long)]
     pub prune: bool,
-
-    /// Seconds before a request to the proxy gives up.
-    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
-    pub timeout: f64,
-
-    /// Retries of a read after connection errors, 429, 502, 503 and 504.
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub retries: u32,
 }
 
 /// A failure that ends the command, already explained on stderr.
@@ -96,31 +84,13 @@ fn run_with(
         eprintln!("error: the files have errors (see above); nothing was planned");
         return Err(Failed);
     }
-    let base_url = args
-        .proxy_url
-        .clone()
-        .or_else(|| env(env::PROXY_URL))
-        .ok_or_else(|| {
-            eprintln!(
-                "error: no proxy URL: pass --proxy-url or set {}",
-                env::PROXY_URL
-            );
-            Failed
-        })?;
-    let proxy_url = ProxyUrl::parse(&base_url).map_err(|e| {
+    let config = args.proxy.client_config(env).map_err(|e| {
         eprintln!("error: {e}");
         Failed
     })?;
-    let base_url = proxy_url.to_string();
-    let api_key = env_secret(env, &args.api_key_env).ok_or_else(|| {
-        eprintln!(
-            "error: the environment variable {} is not set: it must hold a proxy_admin key",
-            args.api_key_env
-        );
-        Failed
-    })?;
+    let base_url = config.base_url.to_string();
     let fingerprint_key = FingerprintKey::new(
-        &env_secret(env, env::FINGERPRINT_KEY).unwrap_or_else(|| api_key.clone()),
+        &env_secret(env, env::FINGERPRINT_KEY).unwrap_or_else(|| config.api_key.clone()),
     );
     let desired =
         resolve(&linted.loaded, &linted.desired, env, &fingerprint_key).map_err(|problems| {
@@ -133,7 +103,10 @@ fn run_with(
             eprintln!("error: secrets are missing (see above); nothing was planned");
             Failed
         })?;
-    let client = make_client(proxy_url, api_key, args)?;
+    let client = Client::new(config).map_err(|e| {
+        eprintln!("error: {e}");
+        Failed
+    })?;
     let options = PlanOptions { prune: args.prune };
     let (live, plan) = runtime()?
         .block_on(gather_and_plan(&client, &desired, options))
@@ -223,22 +196,6 @@ pub async fn gather_and_plan(
         }
     }
     Ok((live.clone(), plan(desired, &live, &facts, options)))
-}
-
-fn make_client(base_url: ProxyUrl, api_key: Secret, args: &PlanArgs) -> Result<Client, Failed> {
-    let mut config = ClientConfig::new(base_url, api_key);
-    if args.timeout.is_finite() && args.timeout > 0.0 {
-        config.timeout = Duration::from_secs_f64(args.timeout);
-        config.connect_timeout = config.connect_timeout.min(config.timeout);
-    }
-    config.retries = args.retries;
-    config.notify = Some(std::sync::Arc::new(|message: &str| {
-        eprintln!("note: {message}");
-    }));
-    Client::new(config).map_err(|e| {
-        eprintln!("error: {e}");
-        Failed
-    })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failed> {

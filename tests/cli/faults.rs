@@ -448,3 +448,72 @@ fn every_wait_is_announced_on_stderr() {
         stderr(&out)
     );
 }
+
+#[test]
+fn bad_timeouts_and_retries_are_usage_errors() {
+    // 1e20 panicked (exit 134); 0, -5, inf and NaN silently became 30 s.
+    let (fake, ws) = setup();
+    for t in ["1e20", "0", "-5", "inf", "NaN", "3601"] {
+        let flag = format!("--timeout={t}");
+        let out = run(&ws, &fake, &["plan", "s.yaml", &flag]);
+        assert_eq!(code(&out), 1, "--timeout {t}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--timeout") && stderr(&out).contains("at most 3600"),
+            "{t}: {}",
+            stderr(&out)
+        );
+    }
+    let out = run(&ws, &fake, &["plan", "s.yaml", "--retries", "1000"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--retries"), "{}", stderr(&out));
+    assert_eq!(fake.journal().len(), 0, "nothing was sent");
+}
+
+#[test]
+fn a_key_with_a_newline_or_space_is_refused_up_front() {
+    // It showed as "cannot reach the proxy" (reqwest cannot put it in a header).
+    let (fake, ws) = setup();
+    for key in [
+        format!("{}\n", fake.master_key()),
+        format!("{} ", fake.master_key()),
+        format!("sk-{}", "\u{7}x"),
+    ] {
+        let out = ws
+            .mcpform(&fake.base_url(), &key)
+            .args(["plan", "s.yaml"])
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains("the admin key in LITELLM_API_KEY contains a space, line break"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("cannot reach") && !err.contains(&fake.master_key()),
+            "{err}"
+        );
+    }
+    assert_eq!(fake.journal().len(), 0);
+}
+
+#[test]
+fn the_proxy_flags_keep_their_names_and_defaults() {
+    let out = Workspace::new()
+        .mcpform("", "")
+        .args(["plan", "--help"])
+        .output()
+        .unwrap();
+    let help = stdout(&out);
+    for flag in [
+        "--proxy-url <URL>",
+        "--api-key-env <NAME>",
+        "[default: LITELLM_API_KEY]",
+        "--timeout <SECS>",
+        "[default: 30]",
+        "--retries <N>",
+        "[default: 3]",
+    ] {
+        assert!(help.contains(flag), "{flag}:\n{help}");
+    }
+}
