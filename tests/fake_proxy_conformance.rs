@@ -9,6 +9,9 @@
 #[path = "support/mod.rs"]
 mod support;
 
+#[path = "fake_proxy_conformance/roles.rs"]
+mod roles;
+
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -1170,20 +1173,47 @@ fn non_admins_get_sanitised_views_and_cannot_write() {
             .all(|s| s["url"].is_null()),
         "but sanitised"
     );
-    let a = e.call_as(
-        "sk-viewer",
-        "PUT",
-        "/v1/mcp/server",
-        Send::Json(json!({"server_id": "granted", "description": "x"})),
-    );
-    assert_eq!((a.status, error_of(&a)), (403, "Call not allowed to update MCP server. User is not a proxy admin. route=PUT /v1/mcp/server".to_string()));
+    // The admin viewer's writes stop in the route check, before the body is validated
+    // and before the handler (recorded: litellm-roles-transcript.json).
+    let refused = |path: &str| {
+        json!({"error": {"message": format!("user not allowed to access this route, role= proxy_admin_viewer. Trying to access: {path}"),
+                         "type": "auth_error", "param": "None", "code": "403"}})
+    };
+    for (method, path, body) in [
+        (
+            "PUT",
+            "/v1/mcp/server",
+            Send::Json(json!({"server_id": "granted", "description": "x"})),
+        ),
+        (
+            "POST",
+            "/v1/mcp/server",
+            Send::Json(json!({"server_name": "bad-name"})),
+        ),
+        ("DELETE", "/v1/mcp/server/granted", Send::None),
+        (
+            "POST",
+            "/v1/mcp/server/granted/user-credential",
+            Send::Json(json!({"credential": "k"})),
+        ),
+    ] {
+        let a = e.call_as("sk-viewer", method, path, body);
+        assert_eq!(
+            (a.status, &a.body),
+            (403, &refused(path)),
+            "{method} {path}"
+        );
+    }
     let a = e.call_as(
         "sk-viewer",
         "POST",
         "/v1/mcp/server",
-        Send::Json(json!({"server_name": "bad-name"})),
+        Send::Raw("{bad".into()),
     );
-    assert_eq!(a.status, 400, "name validation runs before the role check");
+    assert_eq!(
+        a.status, 422,
+        "a malformed body is refused before authentication"
+    );
     assert_eq!(
         e.call_as(
             "sk-viewer",

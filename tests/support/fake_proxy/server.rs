@@ -25,6 +25,7 @@ use super::update;
 use super::util::{percent_decode, query_pairs};
 use super::validation::{json_invalid, missing_body};
 use super::{FakeConfig, Recorded, RecordedBody};
+use super::{Role, identity, review};
 
 /// State shared by the test thread and the server thread.
 pub(crate) struct Shared {
@@ -257,6 +258,10 @@ fn into_response(reply: Reply) -> Response {
 enum Route {
     Liveliness,
     Readiness,
+    ReadinessDetails,
+    KeyInfo,
+    UserInfo,
+    UserInfoV2,
     Servers,
     Server(String),
     UserCredential(String),
@@ -270,6 +275,10 @@ fn match_route(path: &str, cfg: &FakeConfig) -> Option<Route> {
     Some(match segments.as_slice() {
         ["health", "liveliness"] => Route::Liveliness,
         ["health", "readiness"] => Route::Readiness,
+        ["health", "readiness", "details"] if cfg.routes_1_87 => Route::ReadinessDetails,
+        ["key", "info"] => Route::KeyInfo,
+        ["user", "info"] => Route::UserInfo,
+        ["v2", "user", "info"] if cfg.routes_1_87 => Route::UserInfoV2,
         ["v1", "mcp", "server"] => Route::Servers,
         ["v1", "mcp", "server", id] if !id.is_empty() => Route::Server(percent_decode(id, false)),
         ["v1", "mcp", "server", id, "user-credential"] if byok && !id.is_empty() => {
@@ -299,16 +308,41 @@ fn route(
     };
     let ctx = Ctx {
         shared,
+        method,
+        path,
         headers,
         bytes,
     };
+    let requested_user = || {
+        query_pairs(query)
+            .into_iter()
+            .find(|(k, _)| k == "user_id")
+            .map(|(_, v)| v)
+    };
     match (route, method.as_str()) {
         (Route::Liveliness, "GET") => Reply::json(200, Value::from("I'm alive!")),
-        (Route::Readiness, "GET") => Reply::json(
-            200,
-            serde_json::json!({"status": "healthy", "db": "connected"}),
-        ),
-        (Route::Liveliness | Route::Readiness, _) => Reply::method_not_allowed("GET"),
+        (Route::Readiness, "GET") => identity::readiness(cfg),
+        (Route::ReadinessDetails, "GET") => {
+            ctx.authed(|st, c| identity::readiness_details(st, cfg, c))
+        }
+        (Route::KeyInfo, "GET") => ctx.authed(|st, c| identity::key_info(st, c)),
+        (Route::UserInfo, "GET") => {
+            let user = requested_user();
+            ctx.authed(|st, c| identity::user_info(st, c, user.as_deref()))
+        }
+        (Route::UserInfoV2, "GET") => {
+            let user = requested_user();
+            ctx.authed(|st, c| identity::user_info_v2(st, c, user.as_deref()))
+        }
+        (
+            Route::Liveliness
+            | Route::Readiness
+            | Route::ReadinessDetails
+            | Route::KeyInfo
+            | Route::UserInfo
+            | Route::UserInfoV2,
+            _,
+        ) => Reply::method_not_allowed("GET"),
         (Route::Servers, "GET") => ctx.authed(|st, c| handlers::list_servers(st, cfg, c)),
         (Route::Servers, "POST") => ctx.with_body("NewMCPServerRequest", |st, c, b| {
             handlers::create_server(st, cfg, c, b)
@@ -325,6 +359,15 @@ fn route(
                 .collect();
             ctx.authed(|st, c| handlers::health(st, c, &wanted))
         }
+        // Declared before `/server/{server_id}` on 1.87+; older proxies take these paths
+        // for server ids.
+        (Route::Server(id), "GET") if id == "submissions" && cfg.routes_1_87 => {
+            ctx.authed(|st, c| review::submissions(st, cfg, c))
+        }
+        (Route::Server(id), "POST") if id == "register" && cfg.routes_1_87 => ctx
+            .with_body("NewMCPServerRequest", |st, c, b| {
+                review::register(st, cfg, c, b)
+            }),
         (Route::Server(id), "GET") => ctx.authed(|st, c| handlers::get_server(st, cfg, c, &id)),
         (Route::Server(id), "DELETE") => ctx.authed(|st, c| handlers::delete_server(st, c, &id)),
         (Route::Server(_), _) => Reply::method_not_allowed("GET, DELETE"),
@@ -351,15 +394,21 @@ fn route(
 /// One request on its way through FastAPI's stages.
 struct Ctx<'a> {
     shared: &'a Shared,
+    method: &'a Method,
+    path: &'a str,
     headers: &'a HeaderMap,
     bytes: &'a Bytes,
 }
 
 impl Ctx<'_> {
-    /// Authenticates, then runs the handler with the state locked.
+    /// Authenticates (with the admin viewer's route check), then runs the handler with
+    /// the state locked.
     fn authed(&self, f: impl FnOnce(&mut State, &Caller) -> Reply) -> Reply {
         let mut state = lock(&self.shared.state);
         match authenticate(self.headers, &state, &self.shared.config.master_key) {
+            Ok(caller) if caller.role == Role::ProxyAdminViewer && !is_safe(self.method) => {
+                viewer_refused(self.path)
+            }
             Ok(caller) => f(&mut state, &caller),
             Err(reply) => reply,
         }
@@ -382,6 +431,22 @@ impl Ctx<'_> {
             BodyInput::Json(v) => f(state, caller, &v),
         })
     }
+}
+
+/// GET, HEAD and OPTIONS: what an admin viewer may call (read parity with a proxy admin).
+fn is_safe(method: &Method) -> bool {
+    matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS")
+}
+
+/// `_check_proxy_admin_viewer_access`: any other method is refused in authentication,
+/// before the body is validated and before the handler's own checks.
+fn viewer_refused(path: &str) -> Reply {
+    Reply::json(
+        403,
+        serde_json::json!({"error": {
+            "message": format!("user not allowed to access this route, role= proxy_admin_viewer. Trying to access: {path}"),
+            "type": "auth_error", "param": "None", "code": "403"}}),
+    )
 }
 
 /// What FastAPI made of the request body.
@@ -487,6 +552,8 @@ fn authenticate(headers: &HeaderMap, state: &State, master_key: &str) -> Result<
             user_id: info.user_id.clone(),
             role: info.role,
             servers: info.servers.clone(),
+            key: Some(key.clone()),
+            team_id: info.team_id.clone(),
         });
     }
     if !key.starts_with("sk-") {
