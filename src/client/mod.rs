@@ -8,7 +8,12 @@
 //! apply decides, after re-reading what the proxy holds. Redirects are never followed;
 //! answers are read under [`MAX_BODY_BYTES`]; every error is scrubbed of the key and
 //! escaped for a terminal.
+//!
+//! Besides the MCP server API, [`Client::caller`] (who the key belongs to, its
+//! [`Role`]), [`Client::proxy_version`] and [`Client::list_submissions`] give the
+//! planner the facts for its policy (module `caller`, with what each route answers).
 
+mod caller;
 mod error;
 mod proxy_url;
 mod transport;
@@ -21,6 +26,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value};
 use url::Url;
 
+pub use caller::{Caller, Role};
 pub use error::{ClientError, MAX_MESSAGE_CHARS, outside_line, proxy_message, proxy_text, scrub};
 pub use proxy_url::{ProxyUrl, ProxyUrlError, shown_url};
 pub use transport::Tries;
