@@ -5,6 +5,7 @@ mod support;
 
 mod faults;
 mod plan;
+mod proxy_input;
 mod secrets;
 
 use support::cli::Workspace;
