@@ -40,12 +40,13 @@ impl Tries {
 impl fmt::Display for Tries {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = if self.attempts == 1 { "" } else { "s" };
-        write!(
-            f,
-            "{} attempt{s} over {:.1} s",
-            self.attempts,
-            self.elapsed.as_secs_f64()
-        )
+        let secs = self.elapsed.as_secs_f64();
+        // Two decimals under a second, so that a 0.05 s budget does not read "0.1 s".
+        if secs < 1.0 {
+            write!(f, "{} attempt{s} over {secs:.2} s", self.attempts)
+        } else {
+            write!(f, "{} attempt{s} over {secs:.1} s", self.attempts)
+        }
     }
 }
 
@@ -405,7 +406,7 @@ mod tests {
             attempts: 3,
             elapsed: Duration::from_millis(1234),
         };
-        assert_eq!(one.to_string(), "1 attempt over 0.3 s");
+        assert_eq!(one.to_string(), "1 attempt over 0.30 s");
         assert_eq!(one.after(), "");
         assert_eq!(three.after(), " after 3 attempts over 1.2 s");
         assert_eq!(seconds(Duration::from_secs(2)), "2 s");
