@@ -26,10 +26,11 @@
 //! coercion), `views` (db/list/get/config shapes), `state` (rows, keys, users,
 //! credentials), `handlers` (one function per endpoint) with `update` (PUT), `identity`
 //! (`/key/info`, `/user/info`, `/v2/user/info`, `/health/readiness/details`), `review`
-//! (`/v1/mcp/server/register` and `/submissions`), `server` (HTTP, routing, auth, the
-//! admin viewer's route check, faults, journal), `faults`, `reply` (error shapes), `util`
+//! (`/v1/mcp/server/register` and `/submissions`), `server` (HTTP, routing, faults,
+//! journal), `auth` (keys, and the admin viewer's route check), `faults`, `reply` (error shapes), `util`
 //! (Python-style formatting).
 
+mod auth;
 mod faults;
 mod fields;
 mod handlers;
