@@ -9,6 +9,9 @@
 #[path = "support/mod.rs"]
 mod support;
 
+#[path = "fake_proxy_conformance/roles.rs"]
+mod roles;
+
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -665,6 +668,69 @@ fn rate_limit_fault_sends_retry_after() {
 }
 
 #[test]
+fn redirect_fault_answers_3xx_with_a_location() {
+    let fake = FakeProxy::start(FakeConfig::default());
+    fake.inject(Fault::redirect(
+        Method::GET,
+        "/v1/mcp/server",
+        308,
+        "https://elsewhere.example.invalid/v1/mcp/server",
+    ));
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (status, location) = runtime.block_on(async {
+        let r = client
+            .get(format!("{}/v1/mcp/server", fake.base_url()))
+            .send()
+            .await
+            .expect("answer");
+        (r.status().as_u16(), r.headers().get("location").cloned())
+    });
+    assert_eq!(status, 308);
+    assert_eq!(
+        location.as_ref().and_then(|v| v.to_str().ok()),
+        Some("https://elsewhere.example.invalid/v1/mcp/server")
+    );
+    assert_eq!(fake.journal()[0].fault.as_deref(), Some("redirect:308"));
+}
+
+#[test]
+fn huge_body_fault_streams_the_given_size() {
+    let e = env(FakeConfig::default());
+    for declared in [false, true] {
+        e.fake.inject(Fault::huge_body(
+            Method::GET,
+            "/v1/mcp/server",
+            (1 << 20) + 5,
+            declared,
+        ));
+        let a = e.call("GET", "/v1/mcp/server", Send::None);
+        assert_eq!(a.status, 200);
+        let text = a.body.as_str().unwrap_or_default();
+        assert_eq!(text.len(), (1 << 20) + 5);
+        assert!(text.bytes().all(|b| b == b' '));
+        assert_eq!(
+            a.headers
+                .get("content-length")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            declared.then(|| ((1 << 20) + 5).to_string())
+        );
+    }
+    assert_eq!(
+        e.fake.journal()[0].fault.as_deref(),
+        Some("huge_body:1048581")
+    );
+}
+
+#[test]
 fn delay_fault_exceeds_a_client_timeout() {
     let fake = FakeProxy::start(FakeConfig::default());
     let http = Http::with_timeout(&fake, Some(Duration::from_millis(300)));
@@ -1107,20 +1173,47 @@ fn non_admins_get_sanitised_views_and_cannot_write() {
             .all(|s| s["url"].is_null()),
         "but sanitised"
     );
-    let a = e.call_as(
-        "sk-viewer",
-        "PUT",
-        "/v1/mcp/server",
-        Send::Json(json!({"server_id": "granted", "description": "x"})),
-    );
-    assert_eq!((a.status, error_of(&a)), (403, "Call not allowed to update MCP server. User is not a proxy admin. route=PUT /v1/mcp/server".to_string()));
+    // The admin viewer's writes stop in the route check, before the body is validated
+    // and before the handler (recorded: litellm-roles-transcript.json).
+    let refused = |path: &str| {
+        json!({"error": {"message": format!("user not allowed to access this route, role= proxy_admin_viewer. Trying to access: {path}"),
+                         "type": "auth_error", "param": "None", "code": "403"}})
+    };
+    for (method, path, body) in [
+        (
+            "PUT",
+            "/v1/mcp/server",
+            Send::Json(json!({"server_id": "granted", "description": "x"})),
+        ),
+        (
+            "POST",
+            "/v1/mcp/server",
+            Send::Json(json!({"server_name": "bad-name"})),
+        ),
+        ("DELETE", "/v1/mcp/server/granted", Send::None),
+        (
+            "POST",
+            "/v1/mcp/server/granted/user-credential",
+            Send::Json(json!({"credential": "k"})),
+        ),
+    ] {
+        let a = e.call_as("sk-viewer", method, path, body);
+        assert_eq!(
+            (a.status, &a.body),
+            (403, &refused(path)),
+            "{method} {path}"
+        );
+    }
     let a = e.call_as(
         "sk-viewer",
         "POST",
         "/v1/mcp/server",
-        Send::Json(json!({"server_name": "bad-name"})),
+        Send::Raw("{bad".into()),
     );
-    assert_eq!(a.status, 400, "name validation runs before the role check");
+    assert_eq!(
+        a.status, 422,
+        "a malformed body is refused before authentication"
+    );
     assert_eq!(
         e.call_as(
             "sk-viewer",

@@ -7,22 +7,22 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::env;
 use super::error::CliError;
 use super::output::{write_file, write_stdout};
-use super::plan_cmd::{document, plan_live, prepare, resolve_or_report, runtime};
+use super::plan_cmd::{connect, document, plan_live, prepare, resolve_or_report, runtime};
+use super::proxy_args::ProxyArgs;
 use crate::apply::{
     ActionResult, ApplyOptions, ApplyReport, Cancel, Observer, Outcome, ReportMeta, Session,
     Status, apply, render_report,
 };
-use crate::client::{Client, ClientConfig};
+use crate::client::Client;
 use crate::escape::terminal_line;
 use crate::gather::Gathered;
 use crate::plan::document::now_rfc3339;
 use crate::plan::{Action, ActionKind, Plan, PlanDocument, PlanOptions, plan};
 use crate::render::render_human;
-use crate::resolve::{ResolvedServer, env_secret};
-use crate::secret::{FingerprintKey, Secret};
+use crate::resolve::ResolvedServer;
+use crate::secret::FingerprintKey;
 
 /// `apply` arguments.
 #[derive(Debug, Args)]
@@ -31,21 +31,9 @@ pub struct ApplyArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
 
-    /// Base URL of the LiteLLM proxy (default: $LITELLM_PROXY_URL).
-    #[arg(long, value_name = "URL")]
-    pub proxy_url: Option<String>,
-
-    /// Name of the environment variable holding a proxy_admin key.
-    #[arg(long, value_name = "NAME", default_value = env::API_KEY)]
-    pub api_key_env: String,
-
-    /// Seconds before a request to the proxy gives up.
-    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
-    pub timeout: f64,
-
-    /// Retries of a read after connection errors, 429, 502, 503 and 504.
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub retries: u32,
+    /// How to reach the proxy.
+    #[command(flatten)]
+    pub proxy: ProxyArgs,
 
     /// Apply without asking (required when not on a terminal).
     #[arg(long)]
@@ -112,26 +100,7 @@ struct Source {
 pub(super) fn run(args: &ApplyArgs, color: bool) -> Result<u8, CliError> {
     let env_of = |name: &str| std::env::var(name).ok();
     let started_at = now_rfc3339();
-    let base_url = args
-        .proxy_url
-        .clone()
-        .or_else(|| env_of(env::PROXY_URL))
-        .ok_or_else(|| {
-            CliError::Usage(format!(
-                "no proxy URL: pass --proxy-url or set {}",
-                env::PROXY_URL
-            ))
-        })?;
-    let api_key = env_secret(&env_of, &args.api_key_env).ok_or_else(|| {
-        CliError::Usage(format!(
-            "the environment variable {} is not set: it must hold a proxy_admin key",
-            args.api_key_env
-        ))
-    })?;
-    let key = FingerprintKey::new(
-        &env_secret(&env_of, env::FINGERPRINT_KEY).unwrap_or_else(|| api_key.clone()),
-    );
-    let client = make_client(&base_url, api_key, args.timeout, args.retries)?;
+    let (client, key) = connect(&args.proxy, &env_of)?;
     let rt = runtime()?;
     let source = match saved_plan(&args.paths) {
         Some(path) => from_saved(path, args, &client)?,
@@ -166,9 +135,10 @@ pub(super) fn run(args: &ApplyArgs, color: bool) -> Result<u8, CliError> {
             parallelism: usize::from(args.parallelism),
             max_deletes: args.max_deletes,
             skip_stale: args.skip_stale,
-            action_budget: Duration::from_secs_f64(
-                (args.timeout * f64::from(args.retries + 1) * 2.0).clamp(30.0, 3600.0),
-            ),
+            // Each request has --timeout for all its attempts; an action may make a few
+            // (a write, a read-back, a second write).
+            action_budget: (args.proxy.timeout * 4)
+                .clamp(Duration::from_secs(30), Duration::from_secs(3600)),
             ..ApplyOptions::default()
         },
         observer: &*observer,
@@ -296,21 +266,6 @@ fn finish(args: &ApplyArgs, outcome: &Outcome, meta: ReportMeta) -> Result<u8, C
         ApplyFormat::Json => write_stdout(&json)?,
     }
     Ok(outcome.exit_code())
-}
-
-fn make_client(
-    base_url: &str,
-    api_key: Secret,
-    timeout: f64,
-    retries: u32,
-) -> Result<Client, CliError> {
-    let mut config = ClientConfig::new(base_url, api_key);
-    if timeout.is_finite() && timeout > 0.0 {
-        config.timeout = Duration::from_secs_f64(timeout);
-        config.connect_timeout = config.connect_timeout.min(config.timeout);
-    }
-    config.retries = retries;
-    Ok(Client::new(config)?)
 }
 
 /// The first SIGINT/SIGTERM stops new writes; the second exits at once.

@@ -6,6 +6,7 @@ mod error;
 mod lint_cmd;
 mod output;
 mod plan_cmd;
+mod proxy_args;
 
 use std::process::ExitCode;
 
@@ -15,6 +16,7 @@ pub use apply_cmd::ApplyArgs;
 pub use error::CliError;
 pub use lint_cmd::LintArgs;
 pub use plan_cmd::{PlanArgs, locate};
+pub use proxy_args::{MAX_RETRIES, MAX_TIMEOUT_SECS, ProxyArgs, ProxyArgsError};
 
 /// Exit codes (README "Exit codes").
 pub mod exit {

@@ -1,7 +1,6 @@
 //! `mcpform plan`: lint, resolve secrets, gather the proxy's facts, plan, render.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Args;
 
@@ -10,7 +9,8 @@ use super::error::CliError;
 use super::exit;
 use super::lint_cmd::lint_paths;
 use super::output::{write_file, write_stdout};
-use crate::client::{Client, ClientConfig};
+use super::proxy_args::ProxyArgs;
+use crate::client::Client;
 use crate::diagnostic::Diagnostic;
 use crate::gather::{Gathered, gather};
 use crate::lint::Linted;
@@ -22,7 +22,7 @@ use crate::render::{PlanFormat, render};
 use crate::report::{LintFormat, ReportInput, write_report};
 use crate::resolve::{ResolvedServer, env_secret, resolve};
 use crate::rule::Severity;
-use crate::secret::{FingerprintKey, Secret};
+use crate::secret::FingerprintKey;
 
 /// `plan` arguments.
 #[derive(Debug, Args)]
@@ -31,13 +31,9 @@ pub struct PlanArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
 
-    /// Base URL of the LiteLLM proxy (default: $LITELLM_PROXY_URL).
-    #[arg(long, value_name = "URL")]
-    pub proxy_url: Option<String>,
-
-    /// Name of the environment variable holding a proxy_admin key.
-    #[arg(long, value_name = "NAME", default_value = env::API_KEY)]
-    pub api_key_env: String,
+    /// How to reach the proxy.
+    #[command(flatten)]
+    pub proxy: ProxyArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
@@ -54,40 +50,13 @@ pub struct PlanArgs {
     /// Delete servers mcpform created that no file declares any more.
     #[arg(long)]
     pub prune: bool,
-
-    /// Seconds before a request to the proxy gives up.
-    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
-    pub timeout: f64,
-
-    /// Retries of a read after connection errors, 429, 502, 503 and 504.
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub retries: u32,
 }
 
 pub(super) fn run(args: &PlanArgs, color: bool) -> Result<u8, CliError> {
     let env = |name: &str| std::env::var(name).ok();
     let session = prepare(&args.paths, color)?;
-    let base_url = args
-        .proxy_url
-        .clone()
-        .or_else(|| env(env::PROXY_URL))
-        .ok_or_else(|| {
-            CliError::Usage(format!(
-                "no proxy URL: pass --proxy-url or set {}",
-                env::PROXY_URL
-            ))
-        })?;
-    let api_key = env_secret(&env, &args.api_key_env).ok_or_else(|| {
-        CliError::Usage(format!(
-            "the environment variable {} is not set: it must hold a proxy_admin key",
-            args.api_key_env
-        ))
-    })?;
-    let key = FingerprintKey::new(
-        &env_secret(&env, env::FINGERPRINT_KEY).unwrap_or_else(|| api_key.clone()),
-    );
+    let (client, key) = connect(&args.proxy, &env)?;
     let desired = resolve_or_report(&session, &env, &key, color)?;
-    let client = make_client(&base_url, api_key, args)?;
     let options = PlanOptions { prune: args.prune };
     let (gathered, plan) = runtime()?.block_on(plan_live(&client, &desired, options, &key))?;
     let doc = document(&session, &client, &gathered, plan, options, desired.len());
@@ -186,14 +155,19 @@ pub(crate) fn resolve_or_report(
     })
 }
 
-fn make_client(base_url: &str, api_key: Secret, args: &PlanArgs) -> Result<Client, CliError> {
-    let mut config = ClientConfig::new(base_url, api_key);
-    if args.timeout.is_finite() && args.timeout > 0.0 {
-        config.timeout = Duration::from_secs_f64(args.timeout);
-        config.connect_timeout = config.connect_timeout.min(config.timeout);
-    }
-    config.retries = args.retries;
-    Ok(Client::new(config)?)
+/// The client of the proxy flags, and the key of the fingerprints:
+/// `MCPFORM_FINGERPRINT_KEY`, else the admin key.
+pub(crate) fn connect(
+    proxy: &ProxyArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Client, FingerprintKey), CliError> {
+    let config = proxy
+        .client_config(env)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let key = FingerprintKey::new(
+        &env_secret(env, env::FINGERPRINT_KEY).unwrap_or_else(|| config.api_key.clone()),
+    );
+    Ok((Client::new(config)?, key))
 }
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {

@@ -3,36 +3,77 @@
 
 use serde_json::Value;
 
+use super::transport::Tries;
 use crate::diagnostic::truncate;
+use crate::escape::{terminal_line, terminal_text};
+
+/// The longest proxy message an error repeats, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 1000;
 
 /// A failed request.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ClientError {
-    /// The base URL cannot be used.
-    #[error("invalid proxy URL `{url}`: {reason}")]
-    InvalidUrl {
-        /// As given (credentials hidden).
-        url: String,
-        /// Why.
+    /// The HTTP client could not be set up (TLS).
+    #[error("cannot set up the HTTP client: {reason}")]
+    Setup {
+        /// What failed.
         reason: String,
     },
-    /// No connection (refused, reset, DNS, TLS).
-    #[error("cannot reach the proxy at {url}: {reason}")]
+    /// A server id that no URL path can carry (empty, `.` or `..`): a request would reach
+    /// another endpoint.
+    #[error("server id `{id}` cannot be used in a URL path (empty, `.` or `..`)")]
+    InvalidId {
+        /// The id, escaped.
+        id: String,
+    },
+    /// No connection (refused, reset, DNS, TLS), on every attempt.
+    #[error("cannot reach the proxy: {method} {url} ({tries}): {reason}")]
     Connect {
-        /// The request URL (credentials hidden).
+        /// The method.
+        method: String,
+        /// The request URL.
         url: String,
-        /// What the transport said.
+        /// What the transport said (escaped, key scrubbed).
         reason: String,
+        /// Attempts made, over how long.
+        tries: Tries,
     },
-    /// No answer in time.
-    #[error("the proxy did not answer {method} {url} within {seconds} s")]
+    /// No answer within the budget of the whole logical request (retries and waits
+    /// included).
+    #[error(
+        "the proxy did not answer {method} {url} within {budget_secs} s, the budget of --timeout ({tries})"
+    )]
     Timeout {
         /// The method.
         method: String,
         /// The request URL.
         url: String,
-        /// The timeout.
-        seconds: f64,
+        /// The budget (`--timeout`), in seconds.
+        budget_secs: f64,
+        /// Attempts made, over how long.
+        tries: Tries,
+    },
+    /// The proxy asked (`Retry-After`) to wait longer than what is left of the budget:
+    /// mcpform stopped at once instead of waiting in silence.
+    #[error(
+        "{method} {url} answered {status} and the proxy asked to wait {asked_secs} s before retrying, more than the {left_secs:.1} s left of --timeout; stopped{} ({message})",
+        .tries.after()
+    )]
+    RetryAfterTooLong {
+        /// The method.
+        method: String,
+        /// The request URL.
+        url: String,
+        /// The status that asked (429 or 503).
+        status: u16,
+        /// The `Retry-After`, in seconds.
+        asked_secs: u64,
+        /// What was left of the budget, in seconds.
+        left_secs: f64,
+        /// Attempts made, over how long.
+        tries: Tries,
+        /// The proxy's own message.
+        message: String,
     },
     /// 401 or 403.
     #[error("{}", auth_message(*.status, message))]
@@ -42,8 +83,8 @@ pub enum ClientError {
         /// The proxy's message.
         message: String,
     },
-    /// Any other non-success status.
-    #[error("{method} {url} failed with {status}: {message}")]
+    /// Any other non-success status (for a transient one, after the last retry).
+    #[error("{method} {url} failed with {status}{}: {message}", .tries.after())]
     Status {
         /// The method.
         method: String,
@@ -53,6 +94,39 @@ pub enum ClientError {
         status: u16,
         /// The proxy's own message.
         message: String,
+        /// Attempts made, over how long.
+        tries: Tries,
+    },
+    /// A 3xx: mcpform does not follow redirects, because the admin key would travel
+    /// along to wherever the proxy points (or, dropped on the way, be reported as
+    /// refused).
+    #[error(
+        "{method} {url} answered {status}, a redirect to `{location}`: mcpform does not follow redirects (the admin key would travel along); set the proxy URL to the address that answers itself"
+    )]
+    Redirect {
+        /// The method.
+        method: String,
+        /// The request URL.
+        url: String,
+        /// The 3xx status.
+        status: u16,
+        /// Where to: scheme, host, port and path only (no userinfo, query or fragment),
+        /// escaped; or a note that the proxy named none.
+        location: String,
+    },
+    /// An answer larger than the client's cap: mcpform stopped reading it.
+    #[error(
+        "the answer to {method} {url} ({status}) is larger than {limit_mib} MiB; mcpform stopped reading it"
+    )]
+    TooLarge {
+        /// The method.
+        method: String,
+        /// The request URL.
+        url: String,
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The cap, in MiB.
+        limit_mib: u64,
     },
     /// A success status with a body that is not what the API documents.
     #[error("unexpected answer to {method} {url}: {reason}")]
@@ -81,7 +155,11 @@ impl ClientError {
     /// The HTTP status, if the proxy answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            ClientError::Auth { status, .. } | ClientError::Status { status, .. } => Some(*status),
+            ClientError::Auth { status, .. }
+            | ClientError::Status { status, .. }
+            | ClientError::Redirect { status, .. }
+            | ClientError::TooLarge { status, .. }
+            | ClientError::RetryAfterTooLong { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -140,6 +218,21 @@ fn validation_item(item: &Value) -> String {
     }
 }
 
+/// The proxy's message from an answer body, safe to print: the key is scrubbed from the
+/// WHOLE body before anything is cut (cutting first can leave a prefix of the key that
+/// no longer matches), then the message is shortened and its control characters and
+/// bidirectional overrides escaped.
+pub fn proxy_text(body: &str, key: &str) -> String {
+    let message = scrub(&proxy_message(&scrub(body, key)), key);
+    terminal_text(&truncate(&message, MAX_MESSAGE_CHARS)).into_owned()
+}
+
+/// Any other text from outside (a transport error, a header) for one line of an error:
+/// the key scrubbed, then shortened, then escaped.
+pub fn outside_line(text: &str, key: &str) -> String {
+    terminal_line(&truncate(&scrub(text, key), MAX_MESSAGE_CHARS)).into_owned()
+}
+
 /// Removes every occurrence of a secret from a message (proxies echo keys in some
 /// errors).
 pub fn scrub(message: &str, secret: &str) -> String {
@@ -183,6 +276,31 @@ mod tests {
             proxy_message("<html>bad gateway</html>"),
             "<html>bad gateway</html>"
         );
+    }
+
+    #[test]
+    fn the_key_is_scrubbed_before_the_body_is_cut() {
+        // 291 characters, then the 14-character key: cutting at 300 first left 8 of them.
+        let key = "sk-fake-master";
+        for body in [
+            format!("{}{key} and more", "x".repeat(291)),
+            serde_json::Value::from(format!("{}{key}", "x".repeat(291))).to_string(),
+            format!(r#"{{"detail": {{"error": "{}{key}"}}}}"#, "x".repeat(2000)),
+        ] {
+            let text = proxy_text(&body, key);
+            assert!(!text.contains("sk-fake"), "{text}");
+            assert!(text.chars().count() <= MAX_MESSAGE_CHARS + 1, "shortened");
+        }
+    }
+
+    #[test]
+    fn proxy_messages_are_escaped_for_a_terminal() {
+        let body = r#"{"detail":{"error":"boom \u001b]0;pwned\u0007 \u202e done\nline two"}}"#;
+        assert_eq!(
+            proxy_text(body, "sk-k1234"),
+            "boom \\x1b]0;pwned\\x07 \\u{202e} done\nline two"
+        );
+        assert_eq!(outside_line("a\nb\x1b", "sk-k1234"), "a\\nb\\x1b");
     }
 
     #[test]

@@ -1,53 +1,103 @@
 //! client: the LiteLLM MCP management API over HTTP. Knows nothing of plans.
 //!
-//! reqwest with rustls (ring), on the caller's tokio runtime. Every request has a
-//! connect timeout and a total timeout. Reads (GET) are retried with exponential
-//! backoff and jitter on connection errors, timeouts, 429 (honouring `Retry-After`),
-//! 502, 503 and 504, a bounded number of times. Writes are never retried here: apply
-//! decides, after re-reading what the proxy holds.
+//! reqwest with rustls (ring), on the caller's tokio runtime. [`ClientConfig::timeout`]
+//! is the budget of one logical request, retries and waits included (`transport`).
+//! Reads (GET) are retried with exponential backoff and jitter on connection errors,
+//! 429 (honouring `Retry-After`), 502, 503 and 504, a bounded number of times, and every
+//! wait is reported through [`ClientConfig::notify`]. Writes are never retried here:
+//! apply decides, after re-reading what the proxy holds. Redirects are never followed;
+//! answers are read under [`MAX_BODY_BYTES`]; every error is scrubbed of the key and
+//! escaped for a terminal.
+//!
+//! Besides the MCP server API, [`Client::caller`] (who the key belongs to, its
+//! [`Role`]), [`Client::proxy_version`] and [`Client::list_submissions`] give the
+//! planner the facts for its policy (module `caller`, with what each route answers).
 
+mod caller;
 mod error;
+mod proxy_url;
+mod transport;
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Map, Value};
+use url::Url;
 
-pub use error::{ClientError, proxy_message, scrub};
+pub use caller::{Caller, Role};
+pub use error::{ClientError, MAX_MESSAGE_CHARS, outside_line, proxy_message, proxy_text, scrub};
+pub use proxy_url::{ProxyUrl, ProxyUrlError, shown_url};
+pub use transport::Tries;
 
-use crate::secret::{Secret, redact_url_userinfo};
+use crate::escape::terminal_line;
+use crate::secret::Secret;
+use transport::{Answer, error_chain};
+
+/// Receives a line for every wait between attempts ("waiting 2 s before retrying GET
+/// /v1/mcp/server: 429 rate limited (attempt 2 of 4)"); the CLI prints it on stderr.
+pub type Notify = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// How to reach the proxy.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientConfig {
     /// Base URL, e.g. `http://127.0.0.1:4000`.
-    pub base_url: String,
+    pub base_url: ProxyUrl,
     /// A proxy_admin key.
     pub api_key: Secret,
-    /// Time to establish a connection.
+    /// Time to establish one connection.
     pub connect_timeout: Duration,
-    /// Time for a whole request, body included.
+    /// The budget of one logical request: every attempt, every wait between attempts
+    /// and every body read must fit in it.
     pub timeout: Duration,
     /// Retries of a read after the first attempt.
     pub retries: u32,
     /// First backoff; doubles each retry, up to [`BACKOFF_CAP`].
     pub backoff: Duration,
+    /// The largest answer body read, in bytes ([`MAX_BODY_BYTES`]).
+    pub max_body: usize,
+    /// Told about every wait before a retry; `None`: nobody is told.
+    pub notify: Option<Notify>,
 }
 
-/// Longest wait between two attempts (also caps `Retry-After`).
+/// The largest answer mcpform reads: far above any real list (10,000 servers are about
+/// 30 MiB), far below what would exhaust a CI runner's memory.
+pub const MAX_BODY_BYTES: usize = 128 * 1024 * 1024;
+
+/// Longest backoff between two attempts (a `Retry-After` is honoured up to what is left
+/// of the budget instead).
 pub const BACKOFF_CAP: Duration = Duration::from_secs(30);
 
 impl ClientConfig {
-    /// Defaults: 5 s to connect, 30 s per request, 3 retries from 250 ms.
-    pub fn new(base_url: impl Into<String>, api_key: Secret) -> ClientConfig {
+    /// Defaults: 5 s to connect, 30 s per logical request, 3 retries from 250 ms, answers
+    /// up to 128 MiB, nobody notified.
+    pub fn new(base_url: ProxyUrl, api_key: Secret) -> ClientConfig {
         ClientConfig {
-            base_url: base_url.into(),
+            base_url,
             api_key,
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
             retries: 3,
             backoff: Duration::from_millis(250),
+            max_body: MAX_BODY_BYTES,
+            notify: None,
         }
+    }
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .field("backoff", &self.backoff)
+            .field("max_body", &self.max_body)
+            .field("notify", &self.notify.as_ref().map(|_| "Fn(&str)"))
+            .finish()
     }
 }
 
@@ -56,7 +106,6 @@ impl ClientConfig {
 pub struct Client {
     http: reqwest::Client,
     config: ClientConfig,
-    base: String,
 }
 
 /// The answer of the admin credential list.
@@ -79,62 +128,49 @@ pub struct StoredCredential {
     pub credential_type: Option<String>,
 }
 
+/// `/v1/mcp/server`, as path segments.
+const SERVERS: &[&str] = &["v1", "mcp", "server"];
+
 impl Client {
-    /// A client; checks the URL.
+    /// A client (the URL was checked when it became a [`ProxyUrl`]).
     pub fn new(config: ClientConfig) -> Result<Client, ClientError> {
         // reqwest is built without a default crypto provider; install ring once.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let base = config.base_url.trim_end_matches('/').to_owned();
-        let shown = redact_url_userinfo(&base);
-        let parsed = reqwest::Url::parse(&base).map_err(|e| ClientError::InvalidUrl {
-            url: shown.clone(),
-            reason: e.to_string(),
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(ClientError::InvalidUrl {
-                url: shown,
-                reason: "use http:// or https://".into(),
-            });
-        }
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
             .user_agent(concat!("mcpform/", env!("CARGO_PKG_VERSION")))
+            // A redirect would take the admin key along (same host) or drop it and make
+            // the target's 401 look like a refused key (another host): never follow.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| ClientError::InvalidUrl {
-                url: shown,
-                reason: e.to_string(),
+            .map_err(|e| ClientError::Setup {
+                reason: error_chain(&e),
             })?;
-        Ok(Client { http, config, base })
+        Ok(Client { http, config })
     }
 
-    /// The base URL with credentials hidden, for messages.
+    /// The base URL for messages: scheme, host, port and path.
     pub fn shown_base(&self) -> String {
-        redact_url_userinfo(&self.base)
+        self.config.base_url.to_string()
     }
 
     /// `GET /v1/mcp/server`: every server, in one request.
     pub async fn list_servers(&self) -> Result<Value, ClientError> {
-        let (status, body) = self.get("/v1/mcp/server").await?;
-        if !status.is_success() {
-            return Err(self.status_error("GET", "/v1/mcp/server", status, &body));
-        }
-        self.decode("GET", "/v1/mcp/server", &body)
+        let url = self.endpoint(SERVERS)?;
+        let answer = self.request(Method::GET, &url, None).await?;
+        self.success_json(&Method::GET, &url, &answer)
     }
 
     /// `GET /v1/mcp/server/{id}`: one server, found by id even when the list leaves it
     /// out. The proxy health-checks the upstream on every such call, so mcpform only
     /// uses it to look for OpenAPI servers the list may hide. `Ok(None)`: no such server.
     pub async fn get_server(&self, server_id: &str) -> Result<Option<Value>, ClientError> {
-        let path = format!("/v1/mcp/server/{}", encode_segment(server_id));
-        let (status, body) = self.get(&path).await?;
-        if status == StatusCode::NOT_FOUND {
+        let url = self.server_url(server_id, None)?;
+        let answer = self.request(Method::GET, &url, None).await?;
+        if answer.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        if !status.is_success() {
-            return Err(self.status_error("GET", &path, status, &body));
-        }
-        self.decode("GET", &path, &body).map(Some)
+        self.success_json(&Method::GET, &url, &answer).map(Some)
     }
 
     /// `GET /v1/mcp/server/{id}/user-credentials`: the users holding stored keys.
@@ -144,18 +180,15 @@ impl Client {
         &self,
         server_id: &str,
     ) -> Result<StoredCredentials, ClientError> {
-        let path = format!(
-            "/v1/mcp/server/{}/user-credentials",
-            encode_segment(server_id)
-        );
-        let (status, body) = self.get(&path).await?;
-        if status == StatusCode::NOT_FOUND && proxy_message(&body) == "Not Found" {
+        let url = self.server_url(server_id, Some("user-credentials"))?;
+        let answer = self.request(Method::GET, &url, None).await?;
+        if route_missing(&answer) {
             return Ok(StoredCredentials::Unsupported);
         }
-        if !status.is_success() {
-            return Err(self.status_error("GET", &path, status, &body));
+        if !answer.status.is_success() {
+            return Err(self.status_error(&Method::GET, &url, &answer));
         }
-        let Ok(Value::Array(items)) = serde_json::from_str::<Value>(&body) else {
+        let Ok(Value::Array(items)) = serde_json::from_str::<Value>(&answer.body) else {
             return Ok(StoredCredentials::Unreadable);
         };
         Ok(StoredCredentials::Listed(
@@ -177,248 +210,150 @@ impl Client {
     }
 
     /// `POST /v1/mcp/server`: creates a server; returns the row. Not retried.
-    pub async fn create(
-        &self,
-        body: &serde_json::Map<String, Value>,
-    ) -> Result<Value, ClientError> {
-        self.write(Method::POST, "/v1/mcp/server", Some(body)).await
+    pub async fn create(&self, body: &Map<String, Value>) -> Result<Value, ClientError> {
+        self.write(Method::POST, &self.endpoint(SERVERS)?, Some(body))
+            .await
     }
 
     /// `PUT /v1/mcp/server` (`server_id` in the body): updates; returns the row. Not retried.
-    pub async fn update(
-        &self,
-        body: &serde_json::Map<String, Value>,
-    ) -> Result<Value, ClientError> {
-        self.write(Method::PUT, "/v1/mcp/server", Some(body)).await
+    pub async fn update(&self, body: &Map<String, Value>) -> Result<Value, ClientError> {
+        self.write(Method::PUT, &self.endpoint(SERVERS)?, Some(body))
+            .await
     }
 
     /// `DELETE /v1/mcp/server/{id}` (answers 202 with an empty body). Not retried.
     pub async fn delete(&self, server_id: &str) -> Result<(), ClientError> {
-        let path = format!("/v1/mcp/server/{}", encode_segment(server_id));
-        self.write(Method::DELETE, &path, None).await.map(|_| ())
+        let url = self.server_url(server_id, None)?;
+        self.write(Method::DELETE, &url, None).await.map(|_| ())
     }
 
     async fn write(
         &self,
         method: Method,
-        path: &str,
-        body: Option<&serde_json::Map<String, Value>>,
+        url: &Url,
+        body: Option<&Map<String, Value>>,
     ) -> Result<Value, ClientError> {
-        let mut request = self
-            .http
-            .request(method.clone(), self.url(path))
-            .bearer_auth(self.config.api_key.expose())
-            .header("accept", "application/json");
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| self.transport_error(&method, path, &e))?;
-        let status = response.status();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| self.transport_error(&method, path, &e))?;
-        if !status.is_success() {
-            return Err(self.status_error(method.as_str(), path, status, &text));
-        }
-        if text.trim().is_empty() {
+        let answer = self.request(method.clone(), url, body).await?;
+        if answer.status.is_success() && answer.body.trim().is_empty() {
             return Ok(Value::Null);
         }
-        self.decode(method.as_str(), path, &text)
+        self.success_json(&method, url, &answer)
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+    /// An endpoint under the base URL.
+    fn endpoint(&self, segments: &[&str]) -> Result<Url, ClientError> {
+        self.config
+            .base_url
+            .endpoint(segments)
+            .ok_or_else(|| ClientError::InvalidId {
+                id: segments
+                    .last()
+                    .map_or_else(String::new, |s| terminal_line(s).into_owned()),
+            })
     }
 
-    fn url_shown(&self, path: &str) -> String {
-        redact_url_userinfo(&self.url(path))
+    /// `/v1/mcp/server/{id}[/{sub}]`; an id no URL path can carry is an error, never a
+    /// request to another endpoint.
+    fn server_url(&self, server_id: &str, sub: Option<&str>) -> Result<Url, ClientError> {
+        let mut segments = SERVERS.to_vec();
+        segments.push(server_id);
+        let url = self.endpoint(&segments)?;
+        match sub {
+            Some(sub) => {
+                segments.push(sub);
+                self.endpoint(&segments)
+            }
+            None => Ok(url),
+        }
     }
 
-    fn decode(&self, method: &str, path: &str, body: &str) -> Result<Value, ClientError> {
-        serde_json::from_str(body).map_err(|e| ClientError::Decode {
-            method: method.into(),
-            url: self.url_shown(path),
-            reason: format!("not JSON ({e})"),
+    /// The body of a success answer as JSON; any other status is an error.
+    fn success_json(
+        &self,
+        method: &Method,
+        url: &Url,
+        answer: &Answer,
+    ) -> Result<Value, ClientError> {
+        if !answer.status.is_success() {
+            return Err(self.status_error(method, url, answer));
+        }
+        serde_json::from_str(&answer.body).map_err(|e| {
+            self.decode_error(
+                method,
+                url,
+                &format!("not JSON ({})", outside_line(&e.to_string(), "")),
+            )
         })
     }
 
-    fn status_error(
-        &self,
-        method: &str,
-        path: &str,
-        status: StatusCode,
-        body: &str,
-    ) -> ClientError {
-        let message = scrub(&proxy_message(body), self.config.api_key.expose());
-        match status.as_u16() {
+    fn decode_error(&self, method: &Method, url: &Url, reason: &str) -> ClientError {
+        ClientError::Decode {
+            method: method.to_string(),
+            url: shown_url(url),
+            reason: reason.to_owned(),
+        }
+    }
+
+    fn status_error(&self, method: &Method, url: &Url, answer: &Answer) -> ClientError {
+        let message = proxy_text(&answer.body, self.config.api_key.expose());
+        match answer.status.as_u16() {
             401 | 403 => ClientError::Auth {
-                status: status.as_u16(),
+                status: answer.status.as_u16(),
                 message,
             },
             code => ClientError::Status {
-                method: method.into(),
-                url: self.url_shown(path),
+                method: method.to_string(),
+                url: shown_url(url),
                 status: code,
                 message,
+                tries: answer.tries,
             },
         }
     }
-
-    /// A GET with retries; returns the final status and body text.
-    async fn get(&self, path: &str) -> Result<(StatusCode, String), ClientError> {
-        let mut attempt = 0;
-        loop {
-            let outcome = self.send(Method::GET, path).await;
-            let wait = match &outcome {
-                Ok((status, _, retry_after)) if is_retryable_status(*status) => {
-                    Some(backoff(&self.config, attempt, *retry_after))
-                }
-                Err(ClientError::Connect { .. } | ClientError::Timeout { .. }) => {
-                    Some(backoff(&self.config, attempt, None))
-                }
-                _ => None,
-            };
-            match wait {
-                Some(wait) if attempt < self.config.retries => {
-                    attempt += 1;
-                    tokio::time::sleep(wait).await;
-                }
-                _ => return outcome.map(|(s, b, _)| (s, b)),
-            }
-        }
-    }
-
-    /// One request: status, body and `Retry-After` (seconds).
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-    ) -> Result<(StatusCode, String, Option<Duration>), ClientError> {
-        let response = self
-            .http
-            .request(method.clone(), self.url(path))
-            .bearer_auth(self.config.api_key.expose())
-            .header("accept", "application/json")
-            .send()
-            .await
-            .map_err(|e| self.transport_error(&method, path, &e))?;
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let body = response
-            .text()
-            .await
-            .map_err(|e| self.transport_error(&method, path, &e))?;
-        Ok((status, body, retry_after))
-    }
-
-    fn transport_error(&self, method: &Method, path: &str, e: &reqwest::Error) -> ClientError {
-        if e.is_timeout() {
-            return ClientError::Timeout {
-                method: method.to_string(),
-                url: self.url_shown(path),
-                seconds: self.config.timeout.as_secs_f64(),
-            };
-        }
-        ClientError::Connect {
-            url: self.url_shown(path),
-            reason: scrub(&error_chain(e), self.config.api_key.expose()),
-        }
-    }
 }
 
-fn is_retryable_status(s: StatusCode) -> bool {
-    matches!(s.as_u16(), 429 | 502 | 503 | 504)
-}
-
-/// Exponential backoff with full jitter, or the proxy's `Retry-After`, capped.
-fn backoff(config: &ClientConfig, attempt: u32, retry_after: Option<Duration>) -> Duration {
-    if let Some(after) = retry_after {
-        return after.min(BACKOFF_CAP);
-    }
-    let ceiling = config
-        .backoff
-        .saturating_mul(1 << attempt.min(16))
-        .min(BACKOFF_CAP);
-    let fraction = (jitter() % 1000) as u32;
-    // Between half and all of the ceiling: spread, but never a busy retry.
-    ceiling / 2 + ceiling * fraction / 2000
-}
-
-fn jitter() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(0);
-    h.finish()
-}
-
-/// The messages of an error and its sources, joined.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
-}
-
-/// Percent-encodes one path segment (ids the proxy accepted may hold anything).
-pub fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+/// Starlette's answer for a path no route matches (`404 {"detail":"Not Found"}`): the
+/// endpoint is newer than the proxy.
+fn route_missing(answer: &Answer) -> bool {
+    answer.status == StatusCode::NOT_FOUND
+        && serde_json::from_str::<Value>(&answer.body)
+            .is_ok_and(|v| v == serde_json::json!({"detail": "Not Found"}))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn path_segments_are_encoded() {
-        assert_eq!(encode_segment("a/b c"), "a%2Fb%20c");
-        assert_eq!(encode_segment("b3d2-4949.x_y~z"), "b3d2-4949.x_y~z");
+    fn base() -> ProxyUrl {
+        ProxyUrl::parse("http://x.invalid").expect("url")
     }
 
     #[test]
-    fn backoff_grows_is_jittered_and_honours_retry_after() {
-        let c = ClientConfig::new("http://x.invalid", Secret::new("k"));
-        for attempt in 0..6 {
-            let ceiling = (c.backoff * (1 << attempt)).min(BACKOFF_CAP);
-            let b = backoff(&c, attempt, None);
-            assert!(b >= ceiling / 2 && b <= ceiling, "{attempt}: {b:?}");
-        }
-        assert_eq!(
-            backoff(&c, 0, Some(Duration::from_secs(2))),
-            Duration::from_secs(2)
-        );
-        assert_eq!(backoff(&c, 0, Some(Duration::from_secs(3600))), BACKOFF_CAP);
-    }
-
-    #[test]
-    fn bad_urls_are_errors() {
-        for url in ["not a url", "ftp://x.invalid"] {
+    fn ids_no_url_path_can_carry_are_errors_not_other_endpoints() {
+        let client = Client::new(ClientConfig::new(base(), Secret::new("k"))).expect("client");
+        for id in ["", ".", ".."] {
             assert!(
-                Client::new(ClientConfig::new(url, Secret::new("k"))).is_err(),
-                "{url}"
+                matches!(
+                    client.server_url(id, None),
+                    Err(ClientError::InvalidId { .. })
+                ),
+                "{id:?}"
             );
         }
+        let url = client
+            .server_url("a/b c", Some("user-credentials"))
+            .expect("url");
+        assert_eq!(
+            url.as_str(),
+            "http://x.invalid/v1/mcp/server/a%2Fb%20c/user-credentials"
+        );
+    }
+
+    #[test]
+    fn the_config_debug_shows_no_key() {
+        let mut config = ClientConfig::new(base(), Secret::new("sk-very-secret"));
+        config.notify = Some(Arc::new(|_| {}));
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("sk-very-secret") && shown.contains("Fn(&str)"));
     }
 }

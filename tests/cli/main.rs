@@ -7,6 +7,7 @@ mod apply;
 mod faults;
 mod hostile_live;
 mod plan;
+mod proxy_input;
 mod secrets;
 
 use support::cli::Workspace;

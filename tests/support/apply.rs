@@ -2,7 +2,7 @@
 //! document (`mcpform plan --format json`) to the proxy, with `${env:…}` resolved. It
 //! lets tests check that a plan made right after "applying" is empty.
 
-use mcpform::client::{Client, ClientConfig};
+use mcpform::client::{Client, ClientConfig, ProxyUrl};
 use mcpform::resolve::{Reference, substitute_references};
 use mcpform::secret::{FingerprintKey, Secret};
 use serde_json::{Map, Value};
@@ -24,6 +24,7 @@ pub fn apply_plan_with(
     plan: &Value,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) {
+    let base_url = ProxyUrl::parse(base_url).expect("proxy URL");
     let client = Client::new(ClientConfig::new(base_url, Secret::new(key))).expect("client");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -23,14 +23,20 @@
 //! ```
 //!
 //! Layout: `validation` (the proxy's request rules, in order) with `fields` (pydantic field
-//! coercion), `views` (db/list/get/config shapes), `state` (rows, keys, credentials),
-//! `handlers` (one function per endpoint) with `update` (PUT), `server` (HTTP, routing,
-//! auth, faults, journal), `faults`, `reply` (error shapes), `util` (Python-style formatting).
+//! coercion), `views` (db/list/get/config shapes), `state` (rows, keys, users,
+//! credentials), `handlers` (one function per endpoint) with `update` (PUT), `identity`
+//! (`/key/info`, `/user/info`, `/v2/user/info`, `/health/readiness/details`), `review`
+//! (`/v1/mcp/server/register` and `/submissions`), `server` (HTTP, routing, faults,
+//! journal), `auth` (keys, and the admin viewer's route check), `faults`, `reply` (error shapes), `util`
+//! (Python-style formatting).
 
+mod auth;
 mod faults;
 mod fields;
 mod handlers;
+mod identity;
 mod reply;
+mod review;
 mod server;
 mod state;
 mod update;
@@ -75,6 +81,18 @@ pub struct FakeConfig {
     /// its next registry reload), and `GET /v1/mcp/server/{id}` answers the real 503
     /// "authentication database is temporarily unreachable" (its SSRF error, misfiled).
     pub unloadable_specs: bool,
+    /// `litellm_version` of `GET /health/readiness/details` (and of `/health/readiness`
+    /// when `routes_1_87` is off).
+    pub version: String,
+    /// The routes present in 1.87.0 and absent in 1.82.0 (patch releases between were not
+    /// checked): `GET /v2/user/info`, `GET /health/readiness/details`,
+    /// `POST /v1/mcp/server/register` and `GET /v1/mcp/server/submissions`. `false`: they
+    /// are unknown routes (404 `{"detail":"Not Found"}`) and the public
+    /// `GET /health/readiness` carries `litellm_version` instead.
+    pub routes_1_87: bool,
+    /// 1.85 to 1.88: a `proxy_admin_viewer` key saw every field of the list and of GET by
+    /// id. `false` (1.90 and later): the sanitised view, like every other non-admin.
+    pub viewer_sees_full_config: bool,
 }
 
 impl Default for FakeConfig {
@@ -87,6 +105,9 @@ impl Default for FakeConfig {
             openapi_update_500: false,
             stdio_enabled: false,
             unloadable_specs: false,
+            version: "1.108.7".to_string(),
+            routes_1_87: true,
+            viewer_sees_full_config: false,
         }
     }
 }
@@ -96,10 +117,25 @@ impl Default for FakeConfig {
 pub enum Role {
     /// `proxy_admin`: full access.
     ProxyAdmin,
-    /// `proxy_admin_viewer`: sees every server (sanitised), may list user credentials, no writes.
+    /// `proxy_admin_viewer`: sees every server (sanitised), may list user credentials and
+    /// submissions; every request but GET is refused by the route check.
     ProxyAdminViewer,
     /// `internal_user`: sees only the servers granted to the key (plus `allow_all_keys` ones).
     InternalUser,
+    /// `internal_user_viewer`: like `internal_user` for the MCP routes.
+    InternalUserViewer,
+}
+
+impl Role {
+    /// The proxy's name of the role (`LitellmUserRoles`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::ProxyAdmin => "proxy_admin",
+            Role::ProxyAdminViewer => "proxy_admin_viewer",
+            Role::InternalUser => "internal_user",
+            Role::InternalUserViewer => "internal_user_viewer",
+        }
+    }
 }
 
 /// The kind of a stored per-user credential.
@@ -193,14 +229,49 @@ impl FakeProxy {
         self.shared.config.master_key.clone()
     }
 
-    /// Registers a virtual key for `user_id` with `role` and no MCP server grants.
+    /// Registers a virtual key for `user_id` with `role` and no MCP server grants, and the
+    /// user's row (with that role) unless it exists. An empty `user_id` is a key without
+    /// a user (`POST /key/generate` without `user_id`).
     pub fn add_key(&self, key: &str, user_id: &str, role: Role) {
         let info = KeyInfo {
             user_id: user_id.to_string(),
             role,
             servers: Vec::new(),
+            team_id: None,
+            alias: None,
         };
-        lock(&self.shared.state).keys.insert(key.to_string(), info);
+        let mut state = lock(&self.shared.state);
+        if !user_id.is_empty() {
+            state
+                .users
+                .entry(user_id.to_string())
+                .or_insert_with(|| role.as_str().to_string());
+        }
+        state.keys.insert(key.to_string(), info);
+    }
+
+    /// Scopes a key to a team (`POST /key/generate` with `team_id`): such keys may submit
+    /// servers for review.
+    pub fn set_key_team(&self, key: &str, team_id: &str) {
+        if let Some(info) = lock(&self.shared.state).keys.get_mut(key) {
+            info.team_id = Some(team_id.to_string());
+        }
+    }
+
+    /// Names a key (`key_alias`), as `/key/info` shows it.
+    pub fn set_key_alias(&self, key: &str, alias: &str) {
+        if let Some(info) = lock(&self.shared.state).keys.get_mut(key) {
+            info.alias = Some(alias.to_string());
+        }
+    }
+
+    /// Adds a user row without a key: for instance the `default_user_id` row (role
+    /// `internal_user`) that the real proxy's `/team/new` creates for the master key's
+    /// user, which `/v2/user/info` then shows to the master key.
+    pub fn add_user(&self, user_id: &str, role: &str) {
+        lock(&self.shared.state)
+            .users
+            .insert(user_id.to_string(), role.to_string());
     }
 
     /// Grants a key access to servers (`object_permission.mcp_servers`).

@@ -1,6 +1,6 @@
 //! The library's plan, in process, against a fake: a client and a runtime for it.
 
-use mcpform::client::{Client, ClientConfig};
+use mcpform::client::{Client, ClientConfig, ProxyUrl};
 use mcpform::gather::{Gathered, gather};
 use mcpform::lint::{LintOptions, lint};
 use mcpform::load::load_text;
@@ -14,7 +14,7 @@ use super::fake_proxy::FakeProxy;
 /// A client of `fake` with its master key, and a current-thread runtime to drive it.
 pub fn client_for(fake: &FakeProxy) -> (Client, tokio::runtime::Runtime) {
     let client = Client::new(ClientConfig::new(
-        fake.base_url(),
+        ProxyUrl::parse(&fake.base_url()).expect("the fake's URL"),
         Secret::new(fake.master_key()),
     ))
     .expect("client");

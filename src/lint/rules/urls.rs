@@ -32,29 +32,27 @@ fn url_field<'a>(spec: &'a ServerSpec, field: &str) -> Option<&'a str> {
     f.value().map(String::as_str)
 }
 
-/// The host of an `http://` URL, lower-cased; `None` for anything else.
+/// The host of an `http://` URL as the url crate (WHATWG) reads it: lower-cased, IDNA
+/// and percent-decoded, IPv4 in its canonical form (`127.1` is `127.0.0.1`), IPv6
+/// without brackets; `None` for other schemes and for text that is not a URL.
 pub fn http_host(url: &str) -> Option<String> {
-    let rest = url
-        .get(..7)
-        .filter(|p| p.eq_ignore_ascii_case("http://"))
-        .map(|_| &url[7..])?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority.rsplit('@').next().unwrap_or("");
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
-    } else {
-        host_port.split(':').next().unwrap_or("")
-    };
-    Some(host.to_ascii_lowercase())
+    let parsed = url::Url::parse(url).ok()?;
+    if parsed.scheme() != "http" {
+        return None;
+    }
+    Some(match parsed.host()? {
+        url::Host::Domain(d) => d.to_owned(),
+        url::Host::Ipv4(ip) => ip.to_string(),
+        url::Host::Ipv6(ip) => ip.to_string(),
+    })
 }
 
-/// Whether a host is the machine itself.
+/// Whether a host (as [`http_host`] gives it) is the machine itself.
 pub fn is_loopback(host: &str) -> bool {
     host == "localhost"
         || host.ends_with(".localhost")
-        || host == "::1"
         || host
-            .parse::<std::net::Ipv4Addr>()
+            .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
 }
 
@@ -106,6 +104,23 @@ mod tests {
         assert_eq!(http_host("HTTP://[::1]:9/x").as_deref(), Some("::1"));
         assert_eq!(http_host("https://a.invalid"), None);
         assert_eq!(http_host("./spec.json"), None);
+        // Hosts a URL parser reads differently from a split on `/`, `@` and `:`.
+        assert_eq!(
+            http_host("http://127.1:8080/x").as_deref(),
+            Some("127.0.0.1")
+        );
+        assert_eq!(
+            http_host("http://[0:0:0:0:0:0:0:1]/x").as_deref(),
+            Some("::1")
+        );
+        assert_eq!(
+            http_host("http://%6C%6Fcalhost/").as_deref(),
+            Some("localhost")
+        );
+        assert_eq!(
+            http_host("http://127.0.0.1\\@evil.example.invalid/").as_deref(),
+            Some("127.0.0.1")
+        );
         for h in [
             "localhost",
             "127.0.0.1",
@@ -116,6 +131,7 @@ mod tests {
             assert!(is_loopback(h), "{h}");
         }
         assert!(!is_loopback("10.0.0.1"));
+        assert!(is_loopback("::1") && !is_loopback("::2"));
     }
 
     #[test]
@@ -124,6 +140,11 @@ mod tests {
             "transport: openapi\nurl: http://api.internal.invalid\nspec_path: http://127.0.0.1:8080/o.json",
         );
         assert_eq!(hits(RuleId::InsecureUrl, &y), vec![(5, 10)]);
+        let short = one_server("transport: http\nurl: http://127.1:8080/mcp");
+        assert!(
+            hits(RuleId::InsecureUrl, &short).is_empty(),
+            "127.1 is loopback"
+        );
         let env = one_server("transport: http\nurl: http://${env:HOST}/mcp");
         assert!(hits(RuleId::InsecureUrl, &env).is_empty());
     }

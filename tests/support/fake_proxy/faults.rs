@@ -28,6 +28,22 @@ pub enum FaultKind {
     /// Close the connection without any HTTP response (even on a reused keep-alive
     /// connection); the client sees e.g. "connection closed before message completed".
     Reset,
+    /// Answer 200 with a body of `bytes` spaces, streamed in 64 KiB chunks; with
+    /// `Content-Length` when `declared`, else chunked (an 8 GB answer took mcpform to 8 GB).
+    HugeBody {
+        /// How many bytes to stream.
+        bytes: u64,
+        /// Whether to send `Content-Length` first.
+        declared: bool,
+    },
+    /// Answer a redirect (`status`, 3xx) to `location`, as a proxy behind a load balancer
+    /// that moved (http → https, another host) does.
+    Redirect {
+        /// The 3xx status.
+        status: u16,
+        /// The `Location` header, as sent.
+        location: String,
+    },
 }
 
 /// One injected fault (see [`super::FakeProxy::inject`]).
@@ -82,6 +98,24 @@ impl Fault {
         )
     }
 
+    /// Answer 200 with `bytes` bytes of spaces, streamed; `declared` sends
+    /// `Content-Length` first.
+    pub fn huge_body(method: Method, path_prefix: &str, bytes: u64, declared: bool) -> Fault {
+        Fault::new(method, path_prefix, FaultKind::HugeBody { bytes, declared })
+    }
+
+    /// Answer `status` (3xx) with `Location: location` and a small body.
+    pub fn redirect(method: Method, path_prefix: &str, status: u16, location: &str) -> Fault {
+        Fault::new(
+            method,
+            path_prefix,
+            FaultKind::Redirect {
+                status,
+                location: location.to_string(),
+            },
+        )
+    }
+
     /// Drop the connection without answering.
     pub fn reset(method: Method, path_prefix: &str) -> Fault {
         Fault::new(method, path_prefix, FaultKind::Reset)
@@ -99,7 +133,10 @@ impl Fault {
             FaultKind::Status { body, .. } | FaultKind::RateLimited { body, .. } => {
                 *body = new_body
             }
-            FaultKind::Delay(_) | FaultKind::Reset => {}
+            FaultKind::Delay(_)
+            | FaultKind::Reset
+            | FaultKind::Redirect { .. }
+            | FaultKind::HugeBody { .. } => {}
         }
         self
     }
@@ -118,6 +155,8 @@ impl Fault {
             } => format!("rate_limited:{retry_after_secs}s"),
             FaultKind::Delay(d) => format!("delay:{}ms", d.as_millis()),
             FaultKind::Reset => "reset".to_string(),
+            FaultKind::Redirect { status, .. } => format!("redirect:{status}"),
+            FaultKind::HugeBody { bytes, .. } => format!("huge_body:{bytes}"),
         }
     }
 }

@@ -17,17 +17,24 @@ pub(crate) struct Caller {
     pub(crate) user_id: String,
     pub(crate) role: Role,
     pub(crate) servers: Vec<String>,
+    /// The virtual key presented; `None` for the master key (not in the database).
+    pub(crate) key: Option<String>,
+    /// The key's team.
+    pub(crate) team_id: Option<String>,
 }
 
 impl Caller {
     /// `user_api_key_has_admin_view`: proxy_admin and proxy_admin_viewer.
-    fn admin_view(&self) -> bool {
+    pub(crate) fn admin_view(&self) -> bool {
         matches!(self.role, Role::ProxyAdmin | Role::ProxyAdminViewer)
     }
 
-    /// Only a full proxy_admin sees credential-bearing fields.
-    fn audience(&self) -> Audience {
-        if self.role == Role::ProxyAdmin {
+    /// Only a full proxy_admin sees credential-bearing fields (and, on 1.85 to 1.88, a
+    /// proxy_admin_viewer).
+    pub(crate) fn audience(&self, cfg: &FakeConfig) -> Audience {
+        let full = self.role == Role::ProxyAdmin
+            || (self.role == Role::ProxyAdminViewer && cfg.viewer_sees_full_config);
+        if full {
             Audience::FullAdmin
         } else {
             Audience::Sanitised
@@ -48,6 +55,8 @@ pub(crate) fn master_caller() -> Caller {
         user_id: "default_user_id".to_string(),
         role: Role::ProxyAdmin,
         servers: Vec::new(),
+        key: None,
+        team_id: None,
     }
 }
 
@@ -82,6 +91,7 @@ pub(crate) fn list_servers(state: &State, cfg: &FakeConfig, caller: &Caller) -> 
     let mut shown: Vec<Map<String, Value>> = state
         .servers()
         .iter()
+        .filter(|s| in_registry(&s.row))
         .filter(|s| !(cfg.unloadable_specs && has_remote_spec(&s.row)))
         .map(|s| views::registry_view(&s.row, s.blob.as_ref()))
         .chain(state.config_servers.iter().cloned())
@@ -93,10 +103,19 @@ pub(crate) fn list_servers(state: &State, cfg: &FakeConfig, caller: &Caller) -> 
         .map(|v| {
             let mut v = views::redact_registry_view(v);
             annotate_user_credential(state, caller, &mut v);
-            finish(v, caller.audience(), cfg)
+            finish(v, caller.audience(cfg), cfg)
         })
         .collect();
     Reply::json(200, Value::Array(items))
+}
+
+/// Only servers whose `approval_status` is null, `active` or `approved` are loaded into the
+/// registry (and so listed); pending and rejected submissions still own their names.
+pub(crate) fn in_registry(row: &Map<String, Value>) -> bool {
+    matches!(
+        row.get("approval_status").and_then(Value::as_str),
+        None | Some("active" | "approved")
+    )
 }
 
 fn view_id(view: &Map<String, Value>) -> &str {
@@ -161,6 +180,7 @@ fn resolve(state: &State, x: &str, match_name: bool) -> Option<Resolved> {
     let registry: Vec<Map<String, Value>> = state
         .servers()
         .iter()
+        .filter(|s| in_registry(&s.row))
         .map(|s| views::registry_view(&s.row, s.blob.as_ref()))
         .chain(state.config_servers.iter().cloned())
         .collect();
@@ -201,8 +221,18 @@ pub(crate) fn get_server(state: &mut State, cfg: &FakeConfig, caller: &Caller, x
         Resolved::Db(s) => views::db_view(&s.row, s.blob.as_ref()),
         Resolved::Registry(v) => views::redact_registry_view(v.clone()),
     };
-    let view = views::with_health_check(view, naive_now());
-    Reply::json(200, finish(view, caller.audience(), cfg))
+    let mut view = views::with_health_check(view, naive_now());
+    if let Resolved::Db(s) = &resolved
+        && !in_registry(&s.row)
+    {
+        // A pending or rejected submission is not in the registry: nothing to check.
+        view.insert("status".to_string(), Value::from("unknown"));
+        view.insert(
+            "health_check_error".to_string(),
+            Value::from("Server not found"),
+        );
+    }
+    Reply::json(200, finish(view, caller.audience(cfg), cfg))
 }
 
 /// Whether a row's OpenAPI spec is fetched over HTTP (the only kind that can fail here).
@@ -217,6 +247,7 @@ pub(crate) fn health(state: &State, caller: &Caller, wanted: &[String]) -> Reply
     let items: Vec<Value> = state
         .servers()
         .iter()
+        .filter(|s| in_registry(&s.row))
         .map(|s| views::registry_view(&s.row, s.blob.as_ref()))
         .chain(state.config_servers.iter().cloned())
         .filter(|v| caller.may_access(view_id(v), v))
@@ -297,7 +328,7 @@ pub(crate) fn conflict_reply(c: &Conflict) -> Reply {
 
 /// `create_mcp_server`: column defaults, then every non-null field of the request
 /// (`model_dump(exclude_none=True)`), the credentials blob split off, audit columns set.
-fn new_row(p: Payload, user_id: &str) -> StoredServer {
+pub(crate) fn new_row(p: Payload, user_id: &str) -> StoredServer {
     let mut row = views::default_row();
     let id = p.str("server_id").map_or_else(uuid4, str::to_string);
     row.insert("server_id".to_string(), Value::from(id));

@@ -16,15 +16,17 @@ use axum::serve::IncomingStream;
 use serde_json::Value;
 use tokio::net::TcpListener;
 
+use super::auth::{authenticate, is_safe, presented_key, viewer_refused};
 use super::faults::{Fault, FaultKind, take_matching};
 use super::fields::model_type_error;
-use super::handlers::{self, Caller, master_caller};
+use super::handlers::{self, Caller};
 use super::reply::{Reply, ReplyBody};
 use super::state::State;
 use super::update;
 use super::util::{percent_decode, query_pairs};
 use super::validation::{json_invalid, missing_body};
 use super::{FakeConfig, Recorded, RecordedBody};
+use super::{Role, identity, review};
 
 /// State shared by the test thread and the server thread.
 pub(crate) struct Shared {
@@ -166,6 +168,14 @@ async fn handle(
             retry_after_secs,
             body,
         }) => Reply::json(429, body).with_header("retry-after", retry_after_secs.to_string()),
+        Some(FaultKind::HugeBody { bytes, declared }) => {
+            lock(&shared.journal).finish(seq, 200);
+            return huge_body(bytes, declared);
+        }
+        Some(FaultKind::Redirect { status, location }) => {
+            Reply::json(status, serde_json::json!({"detail": "Moved"}))
+                .with_header("location", location)
+        }
         Some(FaultKind::Delay(d)) => {
             tokio::time::sleep(d).await;
             route(
@@ -188,6 +198,27 @@ async fn handle(
     };
     lock(&shared.journal).finish(seq, reply.status);
     into_response(reply)
+}
+
+/// 200 with `bytes` spaces, produced lazily in 64 KiB chunks (nothing is held in memory).
+fn huge_body(bytes: u64, declared: bool) -> Response {
+    static CHUNK: [u8; 65536] = [b' '; 65536];
+    let size = CHUNK.len() as u64;
+    let chunks = (0..bytes.div_ceil(size)).map(move |i| {
+        let len = (bytes - i * size).min(size) as usize;
+        Ok::<_, std::convert::Infallible>(Bytes::from_static(&CHUNK[..len]))
+    });
+    let mut response = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if declared {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes));
+    }
+    response
 }
 
 fn recorded_body(bytes: &Bytes) -> RecordedBody {
@@ -228,6 +259,10 @@ fn into_response(reply: Reply) -> Response {
 enum Route {
     Liveliness,
     Readiness,
+    ReadinessDetails,
+    KeyInfo,
+    UserInfo,
+    UserInfoV2,
     Servers,
     Server(String),
     UserCredential(String),
@@ -241,6 +276,10 @@ fn match_route(path: &str, cfg: &FakeConfig) -> Option<Route> {
     Some(match segments.as_slice() {
         ["health", "liveliness"] => Route::Liveliness,
         ["health", "readiness"] => Route::Readiness,
+        ["health", "readiness", "details"] if cfg.routes_1_87 => Route::ReadinessDetails,
+        ["key", "info"] => Route::KeyInfo,
+        ["user", "info"] => Route::UserInfo,
+        ["v2", "user", "info"] if cfg.routes_1_87 => Route::UserInfoV2,
         ["v1", "mcp", "server"] => Route::Servers,
         ["v1", "mcp", "server", id] if !id.is_empty() => Route::Server(percent_decode(id, false)),
         ["v1", "mcp", "server", id, "user-credential"] if byok && !id.is_empty() => {
@@ -270,16 +309,41 @@ fn route(
     };
     let ctx = Ctx {
         shared,
+        method,
+        path,
         headers,
         bytes,
     };
+    let requested_user = || {
+        query_pairs(query)
+            .into_iter()
+            .find(|(k, _)| k == "user_id")
+            .map(|(_, v)| v)
+    };
     match (route, method.as_str()) {
         (Route::Liveliness, "GET") => Reply::json(200, Value::from("I'm alive!")),
-        (Route::Readiness, "GET") => Reply::json(
-            200,
-            serde_json::json!({"status": "healthy", "db": "connected"}),
-        ),
-        (Route::Liveliness | Route::Readiness, _) => Reply::method_not_allowed("GET"),
+        (Route::Readiness, "GET") => identity::readiness(cfg),
+        (Route::ReadinessDetails, "GET") => {
+            ctx.authed(|st, c| identity::readiness_details(st, cfg, c))
+        }
+        (Route::KeyInfo, "GET") => ctx.authed(|st, c| identity::key_info(st, c)),
+        (Route::UserInfo, "GET") => {
+            let user = requested_user();
+            ctx.authed(|st, c| identity::user_info(st, c, user.as_deref()))
+        }
+        (Route::UserInfoV2, "GET") => {
+            let user = requested_user();
+            ctx.authed(|st, c| identity::user_info_v2(st, c, user.as_deref()))
+        }
+        (
+            Route::Liveliness
+            | Route::Readiness
+            | Route::ReadinessDetails
+            | Route::KeyInfo
+            | Route::UserInfo
+            | Route::UserInfoV2,
+            _,
+        ) => Reply::method_not_allowed("GET"),
         (Route::Servers, "GET") => ctx.authed(|st, c| handlers::list_servers(st, cfg, c)),
         (Route::Servers, "POST") => ctx.with_body("NewMCPServerRequest", |st, c, b| {
             handlers::create_server(st, cfg, c, b)
@@ -296,6 +360,15 @@ fn route(
                 .collect();
             ctx.authed(|st, c| handlers::health(st, c, &wanted))
         }
+        // Declared before `/server/{server_id}` on 1.87+; older proxies take these paths
+        // for server ids.
+        (Route::Server(id), "GET") if id == "submissions" && cfg.routes_1_87 => {
+            ctx.authed(|st, c| review::submissions(st, cfg, c))
+        }
+        (Route::Server(id), "POST") if id == "register" && cfg.routes_1_87 => ctx
+            .with_body("NewMCPServerRequest", |st, c, b| {
+                review::register(st, cfg, c, b)
+            }),
         (Route::Server(id), "GET") => ctx.authed(|st, c| handlers::get_server(st, cfg, c, &id)),
         (Route::Server(id), "DELETE") => ctx.authed(|st, c| handlers::delete_server(st, c, &id)),
         (Route::Server(_), _) => Reply::method_not_allowed("GET, DELETE"),
@@ -322,15 +395,21 @@ fn route(
 /// One request on its way through FastAPI's stages.
 struct Ctx<'a> {
     shared: &'a Shared,
+    method: &'a Method,
+    path: &'a str,
     headers: &'a HeaderMap,
     bytes: &'a Bytes,
 }
 
 impl Ctx<'_> {
-    /// Authenticates, then runs the handler with the state locked.
+    /// Authenticates (with the admin viewer's route check), then runs the handler with
+    /// the state locked.
     fn authed(&self, f: impl FnOnce(&mut State, &Caller) -> Reply) -> Reply {
         let mut state = lock(&self.shared.state);
         match authenticate(self.headers, &state, &self.shared.config.master_key) {
+            Ok(caller) if caller.role == Role::ProxyAdminViewer && !is_safe(self.method) => {
+                viewer_refused(self.path)
+            }
             Ok(caller) => f(&mut state, &caller),
             Err(reply) => reply,
         }
@@ -410,76 +489,4 @@ fn python_error_pos(text: &str, e: &serde_json::Error) -> usize {
         boundary -= 1;
     }
     text[..boundary].chars().count()
-}
-
-// ---------------------------------------------------------------- authentication
-
-/// The key the request presents: `x-litellm-api-key` first, then `Authorization`, with a
-/// `Bearer `/`bearer `/`Basic ` prefix removed.
-fn presented_key(headers: &HeaderMap) -> Option<String> {
-    let strip = |v: &str| {
-        ["Bearer ", "Basic ", "bearer "]
-            .iter()
-            .find_map(|p| v.strip_prefix(p))
-            .unwrap_or(v)
-            .to_string()
-    };
-    if let Some(v) = headers.get("x-litellm-api-key") {
-        return Some(strip(v.to_str().unwrap_or("")));
-    }
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty())
-        .map(strip)
-}
-
-/// `user_api_key_auth`: master key, known virtual keys, or the proxy's 401s.
-fn authenticate(headers: &HeaderMap, state: &State, master_key: &str) -> Result<Caller, Reply> {
-    let Some(key) = presented_key(headers) else {
-        return Err(Reply::auth(
-            "Authentication Error, No api key passed in.",
-            "auth_error",
-            "None",
-        ));
-    };
-    if key.is_empty() {
-        return Err(Reply::auth(
-            "Authentication Error, Malformed API Key passed in. Ensure Key has `Bearer ` prefix.",
-            "auth_error",
-            "None",
-        ));
-    }
-    if key == master_key {
-        return Ok(master_caller());
-    }
-    if let Some(info) = state.keys.get(&key) {
-        return Ok(Caller {
-            user_id: info.user_id.clone(),
-            role: info.role,
-            servers: info.servers.clone(),
-        });
-    }
-    if !key.starts_with("sk-") {
-        let masked = if key.chars().count() > 8 {
-            let chars: Vec<char> = key.chars().collect();
-            let head: String = chars[..4].iter().collect();
-            let tail: String = chars[chars.len() - 4..].iter().collect();
-            format!("{head}****{tail}")
-        } else {
-            "****".to_string()
-        };
-        return Err(Reply::auth(
-            &format!(
-                "LiteLLM Virtual Key expected. Received={masked}, expected to start with 'sk-'."
-            ),
-            "auth_error",
-            "None",
-        ));
-    }
-    Err(Reply::auth(
-        "Authentication Error, Invalid API key provided.",
-        "token_not_found_in_db",
-        "key",
-    ))
 }

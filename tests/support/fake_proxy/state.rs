@@ -39,6 +39,10 @@ pub(crate) struct KeyInfo {
     pub(crate) role: Role,
     /// `object_permission.mcp_servers` of the key.
     pub(crate) servers: Vec<String>,
+    /// The key's team, if any (team-scoped keys may submit servers for review).
+    pub(crate) team_id: Option<String>,
+    /// `key_alias`.
+    pub(crate) alias: Option<String>,
 }
 
 /// One `LiteLLM_MCPUserCredentials` row (the secret itself is not kept).
@@ -72,6 +76,8 @@ pub(crate) struct State {
     /// Config-defined servers, already in registry (list) form.
     pub(crate) config_servers: Vec<Map<String, Value>>,
     pub(crate) keys: HashMap<String, KeyInfo>,
+    /// `LiteLLM_UserTable`: user_id → `user_role` as stored (any text).
+    pub(crate) users: HashMap<String, String>,
     /// Credential rows in last-write order (PostgreSQL's heap order for a small table).
     credentials: Vec<StoredCredential>,
     /// How many `GET /v1/mcp/server/{id}` calls were answered (each runs a health check).

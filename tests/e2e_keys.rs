@@ -1,0 +1,156 @@
+//! End-to-end: `Client::caller`, `proxy_version` and `list_submissions` against a real
+//! LiteLLM proxy, with real users and keys of every role.
+//!
+//! Runs when `LITELLM_BASE_URL` and `LITELLM_MASTER_KEY` are set; otherwise prints
+//! SKIPPED and passes, unless `MCPFORM_E2E_REQUIRED=1` (then it fails). Users and keys are
+//! named with `MCPFORM_E2E_PREFIX` (default `e2e<pid>_keys_`, for proxies shared under a
+//! naming convention) and deleted at the end, even when an assertion fails.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use mcpform::client::{Client, ClientConfig, ProxyUrl, Role};
+use mcpform::secret::Secret;
+use serde_json::{Value, json};
+
+use support::real::RealProxy;
+
+const ROLES: [&str; 4] = [
+    "proxy_admin",
+    "proxy_admin_viewer",
+    "internal_user",
+    "internal_user_viewer",
+];
+
+/// Deletes the users (and with them their keys) and the user-less key it made.
+struct Cleanup<'a> {
+    proxy: &'a RealProxy,
+    users: Vec<String>,
+    key_aliases: Vec<String>,
+}
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        let _ = self.proxy.call(
+            "POST",
+            "/key/delete",
+            Some(json!({"key_aliases": self.key_aliases})),
+        );
+        let _ = self.proxy.call(
+            "POST",
+            "/user/delete",
+            Some(json!({"user_ids": self.users})),
+        );
+    }
+}
+
+fn client(proxy: &RealProxy, key: &str) -> Client {
+    let url = ProxyUrl::parse(&proxy.base_url).expect("LITELLM_BASE_URL");
+    Client::new(ClientConfig::new(url, Secret::new(key))).expect("client")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn caller_and_version_for_keys_of_every_role() {
+    let Some(proxy) = RealProxy::from_env() else {
+        return;
+    };
+    let prefix = std::env::var("MCPFORM_E2E_PREFIX")
+        .unwrap_or_else(|_| format!("e2e{}_keys_", std::process::id()));
+    let mut cleanup = Cleanup {
+        proxy: &proxy,
+        users: Vec::new(),
+        key_aliases: Vec::new(),
+    };
+    let mut keys: Vec<(String, String, Option<String>)> = Vec::new();
+    for role in ROLES {
+        let user = format!("{prefix}{role}");
+        cleanup.users.push(user.clone());
+        let (status, body) = proxy.call(
+            "POST",
+            "/user/new",
+            Some(json!({"user_id": user, "user_role": role})),
+        );
+        assert_eq!(status, 200, "/user/new {role}: {body}");
+        let key = body["key"].as_str().expect("key").to_owned();
+        keys.push((role.to_owned(), key, Some(user)));
+    }
+    let alias = format!("{prefix}nouser");
+    cleanup.key_aliases.push(alias.clone());
+    let (status, body) = proxy.call("POST", "/key/generate", Some(json!({"key_alias": alias})));
+    assert_eq!(status, 200, "/key/generate: {body}");
+    let no_user_key = body["key"].as_str().expect("key").to_owned();
+
+    let (status, details) = proxy.call("GET", "/health/readiness/details", None);
+    assert_eq!(status, 200, "{details}");
+    let version = details["litellm_version"].as_str().map(str::to_owned);
+    assert!(version.is_some(), "{details}");
+
+    let rt = runtime();
+    let master = client(&proxy, &proxy.master_key.clone());
+    let me = rt.block_on(master.caller()).expect("master caller");
+    assert!(me.is_proxy_admin() && me.master_key, "{me:?}");
+    assert_eq!(rt.block_on(master.proxy_version()), Ok(version.clone()));
+    assert!(
+        matches!(rt.block_on(master.list_submissions()), Ok(Some(_))),
+        "1.87+ has the submission workflow"
+    );
+
+    for (role, key, user) in &keys {
+        let c = client(&proxy, key);
+        let who = rt
+            .block_on(c.caller())
+            .unwrap_or_else(|e| panic!("{role}: {e}"));
+        let expected = match role.as_str() {
+            "proxy_admin" => Role::ProxyAdmin,
+            "proxy_admin_viewer" => Role::ProxyAdminViewer,
+            other => Role::Other(other.to_owned()),
+        };
+        assert_eq!(
+            (&who.role, &who.user_id, who.master_key),
+            (&expected, user, false),
+            "{role}"
+        );
+        let admin_view = matches!(expected, Role::ProxyAdmin | Role::ProxyAdminViewer);
+        let seen = rt.block_on(c.proxy_version());
+        assert_eq!(
+            seen,
+            Ok(if admin_view { version.clone() } else { None }),
+            "{role}"
+        );
+        let submissions = rt.block_on(c.list_submissions());
+        assert_eq!(
+            submissions.as_ref().err().and_then(|e| e.status()),
+            if admin_view { None } else { Some(403) },
+            "{role}: {submissions:?}"
+        );
+    }
+
+    let c = client(&proxy, &no_user_key);
+    let who = rt.block_on(c.caller()).expect("no-user caller");
+    assert_eq!(
+        (who.role, who.user_id, who.admin_view),
+        (Role::Unknown, None, Some(false))
+    );
+
+    let bogus = client(&proxy, "sk-e2e-not-a-key-0000");
+    let e = rt.block_on(bogus.caller()).expect_err("refused");
+    assert_eq!(e.status(), Some(401), "{e}");
+    drop(cleanup);
+    let (_, left) = proxy.call(
+        "GET",
+        &format!("/v2/user/info?user_id={prefix}proxy_admin"),
+        None,
+    );
+    assert_ne!(
+        left.get("user_role"),
+        Some(&Value::from("proxy_admin")),
+        "cleaned up"
+    );
+}

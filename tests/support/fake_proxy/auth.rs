@@ -1,0 +1,101 @@
+//! Authentication as `user_api_key_auth` does it: the key's header, the master key,
+//! virtual keys and the proxy's 401s, and the admin viewer's route check, which runs in
+//! authentication (before body validation and before the handler's own checks).
+
+use axum::http::{HeaderMap, Method, header};
+
+use super::handlers::{Caller, master_caller};
+use super::reply::Reply;
+use super::state::State;
+
+/// The key the request presents: `x-litellm-api-key` first, then `Authorization`, with a
+/// `Bearer `/`bearer `/`Basic ` prefix removed.
+pub(crate) fn presented_key(headers: &HeaderMap) -> Option<String> {
+    let strip = |v: &str| {
+        ["Bearer ", "Basic ", "bearer "]
+            .iter()
+            .find_map(|p| v.strip_prefix(p))
+            .unwrap_or(v)
+            .to_string()
+    };
+    if let Some(v) = headers.get("x-litellm-api-key") {
+        return Some(strip(v.to_str().unwrap_or("")));
+    }
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .map(strip)
+}
+
+/// `user_api_key_auth`: master key, known virtual keys, or the proxy's 401s.
+pub(crate) fn authenticate(
+    headers: &HeaderMap,
+    state: &State,
+    master_key: &str,
+) -> Result<Caller, Reply> {
+    let Some(key) = presented_key(headers) else {
+        return Err(Reply::auth(
+            "Authentication Error, No api key passed in.",
+            "auth_error",
+            "None",
+        ));
+    };
+    if key.is_empty() {
+        return Err(Reply::auth(
+            "Authentication Error, Malformed API Key passed in. Ensure Key has `Bearer ` prefix.",
+            "auth_error",
+            "None",
+        ));
+    }
+    if key == master_key {
+        return Ok(master_caller());
+    }
+    if let Some(info) = state.keys.get(&key) {
+        return Ok(Caller {
+            user_id: info.user_id.clone(),
+            role: info.role,
+            servers: info.servers.clone(),
+            key: Some(key.clone()),
+            team_id: info.team_id.clone(),
+        });
+    }
+    if !key.starts_with("sk-") {
+        let masked = if key.chars().count() > 8 {
+            let chars: Vec<char> = key.chars().collect();
+            let head: String = chars[..4].iter().collect();
+            let tail: String = chars[chars.len() - 4..].iter().collect();
+            format!("{head}****{tail}")
+        } else {
+            "****".to_string()
+        };
+        return Err(Reply::auth(
+            &format!(
+                "LiteLLM Virtual Key expected. Received={masked}, expected to start with 'sk-'."
+            ),
+            "auth_error",
+            "None",
+        ));
+    }
+    Err(Reply::auth(
+        "Authentication Error, Invalid API key provided.",
+        "token_not_found_in_db",
+        "key",
+    ))
+}
+
+/// GET, HEAD and OPTIONS: what an admin viewer may call (read parity with a proxy admin).
+pub(crate) fn is_safe(method: &Method) -> bool {
+    matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS")
+}
+
+/// `_check_proxy_admin_viewer_access`: any other method is refused in authentication,
+/// before the body is validated and before the handler's own checks.
+pub(crate) fn viewer_refused(path: &str) -> Reply {
+    Reply::json(
+        403,
+        serde_json::json!({"error": {
+            "message": format!("user not allowed to access this route, role= proxy_admin_viewer. Trying to access: {path}"),
+            "type": "auth_error", "param": "None", "code": "403"}}),
+    )
+}
