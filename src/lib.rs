@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod client;
 pub mod diagnostic;
+pub mod env;
 pub mod escape;
 pub mod lint;
 pub mod live;

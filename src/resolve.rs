@@ -229,6 +229,7 @@ mod tests {
             &LintOptions {
                 require_env: false,
                 env: &none,
+                reserved_env: &[],
             },
         );
         let lookup = |n: &str| {

@@ -131,6 +131,7 @@ fn lint_text(text: &str) -> Vec<(RuleId, u32)> {
     let options = LintOptions {
         require_env: false,
         env: &env,
+        reserved_env: &[],
     };
     lint(load_text("p.yaml", text), &options)
         .diagnostics

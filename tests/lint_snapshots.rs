@@ -14,10 +14,16 @@ const FIXTURES: &str = "tests/fixtures/lint";
 fn lint_fixture(id: &str) -> Linted {
     let path = PathBuf::from(format!("{FIXTURES}/{id}.yaml"));
     let env = |_: &str| None;
-    // `env-ref` shows both halves of the rule: malformed, and unset with --require-env.
+    // `env-ref` shows both halves of the rule: malformed, and unset with --require-env;
+    // `env-reserved` the built-in names and the one `--api-key-env` adds.
     let options = LintOptions {
         require_env: id == "env-ref",
         env: &env,
+        reserved_env: if id == "env-reserved" {
+            &["TEAM_ADMIN_KEY"]
+        } else {
+            &[]
+        },
     };
     lint(load_paths(&[path]), &options)
 }
@@ -92,6 +98,7 @@ fn examples_lint_clean() {
     let options = LintOptions {
         require_env: false,
         env: &env,
+        reserved_env: &[],
     };
     let linted = lint(load_paths(&[PathBuf::from("examples")]), &options);
     assert!(linted.diagnostics.is_empty(), "{:#?}", linted.diagnostics);

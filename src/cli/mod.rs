@@ -1,6 +1,5 @@
 //! cli: argument parsing, exit codes and the wiring of the rooms. No business rules.
 
-pub mod env;
 mod lint_cmd;
 mod plan_cmd;
 
@@ -8,6 +7,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::env;
 
 pub use lint_cmd::LintArgs;
 pub use plan_cmd::{PlanArgs, gather_and_plan, locate};

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::env;
 use super::exit;
 use super::lint_cmd::lint_paths;
 use crate::client::{Client, ClientConfig, ClientError};
 use crate::diagnostic::Diagnostic;
+use crate::env;
 use crate::live::{Facts, LiveServer, LiveState};
 use crate::load::Loaded;
 use crate::model::{Locate, Origin};
@@ -77,7 +77,7 @@ fn run_with(
     color: bool,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<u8, Failed> {
-    let linted = lint_paths(&args.paths, false);
+    let linted = lint_paths(&args.paths, false, &args.api_key_env);
     let problems: Vec<Diagnostic> = linted
         .diagnostics
         .iter()

@@ -89,6 +89,60 @@ impl<'a> Ctx<'a> {
         self.finding(rule, server, span, message)
     }
 
+    /// A finding at `needle` inside a string value (a `${env:…}` reference) when the
+    /// source spells the value as written (plain, or quoted without escapes); else at
+    /// the whole value.
+    pub fn at_text(
+        &self,
+        rule: RuleId,
+        server: &DesiredServer,
+        field: &str,
+        needle: &str,
+        message: String,
+    ) -> Diagnostic {
+        let span = self
+            .value_span(server, field)
+            .map(|whole| self.narrow(whole, server, field, needle).unwrap_or(whole));
+        match span {
+            Some(span) => self.finding(rule, server, Some(span), message),
+            None => self.at_value(rule, server, field, message),
+        }
+    }
+
+    /// The span of `needle` inside the value at `field`, when it can be found exactly.
+    fn narrow(
+        &self,
+        whole: Span,
+        server: &DesiredServer,
+        field: &str,
+        needle: &str,
+    ) -> Option<Span> {
+        let node = self
+            .loaded
+            .node(server.origin.file, &server.origin.field_pointer(field))?;
+        let crate::load::Value::Str(value) = &node.value else {
+            return None;
+        };
+        let file = self.loaded.sources.get(whole.file);
+        let range = whole.byte_range(file);
+        let source = file.text().get(range.clone())?;
+        // Plain scalars are their text; quoted ones add one quote on each side.
+        let lead = if source == value {
+            0
+        } else if source.len() == value.len() + 2 && source.get(1..source.len() - 1) == Some(value)
+        {
+            1
+        } else {
+            return None;
+        };
+        let at = range.start + lead + value.find(needle)?;
+        Some(Span::new(
+            whole.file,
+            file.pos_at_byte(at),
+            file.pos_at_byte(at + needle.len()),
+        ))
+    }
+
     fn finding(
         &self,
         rule: RuleId,

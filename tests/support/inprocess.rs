@@ -35,6 +35,7 @@ pub fn resolved(
         &LintOptions {
             require_env: false,
             env: &none,
+            reserved_env: &[],
         },
     );
     assert!(

@@ -32,6 +32,7 @@ pub static ALL: &[&dyn Rule] = &[
     &transport::OauthFlags,
     &secrets::PlaintextSecret,
     &secrets::EnvRefRule,
+    &secrets::EnvReserved,
     &urls::InsecureUrl,
     &display_name::DisplayName,
     &mcp_info::McpInfoReserved,

@@ -247,6 +247,7 @@ mod tests {
             &crate::lint::LintOptions {
                 require_env: false,
                 env: &env,
+                reserved_env: &[],
             },
         );
         let d: Vec<_> = linted
