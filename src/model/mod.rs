@@ -5,11 +5,16 @@
 //! `${env:…}` reference it contains, still symbolic (plan resolves them).
 
 mod field;
+mod fields;
 pub mod proxy;
 mod spec;
 mod template;
 
 pub use field::Field;
+pub use fields::{
+    FieldKind, NOT_IGNORABLE, SERVER_FIELDS, ServerField, ignorable_fields, is_ignorable,
+    server_field,
+};
 pub use spec::{
     AuthType, CostInfo, Credentials, EnvVar, EnvVarScope, FileSpec, Lifecycle, McpInfo, OAuth2Flow,
     ProtocolVersion, ServerSpec, TokenEndpointAuthMethod, Transport, Version,
@@ -17,7 +22,6 @@ pub use spec::{
 pub use template::{Part, Template, TemplateError, is_env_name};
 
 use serde::Deserialize;
-use serde_json::Value as Json;
 
 use crate::load::{Document, Loaded, Node, Value, escape_token, pointer_tokens};
 use crate::source::{FileId, Span};
@@ -136,7 +140,6 @@ pub struct Rejected {
 pub fn build(loaded: &Loaded) -> (DesiredState, Vec<Rejected>) {
     let mut state = DesiredState::default();
     let mut rejected = Vec::new();
-    let ignorable = ignorable_fields();
     let total: usize = loaded
         .documents
         .iter()
@@ -159,7 +162,7 @@ pub fn build(loaded: &Loaded) -> (DesiredState, Vec<Rejected>) {
                 pointer: format!("/servers/{i}"),
             };
             match ServerSpec::deserialize(node) {
-                Ok(spec) if ignores_only_known_fields(&spec, &ignorable) => {
+                Ok(spec) => {
                     let (env_refs, env_ref_problems) = scan_env_refs(node);
                     state.servers.push(DesiredServer {
                         spec,
@@ -168,10 +171,6 @@ pub fn build(loaded: &Loaded) -> (DesiredState, Vec<Rejected>) {
                         env_ref_problems,
                     });
                 }
-                Ok(_) => rejected.push(Rejected {
-                    origin,
-                    message: "`lifecycle.ignore_changes` names an unknown field".to_owned(),
-                }),
                 Err(e) => rejected.push(Rejected {
                     origin,
                     message: e.to_string(),
@@ -180,25 +179,6 @@ pub fn build(loaded: &Loaded) -> (DesiredState, Vec<Rejected>) {
         }
     }
     (state, rejected)
-}
-
-/// Field names `lifecycle.ignore_changes` accepts (the schema's enum, derived from the model).
-fn ignorable_fields() -> Vec<String> {
-    crate::schema::schema()
-        .pointer("/$defs/Lifecycle/properties/ignore_changes/items/enum")
-        .and_then(Json::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn ignores_only_known_fields(spec: &ServerSpec, ignorable: &[String]) -> bool {
-    spec.lifecycle
-        .as_ref()
-        .is_none_or(|l| l.ignore_changes.iter().all(|f| ignorable.contains(f)))
 }
 
 /// Every string value of a server that contains `${…}`, parsed.
@@ -313,6 +293,22 @@ mod tests {
             .key_span(s.origin.file, &s.origin.field_pointer("url"))
             .unwrap();
         assert_eq!((key.start.line, key.start.column1()), (5, 5));
+    }
+
+    #[test]
+    fn ignore_changes_may_name_only_ignorable_fields() {
+        let server = |names: &str| {
+            format!(
+                "version: 1\nservers:\n  - {{server_name: a, transport: sse, url: 'https://x.invalid', lifecycle: {{ignore_changes: [{names}]}}}}\n"
+            )
+        };
+        let (state, rejected) = build(&load_text("a.yaml", &server("description, url")));
+        assert_eq!((state.servers.len(), rejected.len()), (1, 0));
+        for bad in ["server_name", "lifecycle", "descripton"] {
+            let (state, rejected) = build(&load_text("a.yaml", &server(bad)));
+            assert_eq!((state.servers.len(), rejected.len()), (0, 1), "{bad}");
+            assert!(rejected[0].message.contains(bad), "{}", rejected[0].message);
+        }
     }
 
     #[test]

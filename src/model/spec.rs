@@ -879,7 +879,19 @@ pub struct Lifecycle {
     #[serde(default)]
     pub prevent_destroy: bool,
     /// Fields sent on create, then neither compared nor sent (someone else owns them).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ignorable_names")]
     #[schemars(example = &["description"])]
     pub ignore_changes: Vec<String>,
+}
+
+/// `ignore_changes` entries must be server fields other than the identity and policy
+/// ones: the schema lists them as an enum, and serde agrees.
+fn ignorable_names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let names = Vec::<String>::deserialize(d)?;
+    match names.iter().find(|n| !super::is_ignorable(n)) {
+        Some(bad) => Err(serde::de::Error::custom(format!(
+            "`{bad}` is not a field `ignore_changes` can name"
+        ))),
+        None => Ok(names),
+    }
 }
