@@ -87,3 +87,17 @@ fn the_ground_floor_env_module_uses_no_other_room() {
         "src/env.rs uses another room"
     );
 }
+
+#[test]
+fn no_file_of_model_schema_or_lint_is_over_500_lines() {
+    let mut long = Vec::new();
+    for r in ["model", "schema", "lint", "rule", "env"] {
+        for (path, text) in room(r) {
+            let lines = text.lines().count();
+            if lines > 500 {
+                long.push(format!("{} ({lines} lines)", path.display()));
+            }
+        }
+    }
+    assert!(long.is_empty(), "split these: {long:?}");
+}

@@ -10,7 +10,7 @@ pub mod proxy;
 mod spec;
 mod template;
 
-pub use field::Field;
+pub use field::{Field, NotNull};
 pub use fields::{
     FieldKind, NOT_IGNORABLE, SERVER_FIELDS, ServerField, ignorable_fields, is_ignorable,
     server_field,
@@ -90,19 +90,19 @@ impl DesiredServer {
 
     /// Whether the file turns BYOK on.
     pub fn is_byok(&self) -> bool {
-        self.spec.is_byok == Some(true)
+        self.spec.is_byok.get() == Some(true)
     }
 
     /// The lifecycle block, or the defaults.
     pub fn lifecycle(&self) -> Lifecycle {
-        self.spec.lifecycle.clone().unwrap_or_default()
+        self.spec.lifecycle.value().cloned().unwrap_or_default()
     }
 
     /// Whether `ignore_changes` names this field.
     pub fn ignores(&self, field: &str) -> bool {
         self.spec
             .lifecycle
-            .as_ref()
+            .value()
             .is_some_and(|l| l.ignore_changes.iter().any(|f| f == field))
     }
 }

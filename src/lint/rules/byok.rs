@@ -44,7 +44,7 @@ impl Rule for ByokFieldsWithoutByok {
             let has_description = s
                 .spec
                 .byok_description
-                .as_ref()
+                .value()
                 .is_some_and(|d| !d.is_empty());
             if has_description {
                 out.push(
@@ -125,7 +125,7 @@ impl Rule for ByokSharedCredential {
                 .spec
                 .credentials
                 .value()
-                .is_some_and(|c| c.auth_value.is_some());
+                .is_some_and(|c| c.auth_value.value().is_some());
             if shared {
                 out.push(
                     ctx.at_key(

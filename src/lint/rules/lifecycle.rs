@@ -15,7 +15,7 @@ impl Rule for IgnoreChanges {
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for s in ctx.servers() {
-            let Some(lifecycle) = &s.spec.lifecycle else {
+            let Some(lifecycle) = s.spec.lifecycle.value() else {
                 continue;
             };
             let declared = serde_json::to_value(&s.spec).unwrap_or_default();

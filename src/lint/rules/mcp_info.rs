@@ -52,7 +52,7 @@ impl Rule for McpInfoDescription {
                 .spec
                 .mcp_info
                 .value()
-                .and_then(|i| i.description.as_deref())
+                .and_then(|i| i.description.value().map(String::as_str))
             else {
                 continue;
             };

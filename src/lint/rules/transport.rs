@@ -92,7 +92,7 @@ impl Rule for StdioCommand {
             .filter(|s| s.spec.transport == Transport::Stdio)
         {
             let has_command = non_empty(&s.spec.command);
-            let has_args = s.spec.args.as_ref().is_some_and(|a| !a.is_empty());
+            let has_args = s.spec.args.value().is_some_and(|a| !a.is_empty());
             let missing = match (has_command, has_args) {
                 (true, true) => continue,
                 (false, false) => "`command` and `args`",
@@ -158,7 +158,11 @@ impl Rule for ProtocolTransport {
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for s in ctx.servers().filter(|s| s.spec.transport == Transport::Sse) {
-            let version = s.spec.mcp_info.value().and_then(|i| i.protocol_version);
+            let version = s
+                .spec
+                .mcp_info
+                .value()
+                .and_then(|i| i.protocol_version.get());
             if version == Some(ProtocolVersion::V2026_07_28) {
                 out.push(
                     ctx.at_value(
@@ -202,12 +206,12 @@ impl Rule for OauthFlags {
                     ),
                 );
             }
-            if s.spec.per_server_oauth_discovery == Some(true) {
+            if s.spec.per_server_oauth_discovery.get() == Some(true) {
                 // The proxy checks the request body itself, so an absent flow fails too.
                 let flow = s.spec.oauth2_flow.value().copied();
                 let eligible = auth == Some(AuthType::Oauth2)
                     && flow == Some(OAuth2Flow::AuthorizationCode)
-                    && s.spec.delegate_auth_to_upstream != Some(true);
+                    && s.spec.delegate_auth_to_upstream.get() != Some(true);
                 if !eligible {
                     out.push(ctx.at_value(
                         self.id(),
