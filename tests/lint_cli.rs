@@ -84,3 +84,33 @@ fn lint_reserves_the_variable_named_by_api_key_env_as_plan_does() {
     // Without the flag the name is an ordinary secret.
     assert_eq!(lint(&yaml, &[]), (0, vec![]));
 }
+
+/// What a new user writes first: four mistakes, each a different rule.
+const FOUR_MISTAKES: &str = "version: 1
+servers:
+  - server_name: my-tools
+    transport: stdio
+    command: npx
+    args: [-y, my-tools-mcp]
+    is_byok: true
+    auth_type: bearer
+    credentials:
+      auth_value: sk-live-0123456789
+";
+
+#[test]
+fn one_run_reports_every_mistake_even_with_a_schema_error() {
+    let (code, found) = lint(FOUR_MISTAKES, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found,
+        [
+            ("name-charset", 3),
+            ("byok-transport", 7),
+            ("schema", 8),
+            ("plaintext-secret", 10),
+        ]
+        .map(|(r, l)| (r.to_owned(), "error".to_owned(), l))
+        .to_vec()
+    );
+}

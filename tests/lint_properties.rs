@@ -3,11 +3,11 @@
 //! * every generated single mutation is caught with the right rule id at the right line;
 //! * the fast path (serde from the tree) and the JSON Schema agree on every server.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use mcpform::lint::{LintOptions, lint};
 use mcpform::load::{Value, load_text};
-use mcpform::model::{Locate, ServerSpec};
+use mcpform::model::ServerSpec;
 use mcpform::rule::RuleId;
 use proptest::prelude::*;
 use serde::Deserialize;
@@ -305,12 +305,79 @@ proptest! {
         let file = loaded.documents[0].file;
         let root = loaded.documents[0].root.as_ref().unwrap();
         let Value::Seq(items) = &root.get("servers").unwrap().value else { unreachable!() };
+        let (declared, rejected) = mcpform::model::build(&loaded);
+        prop_assert!(rejected.is_empty());
         for (n, node) in items.iter().enumerate() {
             let pointer = format!("/servers/{n}");
-            prop_assert!(loaded.node(file, &pointer).is_some());
             let schema_ok = mcpform::schema::validate_server(&loaded, file, &pointer, node).is_empty();
-            let serde_ok = ServerSpec::deserialize(node).is_ok();
+            let serde_ok = <ServerSpec>::deserialize(node).is_ok();
             prop_assert_eq!(schema_ok, serde_ok, "server {} `{}: {}` in\n{}", n, key, value, text);
+            // Field by field: what the model leaves out of a partial server is exactly
+            // what the schema finds fault with.
+            let s = &declared[n];
+            let mut left_out: BTreeSet<String> = s.unfit.iter().cloned().collect();
+            if s.spec.server_name.is_none() {
+                left_out.insert("server_name".into());
+            }
+            if s.spec.transport.is_none() {
+                left_out.insert("transport".into());
+            }
+            prop_assert_eq!(
+                mcpform::schema::faulty_fields(node), left_out,
+                "server {} `{}: {}` in\n{}", n, key, value, text
+            );
         }
     }
+
+    /// The rules read only what fits: breaking one field of a clean file adds schema
+    /// findings and nothing else (no rule takes an unfit field for an absent one).
+    #[test]
+    fn a_schema_error_adds_no_other_finding(
+        servers in file_strategy(),
+        pick in any::<prop::sample::Index>(),
+        (key, value) in prop::sample::select(UNFIT.to_vec()),
+    ) {
+        let mut servers = servers;
+        let i = pick.index(servers.len());
+        set(&mut servers[i], key, V::Raw(value.into()));
+        let (text, _) = emit(&servers);
+        let found = lint_text(&text);
+        prop_assert!(found.iter().any(|(r, _)| *r == RuleId::Schema), "{text}");
+        prop_assert!(
+            found.iter().all(|(r, _)| *r == RuleId::Schema),
+            "`{key}: {value}` on server {i}\n{text}\n{found:?}"
+        );
+    }
 }
+
+/// Values that never fit their field (or keys the model does not know).
+const UNFIT: &[(&str, &str)] = &[
+    ("server_name", "[a]"),
+    ("server_name", "null"),
+    ("transport", "websocket"),
+    ("transport", "[http]"),
+    ("url", "[1]"),
+    ("url", "{a: b}"),
+    ("spec_path", "[1]"),
+    ("auth_type", "bearer"),
+    ("is_byok", "\"yes\""),
+    ("is_byok", "[true]"),
+    ("credentials", "{auth_value: 1}"),
+    ("credentials", "[x]"),
+    ("description", "[1]"),
+    ("alias", "{a: b}"),
+    ("rpm", "-1"),
+    ("timeout", "\"soon\""),
+    ("mcp_access_groups", "\"dev\""),
+    ("byok_description", "\"read\""),
+    ("command", "[npx]"),
+    ("args", "\"-y\""),
+    ("env", "[1]"),
+    ("static_headers", "[1]"),
+    ("dcr_bridge", "\"no\""),
+    ("oauth2_flow", "implicit"),
+    ("lifecycle", "{ignore_changes: [x]}"),
+    ("mcp_info", "{protocol_version: v9}"),
+    ("env_vars", "[{scope: all}]"),
+    ("descripton", "typo"),
+];

@@ -32,7 +32,7 @@ fn render(linted: &Linted, format: LintFormat) -> String {
     let input = ReportInput {
         sources: &linted.loaded.sources,
         diagnostics: &linted.diagnostics,
-        servers: linted.desired.servers.len(),
+        servers: linted.declared,
         color: false,
     };
     let mut out = Vec::new();
@@ -89,6 +89,33 @@ fn github_and_sarif_for_one_fixture() {
         insta::assert_snapshot!("name-unique.sarif", render(&linted, LintFormat::Sarif));
         let linted = lint_fixture("schema");
         insta::assert_snapshot!("schema.github", render(&linted, LintFormat::Github));
+    });
+}
+
+/// One run reports the schema error and the three semantic errors of a server that
+/// does not fit the model, and nothing twice.
+#[test]
+fn a_schema_error_does_not_hide_the_other_findings() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("snapshots/lint");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        let linted = lint_fixture("four-mistakes");
+        let rules: Vec<&str> = linted.diagnostics.iter().map(|d| d.rule.id()).collect();
+        assert_eq!(
+            rules,
+            [
+                "name-charset",
+                "byok-transport",
+                "schema",
+                "plaintext-secret"
+            ]
+        );
+        // Nothing from it reaches plan.
+        assert!(linted.has_errors() && linted.desired.servers.is_empty());
+        assert_eq!(linted.declared, 1);
+        insta::assert_snapshot!("four-mistakes.human", render(&linted, LintFormat::Human));
+        insta::assert_snapshot!("four-mistakes.json", render(&linted, LintFormat::Json));
     });
 }
 

@@ -54,7 +54,7 @@ pub(super) fn run(args: &LintArgs, color: bool) -> u8 {
     let input = ReportInput {
         sources: &linted.loaded.sources,
         diagnostics: &linted.diagnostics,
-        servers: linted.desired.servers.len(),
+        servers: linted.declared,
         color,
     };
     let mut out = std::io::stdout().lock();

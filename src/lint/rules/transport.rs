@@ -22,11 +22,17 @@ impl Rule for UrlRequired {
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for s in ctx.servers() {
-            let (missing, help) = match s.spec.transport {
-                Transport::Http | Transport::Sse if !non_empty(&s.spec.url) => {
+            // Not when the transport, or what it needs, does not fit: the schema says so.
+            let Some(transport) = s.transport() else {
+                continue;
+            };
+            let (missing, help) = match transport {
+                Transport::Http | Transport::Sse
+                    if !non_empty(&s.spec.url) && s.all_fit(&["url", "spec_path"]) =>
+                {
                     ("url", "add `url:` with the server's MCP endpoint")
                 }
-                Transport::Openapi if !non_empty(&s.spec.spec_path) => (
+                Transport::Openapi if !non_empty(&s.spec.spec_path) && s.fits("spec_path") => (
                     "spec_path",
                     "add `spec_path:` with the URL of the OpenAPI spec",
                 ),
@@ -37,10 +43,7 @@ impl Rule for UrlRequired {
                     self.id(),
                     s,
                     "transport",
-                    format!(
-                        "transport `{}` needs `{missing}`",
-                        s.spec.transport.as_str()
-                    ),
+                    format!("transport `{}` needs `{missing}`", transport.as_str()),
                 )
                 .with_label(format!("needs `{missing}`"))
                 .with_help(help),
@@ -59,14 +62,17 @@ impl Rule for SpecPathTransport {
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for s in ctx.servers() {
-            if non_empty(&s.spec.spec_path) && s.spec.transport != Transport::Openapi {
+            let Some(transport) = s.transport() else {
+                continue;
+            };
+            if non_empty(&s.spec.spec_path) && transport != Transport::Openapi {
                 let mut d = ctx.at_key(
                     self.id(),
                     s,
                     "spec_path",
                     format!(
                         "`spec_path` with transport `{}`: the proxy treats a server with a spec as openapi",
-                        s.spec.transport.as_str()
+                        transport.as_str()
                     ),
                 );
                 if let Some(t) = ctx.value_span(s, "transport") {
@@ -89,7 +95,7 @@ impl Rule for StdioCommand {
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for s in ctx
             .servers()
-            .filter(|s| s.spec.transport == Transport::Stdio)
+            .filter(|s| s.transport() == Some(Transport::Stdio) && s.all_fit(&["command", "args"]))
         {
             let has_command = non_empty(&s.spec.command);
             let has_args = s.spec.args.value().is_some_and(|a| !a.is_empty());
@@ -123,7 +129,7 @@ impl Rule for StdioCommandAllowed {
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for s in ctx
             .servers()
-            .filter(|s| s.spec.transport == Transport::Stdio)
+            .filter(|s| s.transport() == Some(Transport::Stdio))
         {
             let Field::Value(command) = &s.spec.command else {
                 continue;
@@ -157,7 +163,10 @@ impl Rule for ProtocolTransport {
     }
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-        for s in ctx.servers().filter(|s| s.spec.transport == Transport::Sse) {
+        for s in ctx
+            .servers()
+            .filter(|s| s.transport() == Some(Transport::Sse))
+        {
             let version = s
                 .spec
                 .mcp_info
@@ -191,6 +200,7 @@ impl Rule for OauthFlags {
         for s in ctx.servers() {
             let auth = s.spec.auth_type.value().copied();
             if s.spec.dcr_bridge == Field::Value(true)
+                && s.fits("auth_type")
                 && !matches!(
                     auth,
                     Some(AuthType::TruePassthrough | AuthType::OauthDelegate)
@@ -206,7 +216,8 @@ impl Rule for OauthFlags {
                     ),
                 );
             }
-            if s.spec.per_server_oauth_discovery.get() == Some(true) {
+            let known = s.all_fit(&["auth_type", "oauth2_flow", "delegate_auth_to_upstream"]);
+            if s.spec.per_server_oauth_discovery.get() == Some(true) && known {
                 // The proxy checks the request body itself, so an absent flow fails too.
                 let flow = s.spec.oauth2_flow.value().copied();
                 let eligible = auth == Some(AuthType::Oauth2)

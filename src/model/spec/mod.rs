@@ -73,9 +73,14 @@ impl From<Version> for u64 {
 
 /// One MCP server, with every field of LiteLLM's `NewMCPServerRequest` plus mcpform's
 /// `lifecycle` block.
+// (Not in the doc comment, which is the schema's description.) The two required fields
+// are type parameters so that the same struct also describes a server that does not fit
+// the model, [`PartialSpec`], in which they may be missing. `ServerSpec` with its
+// defaults is the complete server, the only kind plan sees.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ServerSpec {
+#[schemars(rename = "ServerSpec")]
+pub struct ServerSpec<Name = String, Tr = Transport> {
     /// Stable id of the server on the proxy. Optional: when set it pins the server's
     /// identity (a later `server_name` change is then an edit, not a new server) and is
     /// used in URL paths, so it is limited to `[A-Za-z0-9._-]`. When absent, mcpform
@@ -92,7 +97,7 @@ pub struct ServerSpec {
     /// characters (the proxy rejects `-`). Unique, ignoring case, across every server's
     /// name and alias.
     #[schemars(example = &"github_tools")]
-    pub server_name: String,
+    pub server_name: Name,
 
     /// Short name shown to users and used as the tool prefix; defaults to `server_name`.
     /// Same characters as `server_name`.
@@ -108,7 +113,7 @@ pub struct ServerSpec {
     /// How the proxy talks to the server: `http` (Streamable HTTP), `sse`, `openapi` (an
     /// HTTP server generated from an OpenAPI spec: needs `spec_path`; sent to the proxy as
     /// `http` + `spec_path`) or `stdio` (a local command; needs `command` and `args`).
-    pub transport: Transport,
+    pub transport: Tr,
 
     /// How the proxy authenticates to the upstream server. With `is_byok: true` use a
     /// static scheme the proxy can put each user's key into: `bearer_token`
@@ -295,4 +300,70 @@ pub struct ServerSpec {
     /// mcpform's own policy for this server; never sent to the proxy.
     #[serde(default, skip_serializing_if = "NotNull::is_absent")]
     pub lifecycle: NotNull<Lifecycle>,
+}
+
+/// A server as far as it fits the model: `server_name` or `transport` may be missing
+/// (or written as `null`). Every other field is as in [`ServerSpec`].
+pub type PartialSpec = ServerSpec<Option<String>, Option<Transport>>;
+
+impl PartialSpec {
+    /// The complete server, when both required fields are there.
+    pub fn complete(self) -> Option<ServerSpec> {
+        match (self.server_name.clone(), self.transport) {
+            (Some(name), Some(transport)) => Some(self.with_identity(name, transport)),
+            _ => None,
+        }
+    }
+}
+
+impl<Name, Tr> ServerSpec<Name, Tr> {
+    /// The same fields with other `server_name` and `transport` values.
+    fn with_identity<N, T>(self, server_name: N, transport: T) -> ServerSpec<N, T> {
+        ServerSpec {
+            server_id: self.server_id,
+            server_name,
+            alias: self.alias,
+            description: self.description,
+            transport,
+            auth_type: self.auth_type,
+            credentials: self.credentials,
+            url: self.url,
+            spec_path: self.spec_path,
+            mcp_info: self.mcp_info,
+            mcp_access_groups: self.mcp_access_groups,
+            allowed_tools: self.allowed_tools,
+            tool_name_to_display_name: self.tool_name_to_display_name,
+            tool_name_to_description: self.tool_name_to_description,
+            extra_headers: self.extra_headers,
+            static_headers: self.static_headers,
+            env_vars: self.env_vars,
+            instructions: self.instructions,
+            command: self.command,
+            args: self.args,
+            env: self.env,
+            issuer: self.issuer,
+            authorization_url: self.authorization_url,
+            token_url: self.token_url,
+            registration_url: self.registration_url,
+            oauth2_flow: self.oauth2_flow,
+            token_exchange_endpoint: self.token_exchange_endpoint,
+            audience: self.audience,
+            subject_token_type: self.subject_token_type,
+            token_exchange_profile: self.token_exchange_profile,
+            allow_all_keys: self.allow_all_keys,
+            available_on_public_internet: self.available_on_public_internet,
+            delegate_auth_to_upstream: self.delegate_auth_to_upstream,
+            oauth_passthrough: self.oauth_passthrough,
+            dcr_bridge: self.dcr_bridge,
+            per_server_oauth_discovery: self.per_server_oauth_discovery,
+            is_byok: self.is_byok,
+            byok_description: self.byok_description,
+            byok_api_key_help_url: self.byok_api_key_help_url,
+            source_url: self.source_url,
+            timeout: self.timeout,
+            max_concurrent_requests: self.max_concurrent_requests,
+            rpm: self.rpm,
+            lifecycle: self.lifecycle,
+        }
+    }
 }
