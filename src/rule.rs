@@ -87,8 +87,10 @@ rules! {
     ServerId = "server-id", Error, "a `server_id` given twice, reserved by the proxy, or with characters that cannot be used in a URL path";
     /// URL or spec_path missing.
     UrlRequired = "url-required", Error, "http/sse without `url`; openapi without `spec_path`";
-    /// spec_path with a transport other than openapi.
-    SpecPathTransport = "spec-path-transport", Error, "`spec_path` on a server whose transport is not `openapi` (the proxy reads it back as openapi)";
+    /// spec_path with a transport that has no spec.
+    SpecPathTransport = "spec-path-transport", Error, "`spec_path` with transport `sse` or `stdio` (a spec makes an OpenAPI server, which the proxy runs over http)";
+    /// An OpenAPI server written the API's way.
+    HttpSpecPath = "http-spec-path", Warning, "`transport: http` with `spec_path`: the API's way of writing an OpenAPI server, read as `transport: openapi`";
     /// stdio without command/args.
     StdioCommand = "stdio-command", Error, "stdio without `command` and non-empty `args`";
     /// stdio command not on the proxy's default allow-list.

@@ -85,6 +85,27 @@ fn lint_reserves_the_variable_named_by_api_key_env_as_plan_does() {
     assert_eq!(lint(&yaml, &[]), (0, vec![]));
 }
 
+/// The body of the API docs' OpenAPI + BYOK example, pasted as one server.
+const API_DOCS_BODY: &str = r#"{"server_id":"github_byok","server_name":"github_openapi","alias":"github","description":"GitHub REST API (OpenAPI)","transport":"http","spec_path":"https://example.invalid/github-openapi.json","url":"https://api.github.com","auth_type":"bearer_token","mcp_access_groups":["dev"],"is_byok":true,"byok_description":["Read repositories","Create issues"],"byok_api_key_help_url":"https://github.com/settings/tokens"}"#;
+
+#[test]
+fn an_api_body_pastes_in_unchanged() {
+    let yaml = format!("version: 1\nservers:\n  - {API_DOCS_BODY}\n");
+    let (code, found) = lint(&yaml, &[]);
+    assert_eq!(code, 0, "{found:?}");
+    assert_eq!(
+        found,
+        vec![("http-spec-path".to_owned(), "warning".to_owned(), 3)]
+    );
+    // The API's shape without `url` is an OpenAPI server too, not a missing URL.
+    let no_url = yaml.replace(r#""url":"https://api.github.com","#, "");
+    let (code, found) = lint(&no_url, &[]);
+    assert_eq!((code, rules(&found)), (0, vec!["http-spec-path"]));
+    // A spec on an SSE server stays an error.
+    let sse = yaml.replace(r#""transport":"http""#, r#""transport":"sse""#);
+    assert_eq!(rules(&lint(&sse, &[]).1), ["spec-path-transport"]);
+}
+
 /// What a new user writes first: four mistakes, each a different rule.
 const FOUR_MISTAKES: &str = "version: 1
 servers:

@@ -7,7 +7,7 @@
 
 use serde::Deserialize;
 
-use super::{DeclaredServer, EnvRefProblem, EnvRefUse, Origin, PartialSpec, Template};
+use super::{DeclaredServer, EnvRefProblem, EnvRefUse, Origin, PartialSpec, Template, Transport};
 use crate::load::{Loaded, Node, Value, escape_token};
 
 /// A server the model cannot read at all: not a mapping, or (the model and the schema
@@ -91,13 +91,27 @@ fn declare(node: &Node, origin: Origin) -> Result<DeclaredServer, Rejected> {
         }
     };
     let (env_refs, env_ref_problems) = scan_env_refs(fitting.as_ref().unwrap_or(node));
+    let transport_as_written = spec.transport;
     Ok(DeclaredServer {
-        spec,
+        spec: openapi_as_the_api_writes_it(spec),
         origin,
         env_refs,
         env_ref_problems,
         unfit,
+        transport_as_written,
     })
+}
+
+/// `transport: http` with a `spec_path` is how the API, its docs and curl write an
+/// OpenAPI server (the API has no `openapi` transport), and how the proxy reads it
+/// back: the model reads it as `transport: openapi`, so that resolve, plan and the body
+/// treat the two spellings as one server. Lint suggests mcpform's own spelling.
+fn openapi_as_the_api_writes_it(mut spec: PartialSpec) -> PartialSpec {
+    let has_spec = spec.spec_path.value().is_some_and(|p| !p.is_empty());
+    if spec.transport == Some(Transport::Http) && has_spec {
+        spec.transport = Some(Transport::Openapi);
+    }
+    spec
 }
 
 /// Every string value of a server that contains `${…}`, parsed.

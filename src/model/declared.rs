@@ -24,6 +24,9 @@ pub struct DeclaredServer {
     pub env_ref_problems: Vec<EnvRefProblem>,
     /// Top-level keys left out of `spec` because they do not fit, in file order.
     pub unfit: Vec<String>,
+    /// `transport` as the file spells it: `http` for an OpenAPI server written the
+    /// API's way, which `spec.transport` reads as `openapi`.
+    pub transport_as_written: Option<Transport>,
 }
 
 impl DeclaredServer {

@@ -244,6 +244,36 @@ mod tests {
     }
 
     #[test]
+    fn http_with_a_spec_is_an_openapi_server_as_the_api_writes_it() {
+        let s = one("{server_name: a, transport: http, spec_path: 'https://x.invalid/o.json'}");
+        assert_eq!(s.transport(), Some(Transport::Openapi));
+        assert_eq!(s.transport_as_written, Some(Transport::Http));
+        assert_eq!(s.into_desired().unwrap().spec.transport, Transport::Openapi);
+        // Without a spec it stays http; other transports are what they say.
+        for (yaml, t) in [
+            (
+                "{server_name: a, transport: http, spec_path: ''}",
+                Transport::Http,
+            ),
+            (
+                "{server_name: a, transport: sse, spec_path: x}",
+                Transport::Sse,
+            ),
+            (
+                "{server_name: a, transport: openapi, spec_path: x}",
+                Transport::Openapi,
+            ),
+        ] {
+            let s = one(yaml);
+            assert_eq!(
+                (s.transport(), s.transport_as_written),
+                (Some(t), Some(t)),
+                "{yaml}"
+            );
+        }
+    }
+
+    #[test]
     fn only_a_server_that_is_not_a_mapping_is_rejected() {
         let (servers, rejected) = build(&load_text("a.yaml", "version: 1\nservers:\n  - 5\n"));
         assert_eq!((servers.len(), rejected.len()), (0, 1));

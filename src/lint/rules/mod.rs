@@ -26,6 +26,7 @@ pub static ALL: &[&dyn Rule] = &[
     &names::ServerIdRule,
     &transport::UrlRequired,
     &transport::SpecPathTransport,
+    &transport::HttpSpecPath,
     &transport::StdioCommand,
     &transport::StdioCommandAllowed,
     &transport::ProtocolTransport,

@@ -71,7 +71,7 @@ impl Rule for SpecPathTransport {
                     s,
                     "spec_path",
                     format!(
-                        "`spec_path` with transport `{}`: the proxy treats a server with a spec as openapi",
+                        "`spec_path` with transport `{}`: a spec makes an OpenAPI server, which the proxy runs over http",
                         transport.as_str()
                     ),
                 );
@@ -80,6 +80,36 @@ impl Rule for SpecPathTransport {
                 }
                 out.push(d.with_help("use `transport: openapi`, or remove `spec_path`"));
             }
+        }
+    }
+}
+
+/// `transport: http` + `spec_path`, the API's spelling of an OpenAPI server: the model
+/// reads it as `openapi`; the file reads better saying so.
+pub struct HttpSpecPath;
+
+impl Rule for HttpSpecPath {
+    fn id(&self) -> RuleId {
+        RuleId::HttpSpecPath
+    }
+
+    fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+        for s in ctx.servers().filter(|s| {
+            s.transport_as_written == Some(Transport::Http)
+                && s.transport() == Some(Transport::Openapi)
+        }) {
+            let mut d = ctx.at_value(
+                self.id(),
+                s,
+                "transport",
+                "`transport: http` with a `spec_path` is an OpenAPI server; mcpform reads it as `transport: openapi`".to_owned(),
+            );
+            if let Some(span) = ctx.key_span(s, "spec_path") {
+                d = d.with_related(span, "the spec makes it an OpenAPI server");
+            }
+            out.push(d.with_help(
+                "write `transport: openapi`: it is sent to the proxy as `http` + `spec_path` all the same",
+            ));
         }
     }
 }
@@ -275,11 +305,29 @@ mod tests {
     }
 
     #[test]
-    fn spec_path_needs_openapi() {
+    fn spec_path_with_sse_or_stdio_is_an_error() {
         let y = one_server(
-            "transport: http\nurl: https://a.invalid\nspec_path: https://a.invalid/o.json",
+            "transport: sse\nurl: https://a.invalid\nspec_path: https://a.invalid/o.json",
         );
         assert_eq!(hits(RuleId::SpecPathTransport, &y), vec![(6, 5)]);
+        let stdio = one_server("transport: stdio\ncommand: npx\nargs: [x]\nspec_path: o.json");
+        assert_eq!(hits(RuleId::SpecPathTransport, &stdio), vec![(7, 5)]);
+    }
+
+    #[test]
+    fn http_with_a_spec_is_openapi_with_a_hint() {
+        for fields in [
+            "transport: http\nurl: https://a.invalid\nspec_path: https://a.invalid/o.json",
+            "transport: http\nspec_path: https://a.invalid/o.json",
+        ] {
+            let y = one_server(fields);
+            assert_eq!(hits(RuleId::HttpSpecPath, &y), vec![(4, 16)], "{fields}");
+            for other in [RuleId::SpecPathTransport, RuleId::UrlRequired] {
+                assert!(hits(other, &y).is_empty(), "{fields}: {other:?}");
+            }
+        }
+        let written = one_server("transport: openapi\nspec_path: https://a.invalid/o.json");
+        assert!(hits(RuleId::HttpSpecPath, &written).is_empty());
     }
 
     #[test]
