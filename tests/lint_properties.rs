@@ -175,17 +175,19 @@ fn set(server: &mut Server, key: &str, value: V) {
     }
 }
 
-/// Applies `m` to server `i`; returns the rule and the key whose line it must point at.
-fn mutate(servers: &mut [Server], i: usize, m: Mutation) -> Option<(RuleId, String)> {
+/// Applies `m` to server `i` when it applies there; returns the rule, and the server
+/// and key whose line the finding must point at (not always server `i`'s).
+fn mutate(servers: &mut [Server], i: usize, m: Mutation) -> Option<(RuleId, usize, String)> {
     let transport = match &servers[i].iter().find(|(k, _)| k == "transport")?.1 {
         V::Raw(t) => t.clone(),
         _ => return None,
     };
     let is_http = transport == "http" || transport == "sse";
-    Some(match m {
+    let here = |rule: RuleId, key: &str| Some((rule, i, key.to_owned()));
+    match m {
         Mutation::BadTransport => {
             set(&mut servers[i], "transport", V::Raw("websocket".into()));
-            (RuleId::Schema, "transport".into())
+            here(RuleId::Schema, "transport")
         }
         Mutation::HyphenName => {
             set(
@@ -193,15 +195,15 @@ fn mutate(servers: &mut [Server], i: usize, m: Mutation) -> Option<(RuleId, Stri
                 "server_name",
                 V::Str(format!("bad-name-{i}")),
             );
-            (RuleId::NameCharset, "server_name".into())
+            here(RuleId::NameCharset, "server_name")
         }
         Mutation::DropUrl if is_http => {
             servers[i].retain(|(k, _)| k != "url");
-            (RuleId::UrlRequired, "transport".into())
+            here(RuleId::UrlRequired, "transport")
         }
         Mutation::UnknownField => {
             servers[i].push(("descripton".into(), V::Str("typo".into())));
-            (RuleId::Schema, "descripton".into())
+            here(RuleId::Schema, "descripton")
         }
         Mutation::DuplicateName if servers.len() > 1 => {
             let other = (i + 1) % servers.len();
@@ -209,17 +211,17 @@ fn mutate(servers: &mut [Server], i: usize, m: Mutation) -> Option<(RuleId, Stri
                 return None;
             };
             set(&mut servers[i], "alias", V::Str(name.to_uppercase()));
-            let key = "alias".to_owned();
-            // The finding is at whichever of the two comes second in the file.
+            // The finding is at whichever of the two comes second in the file: this
+            // alias, or the other server's name when the alias comes first.
             if other < i {
-                (RuleId::NameUnique, key)
+                here(RuleId::NameUnique, "alias")
             } else {
-                return None;
+                Some((RuleId::NameUnique, other, "server_name".to_owned()))
             }
         }
         Mutation::ByokOnStdio if transport == "stdio" => {
             set(&mut servers[i], "is_byok", V::Raw("true".into()));
-            (RuleId::ByokTransport, "is_byok".into())
+            here(RuleId::ByokTransport, "is_byok")
         }
         Mutation::PlaintextSecret
             if transport != "stdio" && !servers[i].iter().any(|(k, _)| k == "is_byok") =>
@@ -229,7 +231,7 @@ fn mutate(servers: &mut [Server], i: usize, m: Mutation) -> Option<(RuleId, Stri
                 "credentials",
                 V::Map(vec![("auth_value".into(), "sk-plain".into())]),
             );
-            (RuleId::PlaintextSecret, "credentials.auth_value".into())
+            here(RuleId::PlaintextSecret, "credentials.auth_value")
         }
         Mutation::InsecureUrl if is_http => {
             set(
@@ -237,18 +239,18 @@ fn mutate(servers: &mut [Server], i: usize, m: Mutation) -> Option<(RuleId, Stri
                 "url",
                 V::Str("http://remote.example.invalid/mcp".into()),
             );
-            (RuleId::InsecureUrl, "url".into())
+            here(RuleId::InsecureUrl, "url")
         }
         Mutation::MalformedEnvRef => {
             set(&mut servers[i], "description", V::Str("${env:}".into()));
-            (RuleId::EnvRef, "description".into())
+            here(RuleId::EnvRef, "description")
         }
         Mutation::NegativeRpm => {
             set(&mut servers[i], "rpm", V::Raw("-1".into()));
-            (RuleId::Schema, "rpm".into())
+            here(RuleId::Schema, "rpm")
         }
-        _ => return None,
-    })
+        _ => None,
+    }
 }
 
 proptest! {
@@ -263,20 +265,26 @@ proptest! {
 
     #[test]
     fn every_single_mutation_is_caught_at_its_line(
-        mut servers in file_strategy(),
+        servers in file_strategy(),
         pick in any::<prop::sample::Index>(),
         which in 0..MUTATIONS.len(),
     ) {
-        let i = pick.index(servers.len());
-        let Some((rule, key)) = mutate(&mut servers, i, MUTATIONS[which]) else {
-            return Ok(());
-        };
+        // The first server from the picked one on where the mutation applies; a file
+        // where it applies nowhere is no case at all (rejected, never a silent pass).
+        let n = servers.len();
+        let start = pick.index(n);
+        let applied = (0..n).map(|k| (start + k) % n).find_map(|i| {
+            let mut mutated = servers.clone();
+            mutate(&mut mutated, i, MUTATIONS[which]).map(|hit| (mutated, i, hit))
+        });
+        prop_assume!(applied.is_some(), "{:?} applies to no server", MUTATIONS[which]);
+        let Some((servers, i, (rule, at, key))) = applied else { unreachable!() };
         let (text, lines) = emit(&servers);
-        let line = lines[&(i, key.clone())];
+        let line = lines[&(at, key.clone())];
         let found = lint_text(&text);
         prop_assert!(
             found.contains(&(rule, line)),
-            "{:?} on server {i} should give `{}` at line {line} (`{key}`)\n{text}\n{found:?}",
+            "{:?} on server {i} should give `{}` at line {line} (`{key}` of server {at})\n{text}\n{found:?}",
             MUTATIONS[which], rule.id()
         );
     }

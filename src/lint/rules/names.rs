@@ -274,6 +274,12 @@ mod tests {
     }
 
     #[test]
+    fn an_alias_taken_before_the_name_is_declared_is_caught_at_the_name() {
+        let y = "version: 1\nservers:\n  - {server_name: other, alias: GitHub, transport: sse, url: 'https://a.invalid'}\n  - {server_name: github, transport: sse, url: 'https://a.invalid'}\n";
+        assert_eq!(hits(RuleId::NameUnique, y), vec![(4, 19)]);
+    }
+
+    #[test]
     fn a_server_may_use_its_own_name_as_alias() {
         let y = one_server("alias: S1\ntransport: sse\nurl: https://a.invalid");
         assert!(hits(RuleId::NameUnique, &y).is_empty());
