@@ -3,12 +3,12 @@
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Ctx, Rule};
 use crate::model::{Field, Transport};
+use crate::rule::RuleId;
 
 /// Whether the transport is known and can carry a user's key.
 fn byok_transport(t: Option<Transport>) -> bool {
     t.is_some_and(Transport::supports_byok)
 }
-use crate::rule::RuleId;
 
 /// `is_byok: true` on a stdio server: the user's key travels in an HTTP header.
 pub struct ByokTransport;
