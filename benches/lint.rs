@@ -39,6 +39,7 @@ fn options() -> LintOptions<'static> {
     LintOptions {
         require_env: false,
         env: &no_env,
+        reserved_env: &[],
     }
 }
 

@@ -12,6 +12,7 @@ pub mod apply;
 pub mod cli;
 pub mod client;
 pub mod diagnostic;
+pub mod env;
 pub mod escape;
 pub mod gather;
 pub mod lint;

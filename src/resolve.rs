@@ -315,6 +315,7 @@ mod tests {
             &LintOptions {
                 require_env: false,
                 env: &none,
+                reserved_env: &[],
             },
         );
         let lookup = |n: &str| {

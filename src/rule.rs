@@ -87,8 +87,10 @@ rules! {
     ServerId = "server-id", Error, "a `server_id` given twice, reserved by the proxy, or with characters that cannot be used in a URL path";
     /// URL or spec_path missing.
     UrlRequired = "url-required", Error, "http/sse without `url`; openapi without `spec_path`";
-    /// spec_path with a transport other than openapi.
-    SpecPathTransport = "spec-path-transport", Error, "`spec_path` on a server whose transport is not `openapi` (the proxy reads it back as openapi)";
+    /// spec_path with a transport that has no spec.
+    SpecPathTransport = "spec-path-transport", Error, "`spec_path` with transport `sse` or `stdio` (a spec makes an OpenAPI server, which the proxy runs over http)";
+    /// An OpenAPI server written the API's way.
+    HttpSpecPath = "http-spec-path", Warning, "`transport: http` with `spec_path`: the API's way of writing an OpenAPI server, read as `transport: openapi`";
     /// stdio without command/args.
     StdioCommand = "stdio-command", Error, "stdio without `command` and non-empty `args`";
     /// stdio command not on the proxy's default allow-list.
@@ -97,6 +99,8 @@ rules! {
     PlaintextSecret = "plaintext-secret", Error, "a secret `credentials` value that is not a `${env:…}` reference";
     /// Malformed or unset env reference.
     EnvRef = "env-ref", Error, "a malformed `${env:…}` reference; with `--require-env`, an unset variable";
+    /// A reference to mcpform's or CI's own credentials.
+    EnvReserved = "env-reserved", Error, "a `${env:…}` reference to the admin key's variable (`LITELLM_API_KEY` or `--api-key-env`), `LITELLM_MASTER_KEY`, `MCPFORM_FINGERPRINT_KEY`, `GITHUB_TOKEN`, `ACTIONS_*` or `RUNNER_*`";
     /// Cleartext URL to a remote host.
     InsecureUrl = "insecure-url", Warning, "an `http://` URL to a host that is not loopback";
     /// Display names the proxy rejects.

@@ -3,11 +3,11 @@
 //! * every generated single mutation is caught with the right rule id at the right line;
 //! * the fast path (serde from the tree) and the JSON Schema agree on every server.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use mcpform::lint::{LintOptions, lint};
 use mcpform::load::{Value, load_text};
-use mcpform::model::{Locate, ServerSpec};
+use mcpform::model::ServerSpec;
 use mcpform::rule::RuleId;
 use proptest::prelude::*;
 use serde::Deserialize;
@@ -131,6 +131,7 @@ fn lint_text(text: &str) -> Vec<(RuleId, u32)> {
     let options = LintOptions {
         require_env: false,
         env: &env,
+        reserved_env: &[],
     };
     lint(load_text("p.yaml", text), &options)
         .diagnostics
@@ -174,17 +175,19 @@ fn set(server: &mut Server, key: &str, value: V) {
     }
 }
 
-/// Applies `m` to server `i`; returns the rule and the key whose line it must point at.
-fn mutate(servers: &mut [Server], i: usize, m: Mutation) -> Option<(RuleId, String)> {
+/// Applies `m` to server `i` when it applies there; returns the rule, and the server
+/// and key whose line the finding must point at (not always server `i`'s).
+fn mutate(servers: &mut [Server], i: usize, m: Mutation) -> Option<(RuleId, usize, String)> {
     let transport = match &servers[i].iter().find(|(k, _)| k == "transport")?.1 {
         V::Raw(t) => t.clone(),
         _ => return None,
     };
     let is_http = transport == "http" || transport == "sse";
-    Some(match m {
+    let here = |rule: RuleId, key: &str| Some((rule, i, key.to_owned()));
+    match m {
         Mutation::BadTransport => {
             set(&mut servers[i], "transport", V::Raw("websocket".into()));
-            (RuleId::Schema, "transport".into())
+            here(RuleId::Schema, "transport")
         }
         Mutation::HyphenName => {
             set(
@@ -192,15 +195,15 @@ fn mutate(servers: &mut [Server], i: usize, m: Mutation) -> Option<(RuleId, Stri
                 "server_name",
                 V::Str(format!("bad-name-{i}")),
             );
-            (RuleId::NameCharset, "server_name".into())
+            here(RuleId::NameCharset, "server_name")
         }
         Mutation::DropUrl if is_http => {
             servers[i].retain(|(k, _)| k != "url");
-            (RuleId::UrlRequired, "transport".into())
+            here(RuleId::UrlRequired, "transport")
         }
         Mutation::UnknownField => {
             servers[i].push(("descripton".into(), V::Str("typo".into())));
-            (RuleId::Schema, "descripton".into())
+            here(RuleId::Schema, "descripton")
         }
         Mutation::DuplicateName if servers.len() > 1 => {
             let other = (i + 1) % servers.len();
@@ -208,17 +211,17 @@ fn mutate(servers: &mut [Server], i: usize, m: Mutation) -> Option<(RuleId, Stri
                 return None;
             };
             set(&mut servers[i], "alias", V::Str(name.to_uppercase()));
-            let key = "alias".to_owned();
-            // The finding is at whichever of the two comes second in the file.
+            // The finding is at whichever of the two comes second in the file: this
+            // alias, or the other server's name when the alias comes first.
             if other < i {
-                (RuleId::NameUnique, key)
+                here(RuleId::NameUnique, "alias")
             } else {
-                return None;
+                Some((RuleId::NameUnique, other, "server_name".to_owned()))
             }
         }
         Mutation::ByokOnStdio if transport == "stdio" => {
             set(&mut servers[i], "is_byok", V::Raw("true".into()));
-            (RuleId::ByokTransport, "is_byok".into())
+            here(RuleId::ByokTransport, "is_byok")
         }
         Mutation::PlaintextSecret
             if transport != "stdio" && !servers[i].iter().any(|(k, _)| k == "is_byok") =>
@@ -228,7 +231,7 @@ fn mutate(servers: &mut [Server], i: usize, m: Mutation) -> Option<(RuleId, Stri
                 "credentials",
                 V::Map(vec![("auth_value".into(), "sk-plain".into())]),
             );
-            (RuleId::PlaintextSecret, "credentials.auth_value".into())
+            here(RuleId::PlaintextSecret, "credentials.auth_value")
         }
         Mutation::InsecureUrl if is_http => {
             set(
@@ -236,18 +239,18 @@ fn mutate(servers: &mut [Server], i: usize, m: Mutation) -> Option<(RuleId, Stri
                 "url",
                 V::Str("http://remote.example.invalid/mcp".into()),
             );
-            (RuleId::InsecureUrl, "url".into())
+            here(RuleId::InsecureUrl, "url")
         }
         Mutation::MalformedEnvRef => {
             set(&mut servers[i], "description", V::Str("${env:}".into()));
-            (RuleId::EnvRef, "description".into())
+            here(RuleId::EnvRef, "description")
         }
         Mutation::NegativeRpm => {
             set(&mut servers[i], "rpm", V::Raw("-1".into()));
-            (RuleId::Schema, "rpm".into())
+            here(RuleId::Schema, "rpm")
         }
-        _ => return None,
-    })
+        _ => None,
+    }
 }
 
 proptest! {
@@ -262,20 +265,26 @@ proptest! {
 
     #[test]
     fn every_single_mutation_is_caught_at_its_line(
-        mut servers in file_strategy(),
+        servers in file_strategy(),
         pick in any::<prop::sample::Index>(),
         which in 0..MUTATIONS.len(),
     ) {
-        let i = pick.index(servers.len());
-        let Some((rule, key)) = mutate(&mut servers, i, MUTATIONS[which]) else {
-            return Ok(());
-        };
+        // The first server from the picked one on where the mutation applies; a file
+        // where it applies nowhere is no case at all (rejected, never a silent pass).
+        let n = servers.len();
+        let start = pick.index(n);
+        let applied = (0..n).map(|k| (start + k) % n).find_map(|i| {
+            let mut mutated = servers.clone();
+            mutate(&mut mutated, i, MUTATIONS[which]).map(|hit| (mutated, i, hit))
+        });
+        prop_assume!(applied.is_some(), "{:?} applies to no server", MUTATIONS[which]);
+        let Some((servers, i, (rule, at, key))) = applied else { unreachable!() };
         let (text, lines) = emit(&servers);
-        let line = lines[&(i, key.clone())];
+        let line = lines[&(at, key.clone())];
         let found = lint_text(&text);
         prop_assert!(
             found.contains(&(rule, line)),
-            "{:?} on server {i} should give `{}` at line {line} (`{key}`)\n{text}\n{found:?}",
+            "{:?} on server {i} should give `{}` at line {line} (`{key}` of server {at})\n{text}\n{found:?}",
             MUTATIONS[which], rule.id()
         );
     }
@@ -304,13 +313,79 @@ proptest! {
         let file = loaded.documents[0].file;
         let root = loaded.documents[0].root.as_ref().unwrap();
         let Value::Seq(items) = &root.get("servers").unwrap().value else { unreachable!() };
+        let (declared, rejected) = mcpform::model::build(&loaded);
+        prop_assert!(rejected.is_empty());
         for (n, node) in items.iter().enumerate() {
             let pointer = format!("/servers/{n}");
-            prop_assert!(loaded.node(file, &pointer).is_some());
             let schema_ok = mcpform::schema::validate_server(&loaded, file, &pointer, node).is_empty();
-            let serde_ok = ServerSpec::deserialize(node).is_ok()
-                && !(key == "lifecycle" && value.contains("[x]") && n == i);
+            let serde_ok = <ServerSpec>::deserialize(node).is_ok();
             prop_assert_eq!(schema_ok, serde_ok, "server {} `{}: {}` in\n{}", n, key, value, text);
+            // Field by field: what the model leaves out of a partial server is exactly
+            // what the schema finds fault with.
+            let s = &declared[n];
+            let mut left_out: BTreeSet<String> = s.unfit.iter().cloned().collect();
+            if s.spec.server_name.is_none() {
+                left_out.insert("server_name".into());
+            }
+            if s.spec.transport.is_none() {
+                left_out.insert("transport".into());
+            }
+            prop_assert_eq!(
+                mcpform::schema::faulty_fields(node), left_out,
+                "server {} `{}: {}` in\n{}", n, key, value, text
+            );
         }
     }
+
+    /// The rules read only what fits: breaking one field of a clean file adds schema
+    /// findings and nothing else (no rule takes an unfit field for an absent one).
+    #[test]
+    fn a_schema_error_adds_no_other_finding(
+        servers in file_strategy(),
+        pick in any::<prop::sample::Index>(),
+        (key, value) in prop::sample::select(UNFIT.to_vec()),
+    ) {
+        let mut servers = servers;
+        let i = pick.index(servers.len());
+        set(&mut servers[i], key, V::Raw(value.into()));
+        let (text, _) = emit(&servers);
+        let found = lint_text(&text);
+        prop_assert!(found.iter().any(|(r, _)| *r == RuleId::Schema), "{text}");
+        prop_assert!(
+            found.iter().all(|(r, _)| *r == RuleId::Schema),
+            "`{key}: {value}` on server {i}\n{text}\n{found:?}"
+        );
+    }
 }
+
+/// Values that never fit their field (or keys the model does not know).
+const UNFIT: &[(&str, &str)] = &[
+    ("server_name", "[a]"),
+    ("server_name", "null"),
+    ("transport", "websocket"),
+    ("transport", "[http]"),
+    ("url", "[1]"),
+    ("url", "{a: b}"),
+    ("spec_path", "[1]"),
+    ("auth_type", "bearer"),
+    ("is_byok", "\"yes\""),
+    ("is_byok", "[true]"),
+    ("credentials", "{auth_value: 1}"),
+    ("credentials", "[x]"),
+    ("description", "[1]"),
+    ("alias", "{a: b}"),
+    ("rpm", "-1"),
+    ("timeout", "\"soon\""),
+    ("mcp_access_groups", "\"dev\""),
+    ("byok_description", "\"read\""),
+    ("command", "[npx]"),
+    ("args", "\"-y\""),
+    ("env", "[1]"),
+    ("static_headers", "[1]"),
+    ("dcr_bridge", "\"no\""),
+    ("oauth2_flow", "implicit"),
+    ("lifecycle", "{ignore_changes: [x]}"),
+    ("mcp_info", "{protocol_version: v9}"),
+    ("env_vars", "[{scope: all}]"),
+    ("descripton", "typo"),
+];

@@ -14,10 +14,16 @@ const FIXTURES: &str = "tests/fixtures/lint";
 fn lint_fixture(id: &str) -> Linted {
     let path = PathBuf::from(format!("{FIXTURES}/{id}.yaml"));
     let env = |_: &str| None;
-    // `env-ref` shows both halves of the rule: malformed, and unset with --require-env.
+    // `env-ref` shows both halves of the rule: malformed, and unset with --require-env;
+    // `env-reserved` the built-in names and the one `--api-key-env` adds.
     let options = LintOptions {
         require_env: id == "env-ref",
         env: &env,
+        reserved_env: if id == "env-reserved" {
+            &["TEAM_ADMIN_KEY"]
+        } else {
+            &[]
+        },
     };
     lint(load_paths(&[path]), &options)
 }
@@ -26,7 +32,7 @@ fn render(linted: &Linted, format: LintFormat) -> String {
     let input = ReportInput {
         sources: &linted.loaded.sources,
         diagnostics: &linted.diagnostics,
-        servers: linted.desired.servers.len(),
+        servers: linted.declared,
         color: false,
     };
     let mut out = Vec::new();
@@ -86,12 +92,40 @@ fn github_and_sarif_for_one_fixture() {
     });
 }
 
+/// One run reports the schema error and the three semantic errors of a server that
+/// does not fit the model, and nothing twice.
+#[test]
+fn a_schema_error_does_not_hide_the_other_findings() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("snapshots/lint");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        let linted = lint_fixture("four-mistakes");
+        let rules: Vec<&str> = linted.diagnostics.iter().map(|d| d.rule.id()).collect();
+        assert_eq!(
+            rules,
+            [
+                "name-charset",
+                "byok-transport",
+                "schema",
+                "plaintext-secret"
+            ]
+        );
+        // Nothing from it reaches plan.
+        assert!(linted.has_errors() && linted.desired.servers.is_empty());
+        assert_eq!(linted.declared, 1);
+        insta::assert_snapshot!("four-mistakes.human", render(&linted, LintFormat::Human));
+        insta::assert_snapshot!("four-mistakes.json", render(&linted, LintFormat::Json));
+    });
+}
+
 #[test]
 fn examples_lint_clean() {
     let env = |_: &str| None;
     let options = LintOptions {
         require_env: false,
         env: &env,
+        reserved_env: &[],
     };
     let linted = lint(load_paths(&[PathBuf::from("examples")]), &options);
     assert!(linted.diagnostics.is_empty(), "{:#?}", linted.diagnostics);

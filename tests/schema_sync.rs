@@ -104,3 +104,80 @@ fn every_property_has_a_description() {
         "properties without a description: {missing:?}"
     );
 }
+
+/// The model's field table (what normalisation and `ignore_changes` read) agrees with the
+/// generated schema: same fields in the same order, and each field's kind is what its
+/// schema says: a list is an `array`, a map an `object` with free-form keys (or a `$ref`
+/// to a definition that allows other keys, as `McpInfo` does), a record a definition
+/// with known keys only.
+#[test]
+fn the_models_field_table_agrees_with_the_schema() {
+    use mcpform::model::{FieldKind, SERVER_FIELDS};
+    use serde_json::Value;
+
+    let schema = mcpform::schema::generated();
+    let props = schema["$defs"]["ServerSpec"]["properties"]
+        .as_object()
+        .unwrap();
+    let names: Vec<&str> = props.keys().map(String::as_str).collect();
+    let table: Vec<&str> = SERVER_FIELDS.iter().map(|f| f.name).collect();
+    assert_eq!(table, names);
+
+    let types = |p: &Value| -> Vec<String> {
+        match &p["type"] {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|t| t.as_str().map(String::from))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    // A `$ref`, directly or as the non-null branch of an `anyOf`.
+    let target = |p: &Value| -> Option<Value> {
+        let r = p["$ref"]
+            .as_str()
+            .or_else(|| p["anyOf"][0]["$ref"].as_str())?;
+        let name = r.strip_prefix("#/$defs/")?;
+        Some(schema["$defs"][name].clone())
+    };
+    for field in SERVER_FIELDS {
+        let p = &props[field.name];
+        let t = types(p);
+        let kind = if t.iter().any(|t| t == "array") {
+            FieldKind::List
+        } else if t.iter().any(|t| t == "object") || p.get("additionalProperties").is_some() {
+            FieldKind::Map
+        } else if let Some(def) = target(p).filter(|d| d["type"] == "object") {
+            if def["additionalProperties"] == Value::Bool(false) {
+                FieldKind::Record
+            } else {
+                FieldKind::Map
+            }
+        } else {
+            FieldKind::Scalar
+        };
+        assert_eq!(field.kind, kind, "`{}`: {p}", field.name);
+    }
+}
+
+#[test]
+fn ignore_changes_lists_exactly_the_ignorable_fields() {
+    let schema = mcpform::schema::generated();
+    let listed: Vec<String> = schema
+        .pointer("/$defs/Lifecycle/properties/ignore_changes/items/enum")
+        .and_then(|e| e.as_array())
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    let model: Vec<String> = mcpform::model::ignorable_fields()
+        .map(String::from)
+        .collect();
+    assert_eq!(listed, model);
+    assert!(
+        !listed
+            .iter()
+            .any(|f| f == "server_name" || f == "lifecycle")
+    );
+}

@@ -44,6 +44,7 @@ fuzz_target!(|data: &[u8]| {
     let options = LintOptions {
         require_env: data.len().is_multiple_of(3),
         env: &env,
+        reserved_env: &[],
     };
     let linted = lint(loaded, &options);
     let input = ReportInput {

@@ -206,7 +206,7 @@ fn from_files(
     rt: &tokio::runtime::Runtime,
 ) -> Result<Source, CliError> {
     let env_of = |name: &str| std::env::var(name).ok();
-    let session = prepare(&args.paths, color)?;
+    let session = prepare(&args.paths, color, &args.proxy.api_key_env)?;
     let desired = resolve_or_report(&session, &env_of, key, color)?;
     let options = PlanOptions { prune: args.prune };
     let (gathered, p) = rt.block_on(plan_live(client, &desired, options, key))?;

@@ -8,6 +8,7 @@ use clap::Args;
 use super::error::CliError;
 use super::exit;
 use crate::diagnostic::Tally;
+use crate::env;
 use crate::lint::{LintOptions, Linted, lint};
 use crate::load::load_paths;
 use crate::report::{LintFormat, ReportInput, write_report};
@@ -30,24 +31,31 @@ pub struct LintArgs {
     /// Report `${env:…}` references to variables that are not set.
     #[arg(long)]
     pub require_env: bool,
+
+    /// Name of the variable plan reads the admin key from: `${env:…}` may not read it
+    /// (give lint the same value as plan, so that both refuse the same files).
+    #[arg(long, value_name = "NAME", default_value = env::API_KEY)]
+    pub api_key_env: String,
 }
 
-/// Loads and lints the paths with the process environment.
-pub fn lint_paths(paths: &[PathBuf], require_env: bool) -> Linted {
+/// Loads and lints the paths with the process environment; `api_key_env` names the
+/// variable holding the admin key, which the files may not read.
+pub fn lint_paths(paths: &[PathBuf], require_env: bool, api_key_env: &str) -> Linted {
     let env = |name: &str| std::env::var(name).ok();
     let options = LintOptions {
         require_env,
         env: &env,
+        reserved_env: &[api_key_env],
     };
     lint(load_paths(paths), &options)
 }
 
 pub(super) fn run(args: &LintArgs, color: bool) -> Result<u8, CliError> {
-    let linted = lint_paths(&args.paths, args.require_env);
+    let linted = lint_paths(&args.paths, args.require_env, &args.api_key_env);
     let input = ReportInput {
         sources: &linted.loaded.sources,
         diagnostics: &linted.diagnostics,
-        servers: linted.desired.servers.len(),
+        servers: linted.declared,
         color,
     };
     let mut out = std::io::stdout().lock();

@@ -1,7 +1,6 @@
 //! cli: argument parsing, exit codes and the wiring of the rooms. No business rules.
 
 mod apply_cmd;
-pub mod env;
 mod error;
 mod lint_cmd;
 mod output;
@@ -14,6 +13,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub use apply_cmd::ApplyArgs;
 pub use error::CliError;
+
+use crate::env;
+
 pub use lint_cmd::LintArgs;
 pub use plan_cmd::{PlanArgs, locate};
 pub use proxy_args::{MAX_RETRIES, MAX_TIMEOUT_SECS, ProxyArgs, ProxyArgsError};

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::env;
 use super::error::CliError;
 use super::exit;
 use super::lint_cmd::lint_paths;
@@ -12,6 +11,7 @@ use super::output::{write_file, write_stdout};
 use super::proxy_args::ProxyArgs;
 use crate::client::Client;
 use crate::diagnostic::Diagnostic;
+use crate::env;
 use crate::gather::{Gathered, gather};
 use crate::lint::Linted;
 use crate::load::Loaded;
@@ -54,7 +54,7 @@ pub struct PlanArgs {
 
 pub(super) fn run(args: &PlanArgs, color: bool) -> Result<u8, CliError> {
     let env = |name: &str| std::env::var(name).ok();
-    let session = prepare(&args.paths, color)?;
+    let session = prepare(&args.paths, color, &args.proxy.api_key_env)?;
     let (client, key) = connect(&args.proxy, &env)?;
     let desired = resolve_or_report(&session, &env, &key, color)?;
     let options = PlanOptions { prune: args.prune };
@@ -115,8 +115,12 @@ fn exit_code(doc: &PlanDocument, detailed: bool) -> u8 {
 }
 
 /// Lints the files, printing warnings and errors on stderr; errors end the command.
-pub(crate) fn prepare(paths: &[PathBuf], color: bool) -> Result<Linted, CliError> {
-    let linted = lint_paths(paths, false);
+pub(crate) fn prepare(
+    paths: &[PathBuf],
+    color: bool,
+    api_key_env: &str,
+) -> Result<Linted, CliError> {
+    let linted = lint_paths(paths, false, api_key_env);
     let problems: Vec<Diagnostic> = linted
         .diagnostics
         .iter()

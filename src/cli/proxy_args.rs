@@ -14,8 +14,8 @@ use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use clap::{Arg, Args, Command};
 
-use super::env;
 use crate::client::{ClientConfig, ProxyUrl, ProxyUrlError};
+use crate::env;
 use crate::escape::terminal_line;
 use crate::secret::Secret;
 

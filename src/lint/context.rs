@@ -1,8 +1,12 @@
 //! What every rule can see: the files (for spans), the servers, and the options.
+//!
+//! A server may have fields that do not fit the model (the schema reports them): they
+//! are missing from its `spec`, so a rule that infers from a field being absent checks
+//! [`DeclaredServer::fits`] first, and no rule reports on a field that does not fit.
 
 use crate::diagnostic::Diagnostic;
 use crate::load::Loaded;
-use crate::model::{DesiredServer, DesiredState, Locate};
+use crate::model::{DeclaredServer, Locate};
 use crate::rule::RuleId;
 use crate::source::Span;
 
@@ -12,8 +16,8 @@ use super::LintOptions;
 pub struct Ctx<'a> {
     /// The files.
     pub loaded: &'a Loaded,
-    /// The declared servers.
-    pub desired: &'a DesiredState,
+    /// Every declared server, complete or not.
+    pub servers: &'a [DeclaredServer],
     /// The options.
     pub options: &'a LintOptions<'a>,
 }
@@ -22,35 +26,35 @@ impl<'a> Ctx<'a> {
     /// A context.
     pub fn new(
         loaded: &'a Loaded,
-        desired: &'a DesiredState,
+        servers: &'a [DeclaredServer],
         options: &'a LintOptions<'a>,
     ) -> Ctx<'a> {
         Ctx {
             loaded,
-            desired,
+            servers,
             options,
         }
     }
 
-    /// The declared servers.
-    pub fn servers(&self) -> impl Iterator<Item = &'a DesiredServer> {
-        self.desired.servers.iter()
+    /// Every declared server, complete or not: rules read the fields that fit.
+    pub fn servers(&self) -> impl Iterator<Item = &'a DeclaredServer> {
+        self.servers.iter()
     }
 
     /// Span of a server's field value (`field`: a key or a relative pointer).
-    pub fn value_span(&self, server: &DesiredServer, field: &str) -> Option<Span> {
+    pub fn value_span(&self, server: &DeclaredServer, field: &str) -> Option<Span> {
         self.loaded
             .value_span(server.origin.file, &server.origin.field_pointer(field))
     }
 
     /// Span of a server's field key.
-    pub fn key_span(&self, server: &DesiredServer, field: &str) -> Option<Span> {
+    pub fn key_span(&self, server: &DeclaredServer, field: &str) -> Option<Span> {
         self.loaded
             .key_span(server.origin.file, &server.origin.field_pointer(field))
     }
 
     /// Span of the server's first key, for findings about the server as a whole.
-    pub fn server_span(&self, server: &DesiredServer) -> Option<Span> {
+    pub fn server_span(&self, server: &DeclaredServer) -> Option<Span> {
         let node = self
             .loaded
             .node(server.origin.file, &server.origin.pointer)?;
@@ -64,7 +68,7 @@ impl<'a> Ctx<'a> {
     pub fn at_value(
         &self,
         rule: RuleId,
-        server: &DesiredServer,
+        server: &DeclaredServer,
         field: &str,
         message: String,
     ) -> Diagnostic {
@@ -79,7 +83,7 @@ impl<'a> Ctx<'a> {
     pub fn at_key(
         &self,
         rule: RuleId,
-        server: &DesiredServer,
+        server: &DeclaredServer,
         field: &str,
         message: String,
     ) -> Diagnostic {
@@ -89,10 +93,64 @@ impl<'a> Ctx<'a> {
         self.finding(rule, server, span, message)
     }
 
+    /// A finding at `needle` inside a string value (a `${env:…}` reference) when the
+    /// source spells the value as written (plain, or quoted without escapes); else at
+    /// the whole value.
+    pub fn at_text(
+        &self,
+        rule: RuleId,
+        server: &DeclaredServer,
+        field: &str,
+        needle: &str,
+        message: String,
+    ) -> Diagnostic {
+        let span = self
+            .value_span(server, field)
+            .map(|whole| self.narrow(whole, server, field, needle).unwrap_or(whole));
+        match span {
+            Some(span) => self.finding(rule, server, Some(span), message),
+            None => self.at_value(rule, server, field, message),
+        }
+    }
+
+    /// The span of `needle` inside the value at `field`, when it can be found exactly.
+    fn narrow(
+        &self,
+        whole: Span,
+        server: &DeclaredServer,
+        field: &str,
+        needle: &str,
+    ) -> Option<Span> {
+        let node = self
+            .loaded
+            .node(server.origin.file, &server.origin.field_pointer(field))?;
+        let crate::load::Value::Str(value) = &node.value else {
+            return None;
+        };
+        let file = self.loaded.sources.get(whole.file);
+        let range = whole.byte_range(file);
+        let source = file.text().get(range.clone())?;
+        // Plain scalars are their text; quoted ones add one quote on each side.
+        let lead = if source == value {
+            0
+        } else if source.len() == value.len() + 2 && source.get(1..source.len() - 1) == Some(value)
+        {
+            1
+        } else {
+            return None;
+        };
+        let at = range.start + lead + value.find(needle)?;
+        Some(Span::new(
+            whole.file,
+            file.pos_at_byte(at),
+            file.pos_at_byte(at + needle.len()),
+        ))
+    }
+
     fn finding(
         &self,
         rule: RuleId,
-        server: &DesiredServer,
+        server: &DeclaredServer,
         span: Option<Span>,
         message: String,
     ) -> Diagnostic {

@@ -102,7 +102,7 @@ struct Kinds {
     maps: BTreeSet<String>,
 }
 
-/// List- and map-typed server fields, read from the schema (so from the model).
+/// List- and map-typed server fields, from the model's field table.
 fn kinds() -> &'static Kinds {
     static KINDS: OnceLock<Kinds> = OnceLock::new();
     KINDS.get_or_init(|| {
@@ -110,28 +110,15 @@ fn kinds() -> &'static Kinds {
             lists: BTreeSet::new(),
             maps: BTreeSet::new(),
         };
-        let props = crate::schema::schema()
-            .pointer("/$defs/ServerSpec/properties")
-            .and_then(Value::as_object);
-        for (name, prop) in props.into_iter().flatten() {
-            let types = type_names(prop);
-            if types.contains(&"array") {
-                k.lists.insert(name.clone());
-            } else if types.contains(&"object") || prop.get("additionalProperties").is_some() {
-                k.maps.insert(name.clone());
-            }
+        for field in crate::model::SERVER_FIELDS {
+            match field.kind {
+                crate::model::FieldKind::List => k.lists.insert(field.name.to_owned()),
+                crate::model::FieldKind::Map => k.maps.insert(field.name.to_owned()),
+                crate::model::FieldKind::Scalar | crate::model::FieldKind::Record => false,
+            };
         }
-        k.maps.insert("mcp_info".into());
         k
     })
-}
-
-fn type_names(prop: &Value) -> Vec<&str> {
-    match prop.get("type") {
-        Some(Value::String(s)) => vec![s.as_str()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
 }
 
 fn empty_collections(field: &str, value: &mut Value, _: &Context<'_>) {

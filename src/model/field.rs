@@ -1,4 +1,5 @@
-//! [`Field`]: a value that may be absent, explicitly `null`, or set.
+//! [`Field`]: a value that may be absent, explicitly `null`, or set; [`NotNull`]: one
+//! that may be absent or set, never `null`.
 //!
 //! mcpform compares only what a file declares, so "not written" and "written as null"
 //! must stay apart: `description: null` asks for no description; leaving the key out
@@ -39,9 +40,68 @@ impl<T> Field<T> {
     }
 }
 
-/// For `Option<T>` fields that may be left out but not written as `null` (the proxy
-/// rejects `null` for them): absent is `None` through `#[serde(default)]`; a present
-/// value must be a `T`.
+/// A field that may be left out but not written as `null` (the proxy rejects `null`
+/// for it). Its schema is `T`'s, not nullable; serialized, an absent one is skipped
+/// (`#[serde(default, skip_serializing_if = "NotNull::is_absent")]` on the field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotNull<T>(pub Option<T>);
+
+// By hand: the derive would ask `T: Default`, and absent needs no `T`.
+impl<T> Default for NotNull<T> {
+    fn default() -> Self {
+        NotNull(None)
+    }
+}
+
+impl<T> NotNull<T> {
+    /// Whether the key is missing (serde's `skip_serializing_if`).
+    pub fn is_absent(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The value, if the file gives one.
+    pub fn value(&self) -> Option<&T> {
+        self.0.as_ref()
+    }
+}
+
+impl<T: Copy> NotNull<T> {
+    /// The value, copied.
+    pub fn get(&self) -> Option<T> {
+        self.0
+    }
+}
+
+impl<T: Serialize> Serialize for NotNull<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for NotNull<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Absent never gets here (`#[serde(default)]`); `null` must fail as a `T`.
+        T::deserialize(deserializer).map(|v| NotNull(Some(v)))
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for NotNull<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        // What `#[schemars(with = "T")]` gives: `T` inline, or a `$ref` to its definition.
+        generator.subschema_for::<T>()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+}
+
+/// For an `Option<T>` field that must stay an `Option` (readers outside the model use
+/// it as one): the same rules as [`NotNull`], through `deserialize_with`.
 pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {
@@ -88,6 +148,23 @@ mod tests {
     struct S {
         #[serde(default, skip_serializing_if = "Field::is_absent")]
         a: Field<String>,
+    }
+
+    #[derive(Deserialize, Serialize, Debug, PartialEq)]
+    struct N {
+        #[serde(default, skip_serializing_if = "NotNull::is_absent")]
+        n: NotNull<u32>,
+    }
+
+    #[test]
+    fn not_null_is_absent_or_a_value_never_null() {
+        let absent: N = serde_json::from_str("{}").unwrap();
+        assert!(absent.n.is_absent());
+        assert_eq!(serde_json::to_string(&absent).unwrap(), "{}");
+        assert!(serde_json::from_str::<N>(r#"{"n":null}"#).is_err());
+        let set: N = serde_json::from_str(r#"{"n":3}"#).unwrap();
+        assert_eq!(set.n.get(), Some(3));
+        assert_eq!(serde_json::to_string(&set).unwrap(), r#"{"n":3}"#);
     }
 
     #[test]

@@ -1,25 +1,34 @@
 //! model: the typed desired state, built from the spanned trees of `load`.
 //!
-//! Knows nothing of HTTP or output. Each server keeps where it came from (file and
-//! JSON pointer), so rules and plans can point back into the YAML, and every
-//! `${env:…}` reference it contains, still symbolic (plan resolves them).
+//! Knows nothing of HTTP, output or the JSON Schema (which is generated from it). Each
+//! server keeps where it came from (file and JSON pointer), so rules and plans can point
+//! back into the YAML, and every `${env:…}` reference it contains, still symbolic (plan
+//! resolves them). Two kinds of server: a [`DeclaredServer`] holds whatever fits of
+//! what a file declares (lint's rules read it); only a complete one becomes a
+//! [`DesiredServer`] (plan reads those).
 
+mod build;
+mod declared;
 mod field;
+mod fields;
 pub mod proxy;
 mod spec;
 mod template;
 
-pub use field::Field;
+pub use build::{Rejected, build};
+pub use declared::DeclaredServer;
+pub use field::{Field, NotNull};
+pub use fields::{
+    FieldKind, NOT_IGNORABLE, SERVER_FIELDS, ServerField, ignorable_fields, is_ignorable,
+    server_field,
+};
 pub use spec::{
     AuthType, CostInfo, Credentials, EnvVar, EnvVarScope, FileSpec, Lifecycle, McpInfo, OAuth2Flow,
-    ProtocolVersion, ServerSpec, TokenEndpointAuthMethod, Transport, Version,
+    PartialSpec, ProtocolVersion, ServerSpec, TokenEndpointAuthMethod, Transport, Version,
 };
 pub use template::{Part, Template, TemplateError, is_env_name};
 
-use serde::Deserialize;
-use serde_json::Value as Json;
-
-use crate::load::{Document, Loaded, Node, Value, escape_token, pointer_tokens};
+use crate::load::{Document, Loaded, Node, escape_token, pointer_tokens};
 use crate::source::{FileId, Span};
 
 /// Where a server is declared.
@@ -61,7 +70,7 @@ pub struct EnvRefProblem {
     pub error: TemplateError,
 }
 
-/// One declared server.
+/// A complete declared server (every field fits the model): what plan reads.
 #[derive(Debug, Clone)]
 pub struct DesiredServer {
     /// The fields as written.
@@ -86,19 +95,19 @@ impl DesiredServer {
 
     /// Whether the file turns BYOK on.
     pub fn is_byok(&self) -> bool {
-        self.spec.is_byok == Some(true)
+        self.spec.is_byok.get() == Some(true)
     }
 
     /// The lifecycle block, or the defaults.
     pub fn lifecycle(&self) -> Lifecycle {
-        self.spec.lifecycle.clone().unwrap_or_default()
+        self.spec.lifecycle.value().cloned().unwrap_or_default()
     }
 
     /// Whether `ignore_changes` names this field.
     pub fn ignores(&self, field: &str) -> bool {
         self.spec
             .lifecycle
-            .as_ref()
+            .value()
             .is_some_and(|l| l.ignore_changes.iter().any(|f| f == field))
     }
 }
@@ -114,142 +123,11 @@ pub const ALWAYS_MANAGED: &[&str] = &[
     "is_byok",
 ];
 
-/// Every server declared across all files, in file order.
+/// The complete servers declared across all files, in file order: what plan reads.
 #[derive(Debug, Clone, Default)]
 pub struct DesiredState {
     /// The servers.
     pub servers: Vec<DesiredServer>,
-}
-
-/// A server the schema accepted but serde did not (the model and schema disagree).
-#[derive(Debug, Clone)]
-pub struct Rejected {
-    /// Where.
-    pub origin: Origin,
-    /// serde's message.
-    pub message: String,
-}
-
-/// Builds the desired state from loaded documents, reading each server straight from
-/// its tree. Servers that do not fit the model are returned apart, for the schema to
-/// explain (a server the schema accepts always fits: see the schema agreement tests).
-pub fn build(loaded: &Loaded) -> (DesiredState, Vec<Rejected>) {
-    let mut state = DesiredState::default();
-    let mut rejected = Vec::new();
-    let ignorable = ignorable_fields();
-    let total: usize = loaded
-        .documents
-        .iter()
-        .filter_map(|d| match &d.root.as_ref()?.get("servers")?.value {
-            Value::Seq(items) => Some(items.len()),
-            _ => None,
-        })
-        .sum();
-    state.servers.reserve_exact(total);
-    for doc in &loaded.documents {
-        let Some(servers) = doc.root.as_ref().and_then(|r| r.get("servers")) else {
-            continue;
-        };
-        let Value::Seq(items) = &servers.value else {
-            continue;
-        };
-        for (i, node) in items.iter().enumerate() {
-            let origin = Origin {
-                file: doc.file,
-                pointer: format!("/servers/{i}"),
-            };
-            match ServerSpec::deserialize(node) {
-                Ok(spec) if ignores_only_known_fields(&spec, &ignorable) => {
-                    let (env_refs, env_ref_problems) = scan_env_refs(node);
-                    state.servers.push(DesiredServer {
-                        spec,
-                        origin,
-                        env_refs,
-                        env_ref_problems,
-                    });
-                }
-                Ok(_) => rejected.push(Rejected {
-                    origin,
-                    message: "`lifecycle.ignore_changes` names an unknown field".to_owned(),
-                }),
-                Err(e) => rejected.push(Rejected {
-                    origin,
-                    message: e.to_string(),
-                }),
-            }
-        }
-    }
-    (state, rejected)
-}
-
-/// Field names `lifecycle.ignore_changes` accepts (the schema's enum, derived from the model).
-fn ignorable_fields() -> Vec<String> {
-    crate::schema::schema()
-        .pointer("/$defs/Lifecycle/properties/ignore_changes/items/enum")
-        .and_then(Json::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn ignores_only_known_fields(spec: &ServerSpec, ignorable: &[String]) -> bool {
-    spec.lifecycle
-        .as_ref()
-        .is_none_or(|l| l.ignore_changes.iter().all(|f| ignorable.contains(f)))
-}
-
-/// Every string value of a server that contains `${…}`, parsed.
-fn scan_env_refs(server: &Node) -> (Vec<EnvRefUse>, Vec<EnvRefProblem>) {
-    let mut found = Vec::new();
-    let mut problems = Vec::new();
-    walk_strings(
-        server,
-        &mut String::new(),
-        &mut |pointer, s| match Template::parse(s) {
-            Ok(Some(template)) => found.push(EnvRefUse {
-                pointer: pointer.to_owned(),
-                template,
-            }),
-            Ok(None) => {}
-            Err(error) => problems.push(EnvRefProblem {
-                pointer: pointer.to_owned(),
-                error,
-            }),
-        },
-    );
-    (found, problems)
-}
-
-fn walk_strings(node: &Node, pointer: &mut String, f: &mut dyn FnMut(&str, &str)) {
-    match &node.value {
-        Value::Str(s) => f(pointer, s),
-        Value::Seq(items) => {
-            for (i, item) in items.iter().enumerate() {
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&i.to_string());
-                walk_strings(item, pointer, f);
-                pointer.truncate(len);
-            }
-        }
-        Value::Map(entries) => {
-            for e in entries {
-                // lifecycle is mcpform's own and never sent: nothing there is a secret.
-                if pointer.is_empty() && e.key == "lifecycle" {
-                    continue;
-                }
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&escape_token(&e.key));
-                walk_strings(&e.value, pointer, f);
-                pointer.truncate(len);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// Span lookups into the loaded files by JSON pointer.
@@ -289,15 +167,25 @@ mod tests {
     use super::*;
     use crate::load::load_text;
 
+    fn one(server: &str) -> DeclaredServer {
+        let (mut servers, rejected) = build(&load_text(
+            "a.yaml",
+            &format!("version: 1\nservers:\n  - {server}\n"),
+        ));
+        assert!(rejected.is_empty(), "{rejected:?}");
+        servers.remove(0)
+    }
+
     #[test]
     fn builds_servers_with_origins_and_env_refs() {
         let loaded = load_text(
             "a.yaml",
             "version: 1\nservers:\n  - server_name: a\n    transport: http\n    url: https://a.invalid\n    credentials:\n      auth_value: ${env:TOKEN}\n    static_headers:\n      X-Bad: ${ENV:NOPE}\n",
         );
-        let (state, rejected) = build(&loaded);
+        let (servers, rejected) = build(&loaded);
         assert!(rejected.is_empty());
-        let s = &state.servers[0];
+        let s = &servers[0];
+        assert!(s.is_complete());
         assert_eq!(s.origin.pointer, "/servers/0");
         assert_eq!(s.env_refs.len(), 1);
         assert_eq!(s.env_refs[0].pointer, "/credentials/auth_value");
@@ -316,13 +204,110 @@ mod tests {
     }
 
     #[test]
-    fn effective_alias_defaults_to_the_name() {
-        let loaded = load_text(
-            "a.yaml",
-            "version: 1\nservers:\n  - {server_name: a_b, transport: sse, url: 'https://x.invalid'}\n  - {server_name: c, alias: my alias, transport: sse, url: 'https://x.invalid'}\n",
+    fn a_server_with_unfit_fields_keeps_every_field_that_fits() {
+        let s = one(
+            "{server_name: my-tools, transport: stdio, is_byok: true, auth_type: bearer, descripton: x, rpm: -1, credentials: {auth_value: sk-1}, static_headers: {X: '${env:}'}, url: '${ENV:X}'}",
         );
-        let (state, _) = build(&loaded);
-        assert_eq!(state.servers[0].effective_alias(), "a_b");
-        assert_eq!(state.servers[1].effective_alias(), "my_alias");
+        assert_eq!(s.unfit, ["auth_type", "descripton", "rpm"]);
+        assert!(!s.fits("auth_type") && s.fits("url") && s.fits("command"));
+        assert_eq!(
+            (s.name(), s.transport()),
+            (Some("my-tools"), Some(Transport::Stdio))
+        );
+        assert!(s.is_byok() && s.spec.auth_type.is_absent());
+        assert!(s.spec.credentials.value().is_some());
+        // References are read from the fields that fit only.
+        assert_eq!(s.env_ref_problems.len(), 2);
+        assert!(!s.is_complete());
+        assert!(s.into_desired().is_none());
+    }
+
+    #[test]
+    fn missing_required_fields_make_a_partial_server_not_a_rejected_one() {
+        let s = one("{transport: sse, url: 'https://x.invalid', server_name: null}");
+        assert!(s.unfit.is_empty());
+        assert_eq!((s.name(), s.transport()), (None, Some(Transport::Sse)));
+        assert_eq!(s.label(), "servers[0]");
+        assert!(!s.is_complete());
+        let s = one("{server_name: a, transport: websocket}");
+        assert_eq!((s.name(), s.transport()), (Some("a"), None));
+        assert_eq!(s.unfit, ["transport"]);
+    }
+
+    #[test]
+    fn a_complete_server_becomes_a_desired_one() {
+        let s = one("{server_name: a, transport: sse, url: 'https://x.invalid', rpm: 3}");
+        let d = s.into_desired().unwrap();
+        assert_eq!(d.spec.server_name, "a");
+        assert_eq!(d.spec.transport, Transport::Sse);
+        assert_eq!(d.spec.rpm.value(), Some(&3));
+    }
+
+    #[test]
+    fn http_with_a_spec_is_an_openapi_server_as_the_api_writes_it() {
+        let s = one("{server_name: a, transport: http, spec_path: 'https://x.invalid/o.json'}");
+        assert_eq!(s.transport(), Some(Transport::Openapi));
+        assert_eq!(s.transport_as_written, Some(Transport::Http));
+        assert_eq!(s.into_desired().unwrap().spec.transport, Transport::Openapi);
+        // Without a spec it stays http; other transports are what they say.
+        for (yaml, t) in [
+            (
+                "{server_name: a, transport: http, spec_path: ''}",
+                Transport::Http,
+            ),
+            (
+                "{server_name: a, transport: sse, spec_path: x}",
+                Transport::Sse,
+            ),
+            (
+                "{server_name: a, transport: openapi, spec_path: x}",
+                Transport::Openapi,
+            ),
+        ] {
+            let s = one(yaml);
+            assert_eq!(
+                (s.transport(), s.transport_as_written),
+                (Some(t), Some(t)),
+                "{yaml}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_server_that_is_not_a_mapping_is_rejected() {
+        let (servers, rejected) = build(&load_text("a.yaml", "version: 1\nservers:\n  - 5\n"));
+        assert_eq!((servers.len(), rejected.len()), (0, 1));
+    }
+
+    #[test]
+    fn ignore_changes_may_name_only_ignorable_fields() {
+        let server = |names: &str| {
+            one(&format!(
+                "{{server_name: a, transport: sse, url: 'https://x.invalid', lifecycle: {{ignore_changes: [{names}]}}}}"
+            ))
+        };
+        assert!(server("description, url").is_complete());
+        for bad in ["server_name", "lifecycle", "descripton"] {
+            assert_eq!(server(bad).unfit, ["lifecycle"], "{bad}");
+        }
+    }
+
+    #[test]
+    fn effective_alias_defaults_to_the_name() {
+        assert_eq!(
+            one("{server_name: a_b, transport: sse}").effective_alias(),
+            Some("a_b".to_owned())
+        );
+        let aliased = one("{server_name: c, alias: my alias, transport: sse}");
+        assert_eq!(aliased.effective_alias(), Some("my_alias".to_owned()));
+        assert_eq!(
+            aliased.into_desired().unwrap().effective_alias(),
+            "my_alias"
+        );
+        // Unknown when the alias does not fit (it is not the name then).
+        assert_eq!(
+            one("{server_name: c, alias: [x], transport: sse}").effective_alias(),
+            None
+        );
     }
 }

@@ -21,6 +21,7 @@ fn desired(yaml: &str) -> Vec<ResolvedServer> {
         &LintOptions {
             require_env: false,
             env: &none,
+            reserved_env: &[],
         },
     );
     assert!(!linted.has_errors(), "{:#?}", linted.diagnostics);

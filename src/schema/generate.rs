@@ -1,13 +1,11 @@
 //! The JSON Schema, generated from the model's types and then finished by hand in the
-//! few places schemars cannot express (the `x-` keys, the `ignore_changes` names).
+//! few places schemars cannot express (the `x-` keys, the `ignore_changes` names, which
+//! come from the model's field table).
 
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
-use crate::model::FileSpec;
-
-/// Fields that identify a server or hold mcpform's policy: they cannot be ignored.
-const NOT_IGNORABLE: &[&str] = &["server_id", "server_name", "lifecycle"];
+use crate::model::{FileSpec, ignorable_fields};
 
 /// The schema as the model defines it, in the committed file's exact form.
 pub fn generated() -> Value {
@@ -40,11 +38,7 @@ fn finish(schema: &mut Value) {
             }),
         );
     }
-    let ignorable: Vec<Value> = server_fields(schema)
-        .into_iter()
-        .filter(|f| !NOT_IGNORABLE.contains(&f.as_str()))
-        .map(Value::String)
-        .collect();
+    let ignorable: Vec<Value> = ignorable_fields().map(Value::from).collect();
     if let Some(items) = schema
         .pointer_mut("/$defs/Lifecycle/properties/ignore_changes/items")
         .and_then(Value::as_object_mut)

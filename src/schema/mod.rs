@@ -6,7 +6,10 @@
 mod errors;
 mod generate;
 
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
+
+use jsonschema::error::ValidationErrorKind;
 
 pub use generate::{generated, server_fields};
 
@@ -78,6 +81,37 @@ pub fn validate_server(
         .iter_errors(&instance)
         .flat_map(|e| errors::to_diagnostics(&e, loaded, file, pointer))
         .collect()
+}
+
+/// The top-level fields of one server the schema finds fault with: a field whose value
+/// (or something inside it) is invalid, an unknown key, a missing required field; `""`
+/// when the server is not a mapping. The model's partial reading must leave out exactly
+/// these (`tests/lint_properties.rs` checks it).
+pub fn faulty_fields(node: &Node) -> BTreeSet<String> {
+    let Some(validator) = server_validator() else {
+        return BTreeSet::new();
+    };
+    let instance = node.to_json();
+    let mut fields = BTreeSet::new();
+    for e in validator.iter_errors(&instance) {
+        let path = e.instance_path().as_str().to_owned();
+        if let Some(first) = crate::load::pointer_tokens(&path).into_iter().next() {
+            fields.insert(first);
+            continue;
+        }
+        match e.kind() {
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                fields.extend(unexpected.iter().cloned());
+            }
+            ValidationErrorKind::Required { property } => {
+                fields.insert(property.as_str().unwrap_or_default().to_owned());
+            }
+            _ => {
+                fields.insert(String::new());
+            }
+        }
+    }
+    fields
 }
 
 /// The file as JSON with an empty `servers` list, so the file-level check stays cheap.

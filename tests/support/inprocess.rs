@@ -38,6 +38,7 @@ pub fn resolved(
         &LintOptions {
             require_env: false,
             env: &none,
+            reserved_env: &[],
         },
     );
     assert!(

@@ -5,6 +5,11 @@ use crate::lint::{Ctx, Rule};
 use crate::model::{Field, Transport};
 use crate::rule::RuleId;
 
+/// Whether the transport is known and can carry a user's key.
+fn byok_transport(t: Option<Transport>) -> bool {
+    t.is_some_and(Transport::supports_byok)
+}
+
 /// `is_byok: true` on a stdio server: the user's key travels in an HTTP header.
 pub struct ByokTransport;
 
@@ -15,7 +20,7 @@ impl Rule for ByokTransport {
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for s in ctx.servers() {
-            if s.is_byok() && !s.spec.transport.supports_byok() {
+            if s.is_byok() && matches!(s.transport(), Some(t) if !t.supports_byok()) {
                 let mut d = ctx.at_value(
                     self.id(),
                     s,
@@ -40,11 +45,12 @@ impl Rule for ByokFieldsWithoutByok {
     }
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-        for s in ctx.servers().filter(|s| !s.is_byok()) {
+        // Unknown when `is_byok` does not fit: the schema reports that.
+        for s in ctx.servers().filter(|s| !s.is_byok() && s.fits("is_byok")) {
             let has_description = s
                 .spec
                 .byok_description
-                .as_ref()
+                .value()
                 .is_some_and(|d| !d.is_empty());
             if has_description {
                 out.push(
@@ -82,9 +88,10 @@ impl Rule for ByokAuthType {
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         const HELP: &str = "use bearer_token, api_key, token, basic or authorization: the proxy sends each user's key with one of these";
+        // A stdio server is `byok-transport`'s; an unfit `auth_type` the schema's.
         for s in ctx
             .servers()
-            .filter(|s| s.is_byok() && s.spec.transport != Transport::Stdio)
+            .filter(|s| s.is_byok() && byok_transport(s.transport()) && s.fits("auth_type"))
         {
             match &s.spec.auth_type {
                 Field::Value(a) if a.carries_user_key() => {}
@@ -120,12 +127,16 @@ impl Rule for ByokSharedCredential {
     }
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-        for s in ctx.servers().filter(|s| s.is_byok()) {
+        // On stdio, BYOK itself is the error (`byok-transport`).
+        for s in ctx
+            .servers()
+            .filter(|s| s.is_byok() && byok_transport(s.transport()))
+        {
             let shared = s
                 .spec
                 .credentials
                 .value()
-                .is_some_and(|c| c.auth_value.is_some());
+                .is_some_and(|c| c.auth_value.value().is_some());
             if shared {
                 out.push(
                     ctx.at_key(

@@ -15,7 +15,7 @@ impl Rule for IgnoreChanges {
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for s in ctx.servers() {
-            let Some(lifecycle) = &s.spec.lifecycle else {
+            let Some(lifecycle) = s.spec.lifecycle.value() else {
                 continue;
             };
             let declared = serde_json::to_value(&s.spec).unwrap_or_default();
@@ -25,7 +25,7 @@ impl Rule for IgnoreChanges {
                     format!(
                         "`{field}` is always compared and sent; ignore_changes has no effect on it"
                     )
-                } else if declared.get(field).is_none() {
+                } else if s.fits(field) && declared.get(field).is_none() {
                     format!(
                         "`{field}` is not declared on this server, so it is never compared anyway"
                     )

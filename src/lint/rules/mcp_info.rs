@@ -47,12 +47,13 @@ impl Rule for McpInfoDescription {
     }
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-        for s in ctx.servers() {
+        // Not when `description` does not fit: the schema reports it.
+        for s in ctx.servers().filter(|s| s.fits("description")) {
             let Some(info_desc) = s
                 .spec
                 .mcp_info
                 .value()
-                .and_then(|i| i.description.as_deref())
+                .and_then(|i| i.description.value().map(String::as_str))
             else {
                 continue;
             };

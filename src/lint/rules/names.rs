@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Ctx, Rule};
-use crate::model::{DesiredServer, Field};
+use crate::model::{DeclaredServer, Field};
 use crate::rule::RuleId;
 
 use crate::model::proxy::RESERVED_SERVER_IDS;
@@ -35,7 +35,9 @@ impl Rule for NameCharset {
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for s in ctx.servers() {
-            check_name(ctx, s, "server_name", &s.spec.server_name, out);
+            if let Some(name) = s.name() {
+                check_name(ctx, s, "server_name", name, out);
+            }
             if let Field::Value(alias) = &s.spec.alias {
                 check_name(ctx, s, "alias", alias, out);
             }
@@ -45,7 +47,7 @@ impl Rule for NameCharset {
 
 fn check_name(
     ctx: &Ctx<'_>,
-    s: &DesiredServer,
+    s: &DeclaredServer,
     field: &str,
     name: &str,
     out: &mut Vec<Diagnostic>,
@@ -101,7 +103,7 @@ fn check_name(
 pub struct NameUnique;
 
 struct Claim<'a> {
-    server: &'a DesiredServer,
+    server: &'a DeclaredServer,
     field: &'static str,
     name: String,
 }
@@ -114,9 +116,12 @@ impl Rule for NameUnique {
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         let mut seen: HashMap<String, Claim<'_>> = HashMap::new();
         for s in ctx.servers() {
-            let mut names = vec![("server_name", s.spec.server_name.clone())];
-            if s.spec.alias.value().is_some() {
-                names.push(("alias", s.effective_alias()));
+            let mut names = Vec::with_capacity(2);
+            if let Some(name) = s.name() {
+                names.push(("server_name", name.to_owned()));
+            }
+            if let (Some(_), Some(alias)) = (s.spec.alias.value(), s.effective_alias()) {
+                names.push(("alias", alias));
             }
             for (field, name) in names {
                 let key = name.to_lowercase();
@@ -128,7 +133,9 @@ impl Rule for NameUnique {
                             field,
                             format!(
                                 "{field} `{name}` is already used by server `{}` as its {} `{}` (names and aliases are unique, ignoring case)",
-                                first.server.spec.server_name, first.field, first.name
+                                first.server.label(),
+                                first.field,
+                                first.name
                             ),
                         );
                         // Spans are looked up only for the rare duplicate.
@@ -163,7 +170,7 @@ impl Rule for ServerIdRule {
     }
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-        let mut seen: HashMap<&str, &DesiredServer> = HashMap::new();
+        let mut seen: HashMap<&str, &DeclaredServer> = HashMap::new();
         for s in ctx.servers() {
             let Some(id) = s.spec.server_id.as_deref() else {
                 continue;
@@ -193,7 +200,7 @@ impl Rule for ServerIdRule {
                     "server_id",
                     format!(
                         "server_id `{id}` is also the id of server `{}`",
-                        first.spec.server_name
+                        first.label()
                     ),
                 );
                 if let Some(span) = ctx.value_span(first, "server_id") {
@@ -247,6 +254,7 @@ mod tests {
             &crate::lint::LintOptions {
                 require_env: false,
                 env: &env,
+                reserved_env: &[],
             },
         );
         let d: Vec<_> = linted
@@ -263,6 +271,12 @@ mod tests {
         assert_eq!((span.start.line, span.start.column1()), (3, 33));
         assert_eq!(d[0].related[0].span.start.line, 3);
         assert_ne!(d[0].related[0].span.file, span.file);
+    }
+
+    #[test]
+    fn an_alias_taken_before_the_name_is_declared_is_caught_at_the_name() {
+        let y = "version: 1\nservers:\n  - {server_name: other, alias: GitHub, transport: sse, url: 'https://a.invalid'}\n  - {server_name: github, transport: sse, url: 'https://a.invalid'}\n";
+        assert_eq!(hits(RuleId::NameUnique, y), vec![(4, 19)]);
     }
 
     #[test]

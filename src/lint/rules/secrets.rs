@@ -1,6 +1,7 @@
 //! Secrets come from the environment: never plain text in git.
 
 use crate::diagnostic::Diagnostic;
+use crate::env;
 use crate::lint::{Ctx, Rule};
 use crate::model::Credentials;
 use crate::rule::RuleId;
@@ -63,7 +64,10 @@ impl Rule for EnvRefRule {
                 continue;
             }
             for r in &s.env_refs {
-                for name in r.template.env_names() {
+                // A reserved variable is `env-reserved`'s finding; it is never read.
+                let readable =
+                    |name: &&str| env::reserved(name, ctx.options.reserved_env).is_none();
+                for name in r.template.env_names().filter(readable) {
                     if (ctx.options.env)(name).is_none() {
                         out.push(
                             ctx.at_value(
@@ -81,9 +85,43 @@ impl Rule for EnvRefRule {
     }
 }
 
+/// `${env:…}` naming a variable that holds mcpform's or CI's own credentials.
+pub struct EnvReserved;
+
+impl Rule for EnvReserved {
+    fn id(&self) -> RuleId {
+        RuleId::EnvReserved
+    }
+
+    fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+        for s in ctx.servers() {
+            for r in &s.env_refs {
+                for name in r.template.env_names() {
+                    let Some(why) = env::reserved(name, ctx.options.reserved_env) else {
+                        continue;
+                    };
+                    out.push(
+                        ctx.at_text(
+                            self.id(),
+                            s,
+                            &r.pointer,
+                            &format!("${{env:{name}}}"),
+                            format!("`{name}` is reserved: {why}; a file may not send it to the proxy"),
+                        )
+                        .with_label("reserved variable")
+                        .with_help(
+                            "put the secret this server needs in a variable of its own, and reference that",
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::lint::rules::test_support::{hits, hits_with_env, one_server};
+    use crate::lint::rules::test_support::{hits, hits_with_env, lint_one, one_server};
     use crate::rule::RuleId;
 
     #[test]
@@ -122,5 +160,36 @@ mod tests {
             hits_with_env(RuleId::EnvRef, &y, true, &[("SET_ONE", "x")]),
             vec![(8, 22)]
         );
+    }
+
+    #[test]
+    fn reserved_variables_are_errors_at_the_reference() {
+        let y = one_server(
+            "transport: http\nurl: https://a.invalid\ncredentials:\n  auth_value: ${env:GITHUB_TOKEN}\nstatic_headers:\n  X-Run: 'run ${env:ACTIONS_RUNTIME_TOKEN}'\n  X-Ok: ${env:TEAM_TOKEN}",
+        );
+        assert_eq!(hits(RuleId::EnvReserved, &y), vec![(7, 19), (9, 19)]);
+        let d = lint_one(&y, &[], RuleId::EnvReserved);
+        let span = d[1].span.unwrap();
+        // `${env:ACTIONS_RUNTIME_TOKEN}` exactly: 28 characters.
+        assert_eq!(span.end.col - span.start.col, 28);
+        assert!(d[0].message.contains("`GITHUB_TOKEN`"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn the_api_key_variable_named_by_the_run_is_reserved() {
+        let y = one_server(
+            "transport: http\nurl: https://a.invalid\ncredentials:\n  auth_value: ${env:TEAM_ADMIN}",
+        );
+        assert!(lint_one(&y, &[], RuleId::EnvReserved).is_empty());
+        assert_eq!(lint_one(&y, &["TEAM_ADMIN"], RuleId::EnvReserved).len(), 1);
+    }
+
+    #[test]
+    fn require_env_does_not_read_reserved_variables() {
+        let y = one_server(
+            "transport: http\nurl: https://a.invalid\ncredentials:\n  auth_value: ${env:LITELLM_MASTER_KEY}",
+        );
+        assert!(hits_with_env(RuleId::EnvRef, &y, true, &[]).is_empty());
+        assert_eq!(hits(RuleId::EnvReserved, &y), vec![(7, 19)]);
     }
 }

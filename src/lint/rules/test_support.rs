@@ -1,5 +1,6 @@
 //! Helpers for the rules' unit tests: lint a YAML text, get `(rule, line, column)`.
 
+use crate::diagnostic::Diagnostic;
 use crate::lint::{LintOptions, lint};
 use crate::load::load_text;
 use crate::rule::RuleId;
@@ -24,6 +25,7 @@ pub fn hits_with_env(
     let options = LintOptions {
         require_env,
         env: &lookup,
+        reserved_env: &[],
     };
     lint(load_text("t.yaml", yaml), &options)
         .diagnostics
@@ -33,6 +35,21 @@ pub fn hits_with_env(
             let pos = d.span.map(|s| s.start).unwrap_or_default();
             (pos.line, pos.column1())
         })
+        .collect()
+}
+
+/// Lints `yaml` with `reserved_env` and returns every finding of `rule`.
+pub fn lint_one(yaml: &str, reserved_env: &[&str], rule: RuleId) -> Vec<Diagnostic> {
+    let env = |_: &str| None;
+    let options = LintOptions {
+        require_env: false,
+        env: &env,
+        reserved_env,
+    };
+    lint(load_text("t.yaml", yaml), &options)
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.rule == rule)
         .collect()
 }
 

@@ -22,11 +22,17 @@ impl Rule for UrlRequired {
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for s in ctx.servers() {
-            let (missing, help) = match s.spec.transport {
-                Transport::Http | Transport::Sse if !non_empty(&s.spec.url) => {
+            // Not when the transport, or what it needs, does not fit: the schema says so.
+            let Some(transport) = s.transport() else {
+                continue;
+            };
+            let (missing, help) = match transport {
+                Transport::Http | Transport::Sse
+                    if !non_empty(&s.spec.url) && s.all_fit(&["url", "spec_path"]) =>
+                {
                     ("url", "add `url:` with the server's MCP endpoint")
                 }
-                Transport::Openapi if !non_empty(&s.spec.spec_path) => (
+                Transport::Openapi if !non_empty(&s.spec.spec_path) && s.fits("spec_path") => (
                     "spec_path",
                     "add `spec_path:` with the URL of the OpenAPI spec",
                 ),
@@ -37,10 +43,7 @@ impl Rule for UrlRequired {
                     self.id(),
                     s,
                     "transport",
-                    format!(
-                        "transport `{}` needs `{missing}`",
-                        s.spec.transport.as_str()
-                    ),
+                    format!("transport `{}` needs `{missing}`", transport.as_str()),
                 )
                 .with_label(format!("needs `{missing}`"))
                 .with_help(help),
@@ -59,14 +62,17 @@ impl Rule for SpecPathTransport {
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for s in ctx.servers() {
-            if non_empty(&s.spec.spec_path) && s.spec.transport != Transport::Openapi {
+            let Some(transport) = s.transport() else {
+                continue;
+            };
+            if non_empty(&s.spec.spec_path) && transport != Transport::Openapi {
                 let mut d = ctx.at_key(
                     self.id(),
                     s,
                     "spec_path",
                     format!(
-                        "`spec_path` with transport `{}`: the proxy treats a server with a spec as openapi",
-                        s.spec.transport.as_str()
+                        "`spec_path` with transport `{}`: a spec makes an OpenAPI server, which the proxy runs over http",
+                        transport.as_str()
                     ),
                 );
                 if let Some(t) = ctx.value_span(s, "transport") {
@@ -74,6 +80,36 @@ impl Rule for SpecPathTransport {
                 }
                 out.push(d.with_help("use `transport: openapi`, or remove `spec_path`"));
             }
+        }
+    }
+}
+
+/// `transport: http` + `spec_path`, the API's spelling of an OpenAPI server: the model
+/// reads it as `openapi`; the file reads better saying so.
+pub struct HttpSpecPath;
+
+impl Rule for HttpSpecPath {
+    fn id(&self) -> RuleId {
+        RuleId::HttpSpecPath
+    }
+
+    fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+        for s in ctx.servers().filter(|s| {
+            s.transport_as_written == Some(Transport::Http)
+                && s.transport() == Some(Transport::Openapi)
+        }) {
+            let mut d = ctx.at_value(
+                self.id(),
+                s,
+                "transport",
+                "`transport: http` with a `spec_path` is an OpenAPI server; mcpform reads it as `transport: openapi`".to_owned(),
+            );
+            if let Some(span) = ctx.key_span(s, "spec_path") {
+                d = d.with_related(span, "the spec makes it an OpenAPI server");
+            }
+            out.push(d.with_help(
+                "write `transport: openapi`: it is sent to the proxy as `http` + `spec_path` all the same",
+            ));
         }
     }
 }
@@ -89,10 +125,10 @@ impl Rule for StdioCommand {
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for s in ctx
             .servers()
-            .filter(|s| s.spec.transport == Transport::Stdio)
+            .filter(|s| s.transport() == Some(Transport::Stdio) && s.all_fit(&["command", "args"]))
         {
             let has_command = non_empty(&s.spec.command);
-            let has_args = s.spec.args.as_ref().is_some_and(|a| !a.is_empty());
+            let has_args = s.spec.args.value().is_some_and(|a| !a.is_empty());
             let missing = match (has_command, has_args) {
                 (true, true) => continue,
                 (false, false) => "`command` and `args`",
@@ -123,7 +159,7 @@ impl Rule for StdioCommandAllowed {
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for s in ctx
             .servers()
-            .filter(|s| s.spec.transport == Transport::Stdio)
+            .filter(|s| s.transport() == Some(Transport::Stdio))
         {
             let Field::Value(command) = &s.spec.command else {
                 continue;
@@ -157,8 +193,15 @@ impl Rule for ProtocolTransport {
     }
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-        for s in ctx.servers().filter(|s| s.spec.transport == Transport::Sse) {
-            let version = s.spec.mcp_info.value().and_then(|i| i.protocol_version);
+        for s in ctx
+            .servers()
+            .filter(|s| s.transport() == Some(Transport::Sse))
+        {
+            let version = s
+                .spec
+                .mcp_info
+                .value()
+                .and_then(|i| i.protocol_version.get());
             if version == Some(ProtocolVersion::V2026_07_28) {
                 out.push(
                     ctx.at_value(
@@ -187,6 +230,7 @@ impl Rule for OauthFlags {
         for s in ctx.servers() {
             let auth = s.spec.auth_type.value().copied();
             if s.spec.dcr_bridge == Field::Value(true)
+                && s.fits("auth_type")
                 && !matches!(
                     auth,
                     Some(AuthType::TruePassthrough | AuthType::OauthDelegate)
@@ -202,12 +246,13 @@ impl Rule for OauthFlags {
                     ),
                 );
             }
-            if s.spec.per_server_oauth_discovery == Some(true) {
+            let known = s.all_fit(&["auth_type", "oauth2_flow", "delegate_auth_to_upstream"]);
+            if s.spec.per_server_oauth_discovery.get() == Some(true) && known {
                 // The proxy checks the request body itself, so an absent flow fails too.
                 let flow = s.spec.oauth2_flow.value().copied();
                 let eligible = auth == Some(AuthType::Oauth2)
                     && flow == Some(OAuth2Flow::AuthorizationCode)
-                    && s.spec.delegate_auth_to_upstream != Some(true);
+                    && s.spec.delegate_auth_to_upstream.get() != Some(true);
                 if !eligible {
                     out.push(ctx.at_value(
                         self.id(),
@@ -260,11 +305,29 @@ mod tests {
     }
 
     #[test]
-    fn spec_path_needs_openapi() {
+    fn spec_path_with_sse_or_stdio_is_an_error() {
         let y = one_server(
-            "transport: http\nurl: https://a.invalid\nspec_path: https://a.invalid/o.json",
+            "transport: sse\nurl: https://a.invalid\nspec_path: https://a.invalid/o.json",
         );
         assert_eq!(hits(RuleId::SpecPathTransport, &y), vec![(6, 5)]);
+        let stdio = one_server("transport: stdio\ncommand: npx\nargs: [x]\nspec_path: o.json");
+        assert_eq!(hits(RuleId::SpecPathTransport, &stdio), vec![(7, 5)]);
+    }
+
+    #[test]
+    fn http_with_a_spec_is_openapi_with_a_hint() {
+        for fields in [
+            "transport: http\nurl: https://a.invalid\nspec_path: https://a.invalid/o.json",
+            "transport: http\nspec_path: https://a.invalid/o.json",
+        ] {
+            let y = one_server(fields);
+            assert_eq!(hits(RuleId::HttpSpecPath, &y), vec![(4, 16)], "{fields}");
+            for other in [RuleId::SpecPathTransport, RuleId::UrlRequired] {
+                assert!(hits(other, &y).is_empty(), "{fields}: {other:?}");
+            }
+        }
+        let written = one_server("transport: openapi\nspec_path: https://a.invalid/o.json");
+        assert!(hits(RuleId::HttpSpecPath, &written).is_empty());
     }
 
     #[test]

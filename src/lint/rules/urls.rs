@@ -2,7 +2,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Ctx, Rule};
-use crate::model::ServerSpec;
+use crate::model::PartialSpec;
 use crate::rule::RuleId;
 
 /// Fields that hold URLs the proxy or users will call.
@@ -17,7 +17,7 @@ const URL_FIELDS: &[&str] = &[
     "byok_api_key_help_url",
 ];
 
-fn url_field<'a>(spec: &'a ServerSpec, field: &str) -> Option<&'a str> {
+fn url_field<'a>(spec: &'a PartialSpec, field: &str) -> Option<&'a str> {
     let f = match field {
         "url" => &spec.url,
         "spec_path" => &spec.spec_path,
