@@ -78,11 +78,11 @@ fn world(n: usize) -> World {
         "the measured plan is the empty one"
     );
     assert_eq!(live.servers.len(), n);
-    let requests = fake.journal();
+    let requests: Vec<String> = fake.journal().into_iter().map(|r| r.path).collect();
     assert_eq!(
-        requests.len(),
-        1,
-        "one list request, whatever the number of servers: {requests:?}"
+        requests,
+        ["/v1/mcp/server", "/v1/mcp/server/submissions"],
+        "one list request (and the submissions), whatever the number of servers"
     );
     World {
         n,

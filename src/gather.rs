@@ -5,8 +5,9 @@
 //! Knows nothing of plans: the caller says what else it needs ([`Needs`]) from what is
 //! gathered so far, and gathering stops when nothing more is needed.
 
-use crate::client::{Client, ClientError, StoredCredentials};
-use crate::live::{CredentialCount, Facts, LiveServer, LiveState, Needs};
+use crate::client::{Caller, Client, ClientError, Role, StoredCredentials};
+use crate::live::{CredentialCount, Facts, LiveServer, LiveState, Needs, PendingServer};
+use crate::model::proxy::ProxyVersion;
 
 /// Everything read from the proxy for one plan.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -15,6 +16,84 @@ pub struct Gathered {
     pub live: LiveState,
     /// Everything else the planner asked for.
     pub facts: Facts,
+}
+
+/// What a command will do with the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read and plan.
+    Plan,
+    /// Write (apply).
+    Write,
+}
+
+/// The proxy's facts about the caller, read before anything else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admitted {
+    /// Who the key belongs to.
+    pub caller: Caller,
+    /// The LiteLLM version, when the proxy says.
+    pub version: Option<String>,
+    /// A warning for the plan, when the key may plan but with a caveat.
+    pub warning: Option<String>,
+}
+
+/// Why a key cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum GatherError {
+    /// A request failed.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The key is not a `proxy_admin` key (or is a viewer, and the command writes or
+    /// the proxy sanitises what a viewer sees).
+    #[error("{0}")]
+    NotAdmin(String),
+}
+
+/// Checks the key before anything is planned or written: only a `proxy_admin` key sees
+/// the list as it is (other keys get a filtered, sanitised list without any error) and
+/// may write. A `proxy_admin_viewer` may plan only on proxies older than 1.90, which
+/// still showed viewers every field; it never writes.
+pub async fn admit(client: &Client, access: Access) -> Result<Admitted, GatherError> {
+    let caller = client.caller().await?;
+    let version = client.proxy_version().await.unwrap_or(None);
+    let parsed = version.as_deref().and_then(ProxyVersion::parse);
+    let role = caller.role.clone();
+    let who = match &caller.user_id {
+        Some(u) => format!("the key (user `{u}`) has role `{role}`"),
+        None => format!("the key has role `{role}`"),
+    };
+    let warning = match (&role, access) {
+        (Role::ProxyAdmin, _) => None,
+        (Role::ProxyAdminViewer, Access::Plan)
+            if parsed.is_some_and(|v| v < ProxyVersion::new(1, 90, 0)) =>
+        {
+            Some(format!(
+                "{who}: it can plan on this proxy ({}) but apply will refuse it",
+                version.as_deref().unwrap_or("?")
+            ))
+        }
+        (Role::ProxyAdminViewer, Access::Plan) => {
+            return Err(GatherError::NotAdmin(format!(
+                "{who}: LiteLLM 1.90 and later show a proxy_admin_viewer a sanitised list (url, headers and other fields hidden), so a plan made with it would be wrong; use a proxy_admin key (the master key or an admin user's key)"
+            )));
+        }
+        (Role::ProxyAdminViewer, Access::Write) => {
+            return Err(GatherError::NotAdmin(format!(
+                "{who}, which can read but not write; apply needs a proxy_admin key (the master key or an admin user's key)"
+            )));
+        }
+        (Role::Other(_) | Role::Unknown, _) => {
+            return Err(GatherError::NotAdmin(format!(
+                "{who}; mcpform needs a proxy_admin key (the master key or an admin user's key): other keys see a filtered, sanitised list and would plan creates for servers that exist"
+            )));
+        }
+    };
+    Ok(Admitted {
+        caller,
+        version,
+        warning,
+    })
 }
 
 /// Reads the list, then whatever `needs` asks for, until it asks for nothing new.
@@ -34,6 +113,14 @@ pub async fn gather(
         live,
         facts: Facts::default(),
     };
+    // Submissions awaiting approval hold names and ids the list does not show; proxies
+    // without the workflow have none.
+    if let Some(items) = client.list_submissions().await? {
+        g.facts.pending = items
+            .iter()
+            .filter_map(PendingServer::from_submission)
+            .collect();
+    }
     for _ in 0..3 {
         let wanted = needs(&g);
         let lookups: Vec<String> = wanted

@@ -605,8 +605,9 @@ fn stdio_is_disabled_by_default_like_the_real_proxy() {
 #[test]
 fn status_fault_hits_the_next_n_matching_requests_only() {
     let e = env(FakeConfig::default());
+    // A path ending with `*` matches as a prefix (the list and a server by id).
     e.fake
-        .inject(Fault::status(Method::GET, "/v1/mcp/server", 503).times(2));
+        .inject(Fault::status(Method::GET, "/v1/mcp/server*", 503).times(2));
     e.create(http_server("one"));
     for path in ["/v1/mcp/server", "/v1/mcp/server/one"] {
         let a = e.call("GET", path, Send::None);

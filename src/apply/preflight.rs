@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::{ActionResult, Moved, Outcome, Session, Status, Verification};
-use crate::gather::{Gathered, gather};
+use crate::gather::{Access, GatherError, Gathered, admit, gather};
 use crate::live::{CredentialCount, LiveServer, Needs};
 use crate::plan::precondition::differences;
 use crate::plan::verify::mismatches;
@@ -50,6 +50,18 @@ pub(super) async fn prepare(s: &Session<'_>) -> Result<Prepared, Outcome> {
             ),
             Vec::new(),
         ));
+    }
+    // A viewer's or user's key cannot write: refuse before the first request that would.
+    match admit(s.client, Access::Write).await {
+        Ok(_) => {}
+        Err(GatherError::NotAdmin(why)) => return Err(refuse(s, why, Vec::new())),
+        Err(GatherError::Client(e)) => {
+            return Err(refuse(
+                s,
+                format!("cannot check the key before writing: {e}"),
+                Vec::new(),
+            ));
+        }
     }
     if deletes > 0 && doc.declared_servers == 0 {
         return Err(refuse(

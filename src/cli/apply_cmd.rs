@@ -17,7 +17,7 @@ use crate::apply::{
 };
 use crate::client::Client;
 use crate::escape::terminal_line;
-use crate::gather::Gathered;
+use crate::gather::{Access, Gathered};
 use crate::plan::document::now_rfc3339;
 use crate::plan::{Action, ActionKind, Plan, PlanDocument, PlanOptions, plan};
 use crate::render::render_human;
@@ -209,8 +209,8 @@ fn from_files(
     let session = prepare(&args.paths, color, &args.proxy.api_key_env)?;
     let desired = resolve_or_report(&session, &env_of, key, color)?;
     let options = PlanOptions { prune: args.prune };
-    let (gathered, p) = rt.block_on(plan_live(client, &desired, options, key))?;
-    let doc = document(&session, client, &gathered, p, options, desired.len());
+    let live = rt.block_on(plan_live(client, &desired, options, key, Access::Write))?;
+    let doc = document(&session, client, live, options, desired.len());
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(render_human(&doc, color).as_bytes());
     if !doc.errors.is_empty() {

@@ -12,12 +12,12 @@ use super::proxy_args::ProxyArgs;
 use crate::client::Client;
 use crate::diagnostic::Diagnostic;
 use crate::env;
-use crate::gather::{Gathered, gather};
+use crate::gather::{Access, Admitted, GatherError, Gathered, admit, gather};
 use crate::lint::Linted;
 use crate::load::Loaded;
 use crate::model::{Locate, Origin};
 use crate::plan::document::{ProxyInfo, now_rfc3339};
-use crate::plan::{Plan, PlanDocument, PlanMeta, PlanOptions, plan};
+use crate::plan::{Notice, Plan, PlanDocument, PlanMeta, PlanOptions, plan};
 use crate::render::{PlanFormat, render};
 use crate::report::{LintFormat, ReportInput, write_report};
 use crate::resolve::{ResolvedServer, env_secret, resolve};
@@ -58,8 +58,8 @@ pub(super) fn run(args: &PlanArgs, color: bool) -> Result<u8, CliError> {
     let (client, key) = connect(&args.proxy, &env)?;
     let desired = resolve_or_report(&session, &env, &key, color)?;
     let options = PlanOptions { prune: args.prune };
-    let (gathered, plan) = runtime()?.block_on(plan_live(&client, &desired, options, &key))?;
-    let doc = document(&session, &client, &gathered, plan, options, desired.len());
+    let live = runtime()?.block_on(plan_live(&client, &desired, options, &key, Access::Plan))?;
+    let doc = document(&session, &client, live, options, desired.len());
     write_stdout(&render(&doc, args.format, color)?)?;
     if let Some(path) = &args.out {
         write_file(path, &doc.to_json()?)?;
@@ -67,25 +67,49 @@ pub(super) fn run(args: &PlanArgs, color: bool) -> Result<u8, CliError> {
     Ok(exit_code(&doc, args.detailed_exitcode))
 }
 
-/// Gathers what the planner asks for and plans: plan's dry run and apply's first step.
+/// A plan made against the live proxy, with what was read to make it.
+pub(crate) struct LivePlan {
+    pub admitted: Admitted,
+    pub gathered: Gathered,
+    pub plan: Plan,
+}
+
+/// Checks the key, gathers what the planner asks for and plans: plan's dry run and
+/// apply's first step.
 pub(crate) async fn plan_live(
     client: &Client,
     desired: &[ResolvedServer],
     options: PlanOptions,
     key: &FingerprintKey,
-) -> Result<(Gathered, Plan), CliError> {
+    access: Access,
+) -> Result<LivePlan, CliError> {
+    let admitted = admit(client, access).await.map_err(|e| match e {
+        GatherError::Client(e) => CliError::Client(e),
+        GatherError::NotAdmin(why) => CliError::Usage(why),
+    })?;
     let needs = |g: &Gathered| plan(desired, &g.live, &g.facts, options, key).needs();
     let gathered = gather(client, &needs).await?;
-    let plan = plan(desired, &gathered.live, &gathered.facts, options, key);
-    Ok((gathered, plan))
+    let mut plan = plan(desired, &gathered.live, &gathered.facts, options, key);
+    if let Some(w) = &admitted.warning {
+        plan.warnings.push(Notice {
+            server: None,
+            message: w.clone(),
+            origin: None,
+            source: None,
+        });
+    }
+    Ok(LivePlan {
+        admitted,
+        gathered,
+        plan,
+    })
 }
 
 /// The plan as a document: proxy, options, time and declaration sites added.
 pub(crate) fn document(
     session: &Linted,
     client: &Client,
-    gathered: &Gathered,
-    plan: Plan,
+    live: LivePlan,
     options: PlanOptions,
     declared: usize,
 ) -> PlanDocument {
@@ -93,13 +117,13 @@ pub(crate) fn document(
         created_at: now_rfc3339(),
         proxy: ProxyInfo {
             url: client.shown_base(),
-            version: None,
-            live_servers: gathered.live.servers.len(),
+            version: live.admitted.version,
+            live_servers: live.gathered.live.servers.len(),
         },
         options,
         declared_servers: declared,
     };
-    PlanDocument::new(plan, meta, &|o: &Origin| locate(&session.loaded, o))
+    PlanDocument::new(live.plan, meta, &|o: &Origin| locate(&session.loaded, o))
 }
 
 fn exit_code(doc: &PlanDocument, detailed: bool) -> u8 {

@@ -122,8 +122,55 @@ pub const CLEARED_ON_AUTH_CHANGE: &[&str] = &[
 /// token set in the dashboard), plus the write-only `credentials`: shown by key names only.
 pub const SECRET_CAPABLE_FIELDS: &[&str] = &["credentials", "static_headers", "env", "env_vars"];
 
+/// A LiteLLM version, `major.minor.patch`, as the proxy reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProxyVersion(pub u32, pub u32, pub u32);
+
+impl ProxyVersion {
+    /// A version from its parts.
+    pub const fn new(major: u32, minor: u32, patch: u32) -> ProxyVersion {
+        ProxyVersion(major, minor, patch)
+    }
+
+    /// `1.108.7` (a suffix such as `.post1` or `-rc1` on the patch is ignored).
+    pub fn parse(text: &str) -> Option<ProxyVersion> {
+        let mut parts = text.trim().trim_start_matches('v').split('.');
+        let num = |p: Option<&str>| -> Option<u32> {
+            let digits: String = p?.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        };
+        Some(ProxyVersion(
+            num(parts.next())?,
+            num(parts.next())?,
+            num(parts.next()).unwrap_or(0),
+        ))
+    }
+}
+
+impl std::fmt::Display for ProxyVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.0, self.1, self.2)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn versions_parse_and_order() {
+        use super::ProxyVersion;
+        assert_eq!(
+            ProxyVersion::parse("1.108.7"),
+            Some(ProxyVersion::new(1, 108, 7))
+        );
+        assert_eq!(
+            ProxyVersion::parse("1.82.3.post1"),
+            Some(ProxyVersion::new(1, 82, 3))
+        );
+        assert!(ProxyVersion::new(1, 87, 5) < ProxyVersion::new(1, 90, 0));
+        assert!(ProxyVersion::new(1, 108, 7) > ProxyVersion::new(1, 90, 0));
+        assert_eq!(ProxyVersion::parse("garbage"), None);
+    }
+
     use super::*;
 
     #[test]

@@ -38,12 +38,10 @@ impl Paint {
 pub fn render_human(doc: &PlanDocument, color: bool) -> String {
     let p = Paint { color };
     let mut out = String::new();
-    let version = doc
-        .proxy
-        .version
-        .as_deref()
-        .map(|v| format!("LiteLLM {}, ", terminal_line(v)))
-        .unwrap_or_default();
+    let version = format!(
+        "LiteLLM {}, ",
+        terminal_line(doc.proxy.version.as_deref().unwrap_or("version unknown"))
+    );
     out.push_str(&format!(
         "mcpform plan for {} ({version}{} live server(s), {} declared)\n",
         terminal_line(&doc.proxy.url),

@@ -85,12 +85,10 @@ fn summary(doc: &PlanDocument, max_rows: usize) -> String {
         out.push('\n');
     }
     out.push_str(&format!("**{}**", summary_line(&doc.summary)));
-    let version = doc
-        .proxy
-        .version
-        .as_deref()
-        .map(|v| format!(" (LiteLLM {})", code(v)))
-        .unwrap_or_default();
+    let version = match doc.proxy.version.as_deref() {
+        Some(v) => format!(" (LiteLLM {})", code(v)),
+        None => " (LiteLLM version unknown)".to_owned(),
+    };
     out.push_str(&format!(" Proxy: {}{version}.", code(&doc.proxy.url)));
     if doc.has_changes {
         out.push_str(&format!(" Digest: {}.", code(&doc.plan_digest)));

@@ -6,6 +6,7 @@ mod support;
 mod apply;
 mod faults;
 mod hostile_live;
+mod keys;
 mod plan;
 mod proxy_input;
 mod secrets;

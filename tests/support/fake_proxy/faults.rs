@@ -1,5 +1,6 @@
 //! Injected failures: each applies to the next `times` requests whose method matches and
-//! whose path (without the query) starts with the prefix.
+//! whose path (without the query) is the fault's path, or starts with it when the fault's
+//! path ends with `*`.
 
 use std::time::Duration;
 
@@ -141,9 +142,15 @@ impl Fault {
         self
     }
 
-    /// Whether the fault applies to this request.
+    /// Whether the fault applies to this request: its path (without the query) equal to
+    /// the fault's, or starting with it when the fault's ends with `*`. Exact by default,
+    /// so a fault meant for the list never hits `/v1/mcp/server/{id}/…` reads.
     pub(crate) fn matches(&self, method: &Method, path: &str) -> bool {
-        self.remaining > 0 && self.method == method && path.starts_with(&self.path_prefix)
+        let path_matches = match self.path_prefix.strip_suffix('*') {
+            Some(prefix) => path.starts_with(prefix),
+            None => path == self.path_prefix,
+        };
+        self.remaining > 0 && self.method == method && path_matches
     }
 
     /// The journal's marker for a request this fault hit.
