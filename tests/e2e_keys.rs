@@ -154,3 +154,119 @@ fn caller_and_version_for_keys_of_every_role() {
         "cleaned up"
     );
 }
+
+/// `mcpform plan` with real keys: only a proxy_admin key plans; a pending submission
+/// made by a real team member holds its name.
+#[test]
+fn plan_refuses_non_admin_keys_and_sees_a_real_pending_submission() {
+    let Some(s) = support::scenario::Scenario::new("keyplan") else {
+        return;
+    };
+    let proxy = &s.proxy;
+    let prefix = s.prefix.clone();
+    let mut cleanup = Cleanup {
+        proxy,
+        users: Vec::new(),
+        key_aliases: Vec::new(),
+    };
+    let (_, before) = proxy.call("GET", "/v2/user/info?user_id=default_user_id", None);
+    let default_user_existed = before.get("user_role").is_some();
+    let mut key_of = std::collections::BTreeMap::new();
+    for role in ["proxy_admin", "proxy_admin_viewer", "internal_user"] {
+        let user = format!("{prefix}{role}");
+        cleanup.users.push(user.clone());
+        let (status, body) = proxy.call(
+            "POST",
+            "/user/new",
+            Some(json!({"user_id": user, "user_role": role})),
+        );
+        assert_eq!(status, 200, "{body}");
+        key_of.insert(role, body["key"].as_str().unwrap().to_owned());
+    }
+    let name = format!("{prefix}pending");
+    s.ws.write(
+        "s.yaml",
+        &format!("version: 1\nservers:\n  - server_name: {name}\n    transport: sse\n    url: https://p.example.invalid/sse\n"),
+    );
+    let plan_as = |key: &str| {
+        s.ws.mcpform(&proxy.base_url, key)
+            .args(["plan", "s.yaml", "--format", "json"])
+            .output()
+            .unwrap()
+    };
+    let out = plan_as(&key_of["internal_user"]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("role `internal_user`"), "{err}");
+    let out = plan_as(&key_of["proxy_admin_viewer"]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("sanitised list"), "{err}");
+    let out = plan_as(&key_of["proxy_admin"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A team member submits a server with that name; it waits for review.
+    let (status, team) = proxy.call(
+        "POST",
+        "/team/new",
+        Some(json!({"team_alias": format!("{prefix}team")})),
+    );
+    assert_eq!(status, 200, "{team}");
+    let team_id = team["team_id"].as_str().unwrap().to_owned();
+    let member = format!("{prefix}member");
+    cleanup.users.push(member.clone());
+    let (status, body) = proxy.call(
+        "POST",
+        "/user/new",
+        Some(json!({"user_id": member, "user_role": "internal_user"})),
+    );
+    assert_eq!(status, 200, "{body}");
+    let alias = format!("{prefix}teamkey");
+    cleanup.key_aliases.push(alias.clone());
+    let (status, body) = proxy.call(
+        "POST",
+        "/key/generate",
+        Some(json!({"user_id": member, "team_id": team_id, "key_alias": alias})),
+    );
+    assert_eq!(status, 200, "{body}");
+    let team_key = body["key"].as_str().unwrap().to_owned();
+    let sub_id = format!("{prefix}sub");
+    let (status, body) = proxy.call_as(
+        &team_key,
+        "POST",
+        "/v1/mcp/server/register",
+        Some(
+            json!({"server_id": sub_id, "server_name": name, "transport": "sse",
+            "url": "https://p.example.invalid/sse", "mcp_info": {"managed_by": "mcpform"}}),
+        ),
+    );
+    assert_eq!(status, 201, "{body}");
+    let out = plan_as(&proxy.master_key);
+    let _ = proxy.call("DELETE", &format!("/v1/mcp/server/{sub_id}"), None);
+    let _ = proxy.call("POST", "/team/delete", Some(json!({"team_ids": [team_id]})));
+    if !default_user_existed {
+        let _ = proxy.call(
+            "POST",
+            "/user/delete",
+            Some(json!({"user_ids": ["default_user_id"]})),
+        );
+    }
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let error = doc["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        error.contains(&sub_id) && error.contains("pending_review"),
+        "{doc:#}"
+    );
+    drop(cleanup);
+}
