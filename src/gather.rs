@@ -56,15 +56,24 @@ pub enum GatherError {
 /// still showed viewers every field; it never writes.
 pub async fn admit(client: &Client, access: Access) -> Result<Admitted, GatherError> {
     let caller = client.caller().await?;
-    let version = client.proxy_version().await.unwrap_or(None);
-    let parsed = version.as_deref().and_then(ProxyVersion::parse);
     let role = caller.role.clone();
     let who = match &caller.user_id {
         Some(u) => format!("the key (user `{u}`) has role `{role}`"),
         None => format!("the key has role `{role}`"),
     };
+    if matches!(role, Role::Other(_) | Role::Unknown) {
+        return Err(GatherError::NotAdmin(format!(
+            "{who}; mcpform needs a proxy_admin key (the master key or an admin user's key): other keys see a filtered, sanitised list and would plan creates for servers that exist"
+        )));
+    }
+    // An unreadable version is "unknown" and planning goes on; a refused key is not.
+    let (version, unreadable) = match client.proxy_version().await {
+        Ok(v) => (v, None),
+        Err(e @ ClientError::Auth { .. }) => return Err(e.into()),
+        Err(e) => (None, Some(e)),
+    };
+    let parsed = version.as_deref().and_then(ProxyVersion::parse);
     let warning = match (&role, access) {
-        (Role::ProxyAdmin, _) => None,
         (Role::ProxyAdminViewer, Access::Plan)
             if parsed.is_some_and(|v| v < ProxyVersion::new(1, 90, 0)) =>
         {
@@ -83,11 +92,9 @@ pub async fn admit(client: &Client, access: Access) -> Result<Admitted, GatherEr
                 "{who}, which can read but not write; apply needs a proxy_admin key (the master key or an admin user's key)"
             )));
         }
-        (Role::Other(_) | Role::Unknown, _) => {
-            return Err(GatherError::NotAdmin(format!(
-                "{who}; mcpform needs a proxy_admin key (the master key or an admin user's key): other keys see a filtered, sanitised list and would plan creates for servers that exist"
-            )));
-        }
+        _ => unreadable.map(|e| {
+            format!("the proxy's version could not be read ({e}); planning goes on with it unknown")
+        }),
     };
     Ok(Admitted {
         caller,

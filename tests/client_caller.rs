@@ -138,7 +138,11 @@ fn the_proxy_version() {
     };
     assert_eq!(version(&fake.master_key()), Ok(Some("1.104.2".into())));
     assert_eq!(version("sk-viewer-key-01"), Ok(Some("1.104.2".into())));
-    assert_eq!(version("sk-internal-key1"), Ok(None), "401 to non-admins");
+    assert_eq!(
+        version("sk-internal-key1").err().and_then(|e| e.status()),
+        Some(401),
+        "non-admins are refused: an error, never \"no version\""
+    );
     let old = FakeProxy::start(FakeConfig {
         routes_1_87: false,
         version: "1.82.0".into(),

@@ -164,7 +164,14 @@ impl Client {
         if answer.status.is_success() {
             return Ok(version_of(&answer));
         }
-        if answer.status.is_server_error() {
+        // The route answers only admins and admin viewers: any other key is refused here
+        // (401), and a key that was refused must stop a run, never read as "no version".
+        if answer.status.is_server_error()
+            || matches!(
+                answer.status,
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+            )
+        {
             return Err(self.status_error(&Method::GET, &details, &answer));
         }
         if !route_missing(&answer) {

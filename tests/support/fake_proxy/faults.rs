@@ -29,6 +29,12 @@ pub enum FaultKind {
     /// Close the connection without any HTTP response (even on a reused keep-alive
     /// connection); the client sees e.g. "connection closed before message completed".
     Reset,
+    /// Handle the request (the write is committed), then answer this status instead of
+    /// the real answer: the "500 although the row was saved" of a real proxy.
+    CommitThenStatus(u16),
+    /// Handle the request (the write is committed), then drop the connection: the
+    /// answer is lost.
+    CommitThenReset,
     /// Answer 200 with a body of `bytes` spaces, streamed in 64 KiB chunks; with
     /// `Content-Length` when `declared`, else chunked (an 8 GB answer took mcpform to 8 GB).
     HugeBody {
@@ -54,6 +60,10 @@ pub struct Fault {
     pub(crate) path_prefix: String,
     pub(crate) kind: FaultKind,
     pub(crate) remaining: usize,
+    /// Matching requests to let through before the fault applies.
+    pub(crate) skip: usize,
+    /// Matches every request, whatever its method and path.
+    pub(crate) any: bool,
 }
 
 impl Fault {
@@ -63,6 +73,8 @@ impl Fault {
             path_prefix: path_prefix.to_string(),
             kind,
             remaining: 1,
+            skip: 0,
+            any: false,
         }
     }
 
@@ -122,6 +134,29 @@ impl Fault {
         Fault::new(method, path_prefix, FaultKind::Reset)
     }
 
+    /// Handle the request, then answer `status` with the unhandled-error body.
+    pub fn commit_then_status(method: Method, path_prefix: &str, status: u16) -> Fault {
+        Fault::new(method, path_prefix, FaultKind::CommitThenStatus(status))
+    }
+
+    /// Handle the request, then drop the connection without an answer.
+    pub fn commit_then_reset(method: Method, path_prefix: &str) -> Fault {
+        Fault::new(method, path_prefix, FaultKind::CommitThenReset)
+    }
+
+    /// Matches every request (any method, any path): with [`Fault::after`], the n-th
+    /// request of a run, whatever it is.
+    pub fn on_any_request(mut self) -> Fault {
+        self.any = true;
+        self
+    }
+
+    /// Lets the first `n` matching requests through.
+    pub fn after(mut self, n: usize) -> Fault {
+        self.skip = n;
+        self
+    }
+
     /// Apply to the next `n` matching requests instead of one.
     pub fn times(mut self, n: usize) -> Fault {
         self.remaining = n;
@@ -136,6 +171,8 @@ impl Fault {
             }
             FaultKind::Delay(_)
             | FaultKind::Reset
+            | FaultKind::CommitThenStatus(_)
+            | FaultKind::CommitThenReset
             | FaultKind::Redirect { .. }
             | FaultKind::HugeBody { .. } => {}
         }
@@ -150,7 +187,7 @@ impl Fault {
             Some(prefix) => path.starts_with(prefix),
             None => path == self.path_prefix,
         };
-        self.remaining > 0 && self.method == method && path_matches
+        self.remaining > 0 && (self.any || (self.method == method && path_matches))
     }
 
     /// The journal's marker for a request this fault hit.
@@ -162,6 +199,8 @@ impl Fault {
             } => format!("rate_limited:{retry_after_secs}s"),
             FaultKind::Delay(d) => format!("delay:{}ms", d.as_millis()),
             FaultKind::Reset => "reset".to_string(),
+            FaultKind::CommitThenStatus(status) => format!("commit_then_status:{status}"),
+            FaultKind::CommitThenReset => "commit_then_reset".to_string(),
             FaultKind::Redirect { status, .. } => format!("redirect:{status}"),
             FaultKind::HugeBody { bytes, .. } => format!("huge_body:{bytes}"),
         }
@@ -171,6 +210,10 @@ impl Fault {
 /// Takes one use of the first matching fault, if any.
 pub(crate) fn take_matching(faults: &mut Vec<Fault>, method: &Method, path: &str) -> Option<Fault> {
     let i = faults.iter().position(|f| f.matches(method, path))?;
+    if faults[i].skip > 0 {
+        faults[i].skip -= 1;
+        return None;
+    }
     faults[i].remaining -= 1;
     let fault = faults[i].clone();
     if faults[i].remaining == 0 {

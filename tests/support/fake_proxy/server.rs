@@ -164,6 +164,32 @@ async fn handle(
             return std::future::pending().await;
         }
         Some(FaultKind::Status { status, body }) => Reply::json(status, body),
+        Some(FaultKind::CommitThenStatus(status)) => {
+            let _committed = route(
+                &shared,
+                &parts.method,
+                &path,
+                query.as_deref(),
+                &parts.headers,
+                &bytes,
+            );
+            Reply::json(
+                status,
+                serde_json::json!({"error": {"message": "Internal server error", "type": "internal_server_error"}}),
+            )
+        }
+        Some(FaultKind::CommitThenReset) => {
+            let _committed = route(
+                &shared,
+                &parts.method,
+                &path,
+                query.as_deref(),
+                &parts.headers,
+                &bytes,
+            );
+            conn.kill();
+            return std::future::pending().await;
+        }
         Some(FaultKind::RateLimited {
             retry_after_secs,
             body,
