@@ -183,14 +183,15 @@ fn normalise(path: &str, method: &str, body: &Value, prefix: &str) -> Value {
         }
     }
     let mut v = body.clone();
-    if method == "GET" && path == "/v1/mcp/server" {
-        if let Value::Array(items) = &mut v {
-            items.retain(|s| {
-                s["server_id"]
-                    .as_str()
-                    .is_some_and(|id| id.starts_with(prefix))
-            });
-        }
+    if method == "GET"
+        && path == "/v1/mcp/server"
+        && let Value::Array(items) = &mut v
+    {
+        items.retain(|s| {
+            s["server_id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with(prefix))
+        });
     }
     if let Value::Array(items) = &mut v
         && path.ends_with("/user-credentials")
