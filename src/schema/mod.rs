@@ -20,43 +20,76 @@ use crate::source::FileId;
 /// The committed schema file, as shipped in the binary (`mcpform schema` prints it).
 pub const SCHEMA_TEXT: &str = include_str!("../../schemas/mcpform.schema.json");
 
-/// The committed schema, parsed.
+/// The committed schema, parsed (`Null` if it does not parse; [`validate_file`] then
+/// reports that as an error instead of checking nothing).
 pub fn schema() -> &'static serde_json::Value {
     static SCHEMA: OnceLock<serde_json::Value> = OnceLock::new();
     SCHEMA.get_or_init(|| serde_json::from_str(SCHEMA_TEXT).unwrap_or(serde_json::Value::Null))
 }
 
-fn compile(schema: &serde_json::Value) -> Option<jsonschema::Validator> {
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .build(schema)
-        .ok()
+/// The two validators: whole files, and one server.
+struct Validators {
+    file: jsonschema::Validator,
+    server: jsonschema::Validator,
 }
 
-/// Validates whole files (the servers' items are checked one by one instead).
-fn file_validator() -> Option<&'static jsonschema::Validator> {
-    static VALIDATOR: OnceLock<Option<jsonschema::Validator>> = OnceLock::new();
-    VALIDATOR.get_or_init(|| compile(schema())).as_ref()
+/// Parses and compiles a schema text; the error says why not.
+fn compile_all(text: &str) -> Result<Validators, String> {
+    let schema: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("it is not JSON ({e})"))?;
+    let compile = |s: &serde_json::Value| {
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(s)
+            .map_err(|e| format!("it does not compile ({e})"))
+    };
+    let file = compile(&schema)?;
+    // One server: the file schema with `$ref` to `ServerSpec` at its root.
+    let mut one = schema.clone();
+    let obj = one
+        .as_object_mut()
+        .ok_or_else(|| "it is not an object".to_owned())?;
+    obj.retain(|k, _| k == "$schema" || k == "$defs");
+    obj.insert("$ref".into(), "#/$defs/ServerSpec".into());
+    Ok(Validators {
+        file,
+        server: compile(&one)?,
+    })
 }
 
-/// Validates one server: the file schema with `$ref` to `ServerSpec` at its root.
-fn server_validator() -> Option<&'static jsonschema::Validator> {
-    static VALIDATOR: OnceLock<Option<jsonschema::Validator>> = OnceLock::new();
-    VALIDATOR
-        .get_or_init(|| {
-            let mut s = schema().clone();
-            let obj = s.as_object_mut()?;
-            obj.retain(|k, _| k == "$schema" || k == "$defs");
-            obj.insert("$ref".into(), "#/$defs/ServerSpec".into());
-            compile(&s)
-        })
+/// The embedded schema's validators, compiled once.
+fn validators() -> Result<&'static Validators, &'static str> {
+    static VALIDATORS: OnceLock<Result<Validators, String>> = OnceLock::new();
+    VALIDATORS
+        .get_or_init(|| compile_all(SCHEMA_TEXT))
         .as_ref()
+        .map_err(String::as_str)
+}
+
+fn server_validator() -> Option<&'static jsonschema::Validator> {
+    validators().ok().map(|v| &v.server)
+}
+
+/// The finding that replaces every schema check when the embedded schema is broken: a
+/// bug in mcpform, never a silent pass.
+fn broken(file: FileId, why: &str) -> Diagnostic {
+    Diagnostic::in_file(
+        crate::rule::RuleId::Schema,
+        file,
+        format!(
+            "mcpform's embedded JSON Schema cannot be used: {why}; no schema check ran (a bug in mcpform: please report it)"
+        ),
+    )
 }
 
 /// Validates a file's top level: `version`, the type of `servers`, unknown keys. The
 /// servers' items are validated by [`validate_server`] when they do not fit the model.
 pub fn validate_file(loaded: &Loaded, doc: &Document) -> Vec<Diagnostic> {
-    let (Some(validator), Some(root)) = (file_validator(), &doc.root) else {
+    let validator = match validators() {
+        Ok(v) => &v.file,
+        Err(why) => return vec![broken(doc.file, why)],
+    };
+    let Some(root) = &doc.root else {
         return Vec::new();
     };
     let shallow = shallow_json(root);
@@ -73,8 +106,9 @@ pub fn validate_server(
     pointer: &str,
     node: &Node,
 ) -> Vec<Diagnostic> {
-    let Some(validator) = server_validator() else {
-        return Vec::new();
+    let validator = match validators() {
+        Ok(v) => &v.server,
+        Err(why) => return vec![broken(file, why)],
     };
     let instance = node.to_json();
     validator
@@ -128,4 +162,24 @@ fn shallow_json(root: &Node) -> serde_json::Value {
         map.insert(e.key.clone(), value);
     }
     serde_json::Value::Object(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_schema_is_an_error_never_a_silent_pass() {
+        assert!(
+            compile_all(SCHEMA_TEXT).is_ok(),
+            "the embedded schema compiles"
+        );
+        let not_json = compile_all("{").err().unwrap();
+        assert!(not_json.contains("not JSON"), "{not_json}");
+        let bad = compile_all(r#"{"type": 12}"#).err().unwrap();
+        assert!(bad.contains("does not compile"), "{bad}");
+        let d = broken(FileId(0), &bad);
+        assert_eq!(d.severity, crate::rule::Severity::Error);
+        assert!(d.message.contains("no schema check ran"));
+    }
 }
