@@ -127,7 +127,41 @@ pub(super) fn read_bounded(
 /// U+10000 up. Anything else (ESC, the other C0 and C1 controls, DEL, U+FFFE, U+FFFF)
 /// is refused even inside quotes, where the parser would take it.
 pub(super) fn first_unprintable(text: &str) -> Option<(usize, char)> {
-    text.char_indices().find(|&(_, c)| !is_printable(c))
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        // Eight bytes at a time while they are all printable ASCII, which most of a YAML
+        // file is: decoding every character cost a tenth of linting a clean file.
+        if let Some(word) = bytes.get(i..i + 8)
+            && let Ok(word) = <[u8; 8]>::try_from(word)
+            && plain_ascii(u64::from_le_bytes(word))
+        {
+            i += 8;
+            continue;
+        }
+        if (b' '..=b'~').contains(&b) || matches!(b, b'\n' | b'\r' | b'\t') {
+            i += 1;
+            continue;
+        }
+        let c = text.get(i..)?.chars().next()?;
+        if !is_printable(c) {
+            return Some((i, c));
+        }
+        i += c.len_utf8();
+    }
+    None
+}
+
+/// Whether all eight bytes are in `0x20..=0x7e` (no control, no DEL, no UTF-8 byte).
+fn plain_ascii(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte below 0x20 (the "has less than" trick, exact for n <= 128)...
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    // ...or at 0x7f and above (adding one sets its high bit; a carry out of 0xff only
+    // reaches bytes after one that is already flagged).
+    let del_or_more = (word.wrapping_add(ONES) | word) & HIGH;
+    below_space | del_or_more == 0
 }
 
 fn is_printable(c: char) -> bool {
@@ -193,6 +227,28 @@ mod tests {
         }
         assert_eq!(first_unprintable("a: \"é\x1b\""), Some((6, '\x1b')));
         assert_eq!(first_unprintable("a: 1\r\n\tb"), None);
+    }
+
+    /// The eight-byte fast path finds what the slow one would, at every offset.
+    #[test]
+    fn every_unprintable_byte_is_found_at_every_offset() {
+        for bad in (0u8..0x20).chain([0x7f]).filter(|b| !b"\t\n\r".contains(b)) {
+            for at in 0..20 {
+                let mut text = "k: plain ascii text, long enough".to_owned();
+                text.insert(at, bad as char);
+                assert_eq!(
+                    first_unprintable(&text),
+                    Some((at, bad as char)),
+                    "{bad:#x} at {at}"
+                );
+            }
+        }
+        assert!(plain_ascii(u64::from_le_bytes(*b" ~azAZ09")));
+        for b in [0x00, 0x1f, 0x7f, 0x80, 0xff] {
+            let mut word = *b"abcdefgh";
+            word[5] = b;
+            assert!(!plain_ascii(u64::from_le_bytes(word)), "{b:#x}");
+        }
     }
 
     #[test]

@@ -201,8 +201,9 @@ fn count_chars(bytes: &[u8]) -> usize {
 /// Starts of lines: after LF, after a lone CR, and once after CRLF.
 fn line_starts(bytes: &[u8]) -> Vec<usize> {
     let mut starts = vec![0];
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+    // memchr: a byte-by-byte loop here was a few percent of linting a 3.5 MB file.
+    for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+        if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
             starts.push(i + 1);
         }
     }
