@@ -401,6 +401,21 @@ fn invalid_utf8_points_at_the_first_bad_byte_in_every_format() {
     assert_eq!(offset(range), 5, "{doc:#}");
 }
 
+/// The range covers the bad byte and ends inside the file, also when it is the last
+/// byte (the fuzzer found an end offset past the file's end: the offsets were those of
+/// a lossy text, where the bad byte became a three-byte U+FFFD).
+#[test]
+fn invalid_utf8_range_ends_inside_the_file() {
+    let dir = tempdir();
+    write(dir.path(), "end.yaml", b"a: \xef");
+
+    let (_, doc) = lint_json(dir.path(), &["end.yaml"]);
+    let range = &only(&doc, "file-read")["range"];
+    assert_eq!(start(range), (1, 4), "{doc:#}");
+    assert_eq!(offset(range), 3, "{doc:#}");
+    assert_eq!(range["end"]["offset"], 4, "{doc:#}");
+}
+
 // ---------------------------------------------------------------- duplicate keys
 
 /// Plain `server_name` and quoted `"server_name"` in one server are the same key.

@@ -17,9 +17,9 @@ use super::{MAX_FILE_BYTES, io_message};
 pub(super) enum ReadProblem {
     /// Not readable, not a regular file, or too large: the message says which.
     Io(String),
-    /// The file decoded with replacement characters, so the bad byte can be shown.
+    /// Not UTF-8: where the first bad byte is.
     NotUtf8 {
-        /// The text, bad bytes replaced by U+FFFD.
+        /// The text before the first bad byte, then `?` for it.
         text: String,
         /// Offset of the first bad byte (also its offset in `text`).
         valid_up_to: usize,
@@ -43,12 +43,14 @@ pub(super) fn read_checked(path: &Path) -> Result<String, ReadProblem> {
     }
     String::from_utf8(bytes).map_err(|e| {
         let valid_up_to = e.utf8_error().valid_up_to();
-        // The prefix up to the bad byte is the same in the lossy text, so the offset
-        // still points at it (now a U+FFFD).
-        ReadProblem::NotUtf8 {
-            text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            valid_up_to,
-        }
+        // Only the position of the bad byte is reported (the file is never shown): the
+        // valid part and one byte standing for the bad one keep every offset the file's.
+        // A lossy text would not: its U+FFFD is three bytes for one.
+        let mut bytes = e.into_bytes();
+        bytes.truncate(valid_up_to);
+        let mut text = String::from_utf8(bytes).unwrap_or_default();
+        text.push('?');
+        ReadProblem::NotUtf8 { text, valid_up_to }
     })
 }
 
