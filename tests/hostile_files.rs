@@ -557,6 +557,31 @@ fn one_megabyte_single_line_file_shows_a_window() {
     assert!(human.contains("bogus: 1"), "{human}");
 }
 
+/// Two labels of one finding far apart get a snippet each: the lines between them are
+/// not printed (miette joined them, printing hundreds of lines for one finding).
+#[test]
+fn distant_labels_do_not_print_the_lines_between() {
+    let dir = tempdir();
+    let mut text = String::from("version: 1\nservers:\n");
+    for i in 0..600 {
+        let name = if i == 300 || i == 500 {
+            "dup".to_owned()
+        } else {
+            format!("s{i}")
+        };
+        text.push_str(&format!(
+            "  - server_name: {name}\n    transport: http\n    url: https://a.example.invalid/mcp\n"
+        ));
+    }
+    write(dir.path(), "far.yaml", &text);
+
+    let runs = lint_all(dir.path(), &["far.yaml"]);
+    let human = &human_of(&runs).stdout;
+    assert!(human.contains("far.yaml:903:18"), "{human}");
+    assert!(human.contains("far.yaml:1503:18"), "{human}");
+    assert!(human.lines().count() < 40, "{human}");
+}
+
 // ---------------------------------------------------------------- controls and bidi
 
 /// A raw ESC, even inside double quotes, is not YAML: a located syntax error, and the
