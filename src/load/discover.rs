@@ -186,11 +186,17 @@ fn refuse(
     root_name: &str,
 ) -> Option<(String, Option<String>)> {
     let to = link_text(link);
+    // A path named on the command line may go through a linked directory instead.
+    let what = if to.is_empty() {
+        "path goes through a symbolic link that leads"
+    } else {
+        "symbolic link leads"
+    };
     let Ok(below) = target.strip_prefix(root) else {
         return Some((
             format!(
-                "symbolic link leads outside {root_name}{to}; mcpform follows links only \
-                 to paths inside it"
+                "{what} outside {root_name}{to}; mcpform follows links only to paths \
+                 inside it"
             ),
             Some("keep the file itself in the repository instead of a link to it".to_owned()),
         ));
@@ -201,8 +207,8 @@ fn refuse(
     hidden.then(|| {
         (
             format!(
-                "symbolic link leads into the hidden path `{}`{to}; mcpform does not \
-                 follow links to hidden files and directories",
+                "{what} into the hidden path `{}`{to}; mcpform does not follow links to \
+                 hidden files and directories",
                 shown(below)
             ),
             Some("link to a path that is not hidden, or keep the file itself".to_owned()),
@@ -213,6 +219,8 @@ fn refuse(
 /// ` (to `TARGET`)` with the link's own text, escaped and shortened; empty when the path
 /// is not itself a link (it goes through one).
 fn link_text(link: &Path) -> String {
+    // Without a trailing `/`, which would make the system read the link's target.
+    let link: PathBuf = link.components().collect();
     std::fs::read_link(link)
         .map(|to| format!(" (to `{}`)", shown(&to)))
         .unwrap_or_default()

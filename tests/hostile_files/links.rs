@@ -139,11 +139,27 @@ fn explicit_path_through_a_linked_directory_is_refused_outside_the_current_direc
     fs::create_dir_all(&work).expect("mkdir");
     link(&work, "servers", "../outside");
 
-    for path in ["servers", "servers/", "servers/secret.yaml"] {
+    for (path, says) in [
+        (
+            "servers",
+            "symbolic link leads outside the current directory (to `../outside`)",
+        ),
+        (
+            "servers/",
+            "symbolic link leads outside the current directory (to `../outside`)",
+        ),
+        (
+            "servers/secret.yaml",
+            "path goes through a symbolic link that leads outside the current directory",
+        ),
+    ] {
         let runs = lint_all(&work, &[path]);
         let doc = json_of(&runs);
         assert_eq!(diagnostics(&doc).len(), 1, "{path}: {doc:#}");
-        assert_eq!(diagnostics(&doc)[0]["rule"], "file-read", "{doc:#}");
+        let d = &diagnostics(&doc)[0];
+        assert_eq!(d["rule"], "file-read", "{doc:#}");
+        let message = d["message"].as_str().expect("message");
+        assert!(message.starts_with(says), "{path}: {message}");
         for run in &runs {
             assert_eq!(run.code, 1, "{path} --format {}", run.format);
         }
