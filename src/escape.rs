@@ -5,19 +5,45 @@
 //! A terminal interprets control characters (ESC starts a colour, a title change or a
 //! cursor move; U+009B is a one-byte CSI on some terminals) and bidirectional overrides
 //! reorder what a reader sees. Both are shown as visible escapes instead.
+//!
+//! Destinations: a terminal line ([`terminal_line`], [`terminal_text`]), a source
+//! snippet, where each character keeps its column ([`snippet_char`]), a GitHub
+//! workflow command ([`github_data`], [`github_property`]) and a URI ([`uri_path`]).
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 pub mod markdown;
 
-/// Whether a character must not reach a terminal raw: C0 and C1 controls, DEL, and the
-/// Unicode bidirectional controls ("Trojan Source").
+/// Whether a character must not reach a terminal raw: C0 and C1 controls, DEL, the
+/// Unicode bidirectional controls ("Trojan Source"), and the line and paragraph
+/// separators (U+2028, U+2029), which some log viewers break lines at.
 pub fn is_unsafe_for_terminal(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-        )
+    c.is_control() || is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// Whether a character is one of Unicode's bidirectional controls (embeddings,
+/// overrides, isolates and marks), which reorder the text around them.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// The character a source snippet shows for `c`: itself when it is safe (tabs too, which
+/// the renderer expands), else one visible placeholder, so that underlines stay under
+/// the right columns. A C0 control becomes its Control Pictures symbol (U+2400–U+241F:
+/// ESC is `␛`), DEL is `␡`, and every other unsafe character (C1 controls, bidirectional
+/// controls, line separators) is `\u{FFFD}`.
+pub fn snippet_char(c: char) -> char {
+    match c {
+        '\t' => c,
+        '\0'..='\x1f' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+        '\x7f' => '\u{2421}',
+        c if is_unsafe_for_terminal(c) => '\u{FFFD}',
+        c => c,
+    }
 }
 
 /// Text for one line of terminal output: every unsafe character, line breaks included,
@@ -45,6 +71,58 @@ fn escape_if(s: &str, unsafe_char: impl Fn(char) -> bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// The message of a GitHub workflow command (after `::`), escaped as GitHub's toolkit
+/// does (`%`, CR and LF percent-encoded, so a line break shows as one in the annotation
+/// and can never start a command of its own), with every other unsafe character a
+/// visible escape.
+pub fn github_data(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push_github(&mut out, c);
+    }
+    out
+}
+
+/// A property value of a GitHub workflow command (`file=`, `title=`): as
+/// [`github_data`], and `:` and `,`, which end a property, percent-encoded too.
+pub fn github_property(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            ':' => out.push_str("%3A"),
+            ',' => out.push_str("%2C"),
+            c => push_github(&mut out, c),
+        }
+    }
+    out
+}
+
+fn push_github(out: &mut String, c: char) {
+    match c {
+        '%' => out.push_str("%25"),
+        '\r' => out.push_str("%0D"),
+        '\n' => out.push_str("%0A"),
+        c if is_unsafe_for_terminal(c) => push_escape(out, c),
+        c => out.push(c),
+    }
+}
+
+/// A relative path as a URI reference (RFC 3986), for SARIF's `artifactLocation.uri`:
+/// every byte but the unreserved characters, the sub-delimiters, `@` and `/` is
+/// percent-encoded (UTF-8), so controls, bidirectional controls, spaces, `%`, `?`, `#`
+/// and `:` (which would make the first segment a scheme) are all plain ASCII.
+pub fn uri_path(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=@/".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
 
 fn push_escape(out: &mut String, c: char) {
@@ -75,6 +153,42 @@ mod tests {
         assert_eq!(terminal_line("x\u{9b}2Jy"), "x\\u{9b}2Jy");
         assert_eq!(terminal_line("abc\u{202e}fed"), "abc\\u{202e}fed");
         assert_eq!(terminal_line("\x7f"), "\\x7f");
+    }
+
+    #[test]
+    fn separators_are_unsafe_and_bidi_marks_are_bidi_controls() {
+        assert_eq!(terminal_line("a\u{2028}b\u{2029}"), "a\\u{2028}b\\u{2029}");
+        assert!(is_bidi_control('\u{2067}'));
+        assert!(!is_bidi_control('a'));
+    }
+
+    #[test]
+    fn snippet_characters_keep_one_column_each() {
+        let shown: String = "a\x1b[\x00\x7f\u{9b}\u{202e}\t\u{2028}é"
+            .chars()
+            .map(snippet_char)
+            .collect();
+        assert_eq!(
+            shown,
+            "a\u{241b}[\u{2400}\u{2421}\u{fffd}\u{fffd}\t\u{fffd}é"
+        );
+    }
+
+    #[test]
+    fn github_workflow_command_escaping() {
+        assert_eq!(github_data("a%b\nc\r"), "a%25b%0Ac%0D");
+        assert_eq!(github_data("x\x1b[1m::y\u{202e}"), "x\\x1b[1m::y\\u{202e}");
+        assert_eq!(github_property("dir/a,b:c.yaml"), "dir/a%2Cb%3Ac.yaml");
+        assert_eq!(github_property("a\nb\x1b"), "a%0Ab\\x1b");
+    }
+
+    #[test]
+    fn uri_paths_are_ascii() {
+        assert_eq!(uri_path("servers/a-b_c.yaml"), "servers/a-b_c.yaml");
+        assert_eq!(
+            uri_path("s/a b%\x1b\u{202e}:#?.yaml"),
+            "s/a%20b%25%1B%E2%80%AE%3A%23%3F.yaml"
+        );
     }
 
     #[test]

@@ -137,11 +137,12 @@ fn assert_summary(doc: &Value, files: u64, errors: u64) {
     assert_eq!(doc["summary"]["errors"], errors, "{doc:#}");
 }
 
-/// The `file:line:column` that miette prints in the snippet header.
+/// The `file:line:column` of the human format: in the snippet header, or before the
+/// message when the file is not clean text and gets no snippet.
 fn assert_human_points_at(dir: &Path, file: &str, line: u64, column: u64, rule: &str) {
     let run = lint(dir, "human", &[file]);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    let at = format!("[{file}:{line}:{column}]");
+    let at = format!("{file}:{line}:{column}");
     assert!(
         run.stdout.contains(&at),
         "human output lacks {at}:\n{}",
@@ -361,6 +362,16 @@ fn invalid_utf8_points_at_the_first_bad_byte_in_every_format() {
     assert_eq!(offset(range), 38, "{doc:#}");
 
     assert_human_points_at(dir.path(), "bad.yaml", 3, 19, "file-read");
+    // Text that is not UTF-8 is not clean: its position, but no snippet of it.
+    let human = lint(dir.path(), "human", &["bad.yaml"]);
+    assert!(
+        human
+            .stdout
+            .contains("bad.yaml:3:19: file is not valid UTF-8"),
+        "{}",
+        human.stdout
+    );
+    assert!(!human.stdout.contains("server_name"), "{}", human.stdout);
 
     let github = lint(dir.path(), "github", &["bad.yaml"]);
     assert_eq!(github.code, 1);
@@ -388,6 +399,21 @@ fn invalid_utf8_points_at_the_first_bad_byte_in_every_format() {
     let range = &only(&doc, "file-read")["range"];
     assert_eq!(start(range), (2, 1), "{doc:#}");
     assert_eq!(offset(range), 5, "{doc:#}");
+}
+
+/// The range covers the bad byte and ends inside the file, also when it is the last
+/// byte (the fuzzer found an end offset past the file's end: the offsets were those of
+/// a lossy text, where the bad byte became a three-byte U+FFFD).
+#[test]
+fn invalid_utf8_range_ends_inside_the_file() {
+    let dir = tempdir();
+    write(dir.path(), "end.yaml", b"a: \xef");
+
+    let (_, doc) = lint_json(dir.path(), &["end.yaml"]);
+    let range = &only(&doc, "file-read")["range"];
+    assert_eq!(start(range), (1, 4), "{doc:#}");
+    assert_eq!(offset(range), 3, "{doc:#}");
+    assert_eq!(range["end"]["offset"], 4, "{doc:#}");
 }
 
 // ---------------------------------------------------------------- duplicate keys

@@ -8,7 +8,9 @@
 //!
 //! Besides "no panic", the target checks that the JSON report is valid JSON whose summary
 //! counts what its diagnostics list holds, that every range in it is well-formed and
-//! inside the input, and that SARIF has one result per finding.
+//! inside the input, that SARIF has one result per finding, and that the human and
+//! github reports carry no control character but the line break and no bidirectional
+//! control, whatever the input held (they go to terminals and CI logs).
 
 #![no_main]
 
@@ -16,6 +18,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use libfuzzer_sys::fuzz_target;
+use mcpform::escape::is_bidi_control;
 use mcpform::lint::{LintOptions, lint};
 use mcpform::load::{load_paths, load_text, load_texts};
 use mcpform::report::{LintFormat, ReportInput, write_report};
@@ -72,7 +75,13 @@ fuzz_target!(|data: &[u8]| {
                     linted.diagnostics.len()
                 );
             }
-            LintFormat::Human | LintFormat::Github => assert!(text.ends_with('\n')),
+            LintFormat::Human | LintFormat::Github => {
+                assert!(text.ends_with('\n'));
+                let raw = text
+                    .chars()
+                    .find(|&c| (c.is_control() && c != '\n') || is_bidi_control(c));
+                assert_eq!(raw, None, "raw character in {format:?} output:\n{text}");
+            }
         }
     }
 });

@@ -5,10 +5,11 @@
 //! whose every node and key has a [`Span`]. Problems become diagnostics, never panics.
 
 mod de;
+mod discover;
+mod read;
 mod tree;
 mod yaml;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,6 +20,8 @@ pub use yaml::{ALIAS_NODE_BUDGET, MAX_DEPTH, Parsed, parse};
 use crate::diagnostic::Diagnostic;
 use crate::rule::RuleId;
 use crate::source::{FileId, Pos, SourceFile, Sources, Span};
+use discover::{Found, discover};
+use read::{ReadProblem, first_unprintable, read_checked, unprintable_message};
 
 /// Largest file mcpform reads.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -43,11 +46,20 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Loads every YAML file named by `paths` (files, or directories searched recursively).
+/// Loads every YAML file named by `paths` (files, or directories searched recursively),
+/// following symbolic links only where `discover` allows (see README, "The file
+/// format"), and reading regular files only.
 pub fn load_paths(paths: &[PathBuf]) -> Loaded {
     let mut loaded = Loaded::default();
-    for file in discover(paths, &mut loaded) {
-        load_file(&file, &mut loaded);
+    for found in discover(paths) {
+        match found {
+            Found::File { shown, open } => load_file(&shown, &open, &mut loaded),
+            Found::Problem {
+                shown,
+                message,
+                help,
+            } => report_path(&mut loaded, &shown, &message, help),
+        }
     }
     loaded
 }
@@ -70,6 +82,24 @@ pub fn load_texts<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Lo
 
 fn add_text(loaded: &mut Loaded, path: PathBuf, text: &str) {
     let (text, bom) = strip_bom(text);
+    if let Some((byte, c)) = first_unprintable(text) {
+        // The parser accepts some of these (a raw ESC inside quotes); a terminal would
+        // obey them. The file is not parsed, and reports show no snippet of it.
+        let file = loaded.sources.add(
+            SourceFile::new(path, Arc::from(text))
+                .with_bom(bom)
+                .without_snippets(),
+        );
+        let start = loaded.sources.get(file).pos_at_byte(byte);
+        let span = Span::new(file, start, Pos::new(start.line, start.col + 1));
+        loaded.diagnostics.push(Diagnostic::at(
+            RuleId::YamlSyntax,
+            span,
+            unprintable_message(c),
+        ));
+        loaded.documents.push(Document { file, root: None });
+        return;
+    }
     let file = loaded
         .sources
         .add(SourceFile::new(path, Arc::from(text)).with_bom(bom));
@@ -78,71 +108,13 @@ fn add_text(loaded: &mut Loaded, path: PathBuf, text: &str) {
     loaded.documents.push(Document { file, root });
 }
 
-/// Files to read, sorted and without duplicates. Missing paths and directories
-/// without YAML become diagnostics on a placeholder file of that name.
-fn discover(paths: &[PathBuf], loaded: &mut Loaded) -> Vec<PathBuf> {
-    let mut files = BTreeSet::new();
-    for path in paths {
-        match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => {
-                let before = files.len();
-                walk(path, &mut files, loaded);
-                if files.len() == before {
-                    report_path(
-                        loaded,
-                        path,
-                        "no `*.yaml` or `*.yml` files in this directory",
-                    );
-                }
-            }
-            Ok(_) => {
-                files.insert(path.clone());
-            }
-            Err(e) => report_path(loaded, path, &io_message(&e)),
-        }
-    }
-    files.into_iter().collect()
-}
-
-fn walk(dir: &Path, files: &mut BTreeSet<PathBuf>, loaded: &mut Loaded) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => return report_path(loaded, dir, &io_message(&e)),
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        // Hidden entries (.git, editor state) are skipped, as most tools do.
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            walk(&path, files, loaded);
-        } else if is_yaml_name(&path) && (kind.is_file() || path.is_file()) {
-            files.insert(path);
-        }
-    }
-}
-
-fn is_yaml_name(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml")
-    )
-}
-
-fn report_path(loaded: &mut Loaded, path: &Path, message: &str) {
+fn report_path(loaded: &mut Loaded, path: &Path, message: &str, help: Option<String>) {
     let file = loaded
         .sources
         .add(SourceFile::new(path.to_path_buf(), Arc::from("")));
-    loaded.diagnostics.push(Diagnostic::in_file(
-        RuleId::FileRead,
-        file,
-        message.to_owned(),
-    ));
+    let mut diagnostic = Diagnostic::in_file(RuleId::FileRead, file, message.to_owned());
+    diagnostic.help = help;
+    loaded.diagnostics.push(diagnostic);
     loaded.documents.push(Document { file, root: None });
 }
 
@@ -154,15 +126,17 @@ fn io_message(e: &std::io::Error) -> String {
     }
 }
 
-fn load_file(path: &Path, loaded: &mut Loaded) {
-    match read_checked(path) {
-        Ok(text) => add_text(loaded, path.to_path_buf(), &text),
-        Err(ReadProblem::Io(message)) => report_path(loaded, path, &message),
+fn load_file(shown: &Path, open: &Path, loaded: &mut Loaded) {
+    match read_checked(open) {
+        Ok(text) => add_text(loaded, shown.to_path_buf(), &text),
+        Err(ReadProblem::Io(message)) => report_path(loaded, shown, &message, None),
         Err(ReadProblem::NotUtf8 { text, valid_up_to }) => {
             let (text, bom) = strip_bom(&text);
-            let file = loaded
-                .sources
-                .add(SourceFile::new(path.to_path_buf(), Arc::from(text)).with_bom(bom));
+            let file = loaded.sources.add(
+                SourceFile::new(shown.to_path_buf(), Arc::from(text))
+                    .with_bom(bom)
+                    .without_snippets(),
+            );
             let source = loaded.sources.get(file);
             let start = source.pos_at_byte(valid_up_to - bom);
             let span = Span::new(file, start, Pos::new(start.line, start.col + 1));
@@ -185,38 +159,4 @@ fn strip_bom(text: &str) -> (&str, usize) {
         Some(rest) => (rest, 3),
         None => (text, 0),
     }
-}
-
-enum ReadProblem {
-    Io(String),
-    /// The file decoded with replacement characters, so the bad byte can be shown.
-    NotUtf8 {
-        text: String,
-        valid_up_to: usize,
-    },
-}
-
-fn read_checked(path: &Path) -> Result<String, ReadProblem> {
-    let meta = std::fs::metadata(path).map_err(|e| ReadProblem::Io(io_message(&e)))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(ReadProblem::Io(format!(
-            "file is {} bytes; mcpform reads files of at most 64 MiB",
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| ReadProblem::Io(io_message(&e)))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(ReadProblem::Io(
-            "file grew past 64 MiB while being read".to_owned(),
-        ));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let valid_up_to = e.utf8_error().valid_up_to();
-        // The prefix up to the bad byte is the same in the lossy text, so the offset
-        // still points at it (now a U+FFFD).
-        ReadProblem::NotUtf8 {
-            text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            valid_up_to,
-        }
-    })
 }

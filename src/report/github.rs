@@ -4,19 +4,8 @@ use std::io::{self, Write};
 
 use super::{Location, ReportInput, counts_phrase};
 use crate::diagnostic::Tally;
+use crate::escape::{github_data, github_property, terminal_line};
 use crate::rule::Severity;
-
-/// Escapes a message (the part after `::`).
-pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a property value (`file=`, `title=`).
-pub fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
 
 pub(super) fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     for d in input.diagnostics {
@@ -27,7 +16,7 @@ pub(super) fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<
         };
         let mut props = vec![format!(
             "file={}",
-            escape_property(&input.sources.get(d.file).display_name())
+            github_property(&input.sources.get(d.file).display_name())
         )];
         if let Some(span) = d.span {
             let loc = Location::of(span, input.sources);
@@ -36,17 +25,19 @@ pub(super) fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<
             props.push(format!("endLine={}", loc.end_line));
             props.push(format!("endColumn={}", loc.end_column));
         }
-        props.push(format!("title={}", escape_property(d.rule.id())));
-        let mut message = d.message.clone();
+        props.push(format!("title={}", github_property(d.rule.id())));
+        // Line breaks inside the message or help come from the files: escaped, so the
+        // only one left is ours, between the two.
+        let mut message = terminal_line(&d.message).into_owned();
         if let Some(help) = &d.help {
             message.push_str("\nhelp: ");
-            message.push_str(help);
+            message.push_str(&terminal_line(help));
         }
         writeln!(
             out,
             "::{command} {}::{}",
             props.join(","),
-            escape_data(&message)
+            github_data(&message)
         )?;
     }
     let tally = Tally::of(input.diagnostics);
@@ -56,15 +47,4 @@ pub(super) fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<
         counts_phrase(tally),
         input.sources.len()
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaping() {
-        assert_eq!(escape_data("a%b\nc\r"), "a%25b%0Ac%0D");
-        assert_eq!(escape_property("dir/a,b:c.yaml"), "dir/a%2Cb%3Ac.yaml");
-    }
 }

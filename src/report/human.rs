@@ -1,20 +1,21 @@
 //! `--format human`: miette's graphical reports, one per finding, and a summary line.
 //!
 //! The theme is chosen here, once, from the run's colour decision, so output does not
-//! depend on which of stdout or stderr happens to be a terminal.
+//! depend on which of stdout or stderr happens to be a terminal. Everything printed that
+//! came from the files (messages quoting keys and values, labels, help, file names, the
+//! snippets themselves) is escaped for the terminal on its way in; files that are not
+//! clean text get positions but no snippet.
 
 use std::io::{self, Write};
-use std::sync::Arc;
 
-use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, NamedSource, SourceCode,
-    SourceSpan, SpanContents,
-};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
-use super::{ReportInput, counts_phrase};
+use super::excerpt::{CONTEXT_LINES, Excerpt};
+use super::{Location, ReportInput, counts_phrase};
 use crate::diagnostic::{Diagnostic, Tally};
+use crate::escape::terminal_line;
 use crate::rule::Severity;
-use crate::source::{Sources, Span};
+use crate::source::{SourceFile, Sources, Span};
 
 /// Width reports wrap at (stable for snapshots and CI logs).
 const WIDTH: usize = 100;
@@ -27,7 +28,8 @@ pub(super) fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(WIDTH)
-        .with_links(false);
+        .with_links(false)
+        .with_context_lines(CONTEXT_LINES as usize);
     for d in input.diagnostics {
         let view = View::new(d, input.sources);
         let mut text = String::new();
@@ -55,99 +57,113 @@ pub(super) fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<
     }
 }
 
-/// A diagnostic as miette sees it.
+/// A diagnostic as miette sees it: every text in it escaped, its source an
+/// [`Excerpt`] (only the lines it shows, made safe to print).
 struct View {
     message: String,
     code: &'static str,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<ArcText>>,
+    source: Option<Excerpt>,
     labels: Vec<LabeledSpan>,
     related: Vec<View>,
-}
-
-/// Shared file text, so every finding in a file does not copy it.
-#[derive(Clone)]
-struct ArcText(Arc<str>);
-
-impl SourceCode for ArcText {
-    fn read_span<'a>(
-        &'a self,
-        span: &SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        self.0
-            .as_ref()
-            .read_span(span, context_lines_before, context_lines_after)
-    }
 }
 
 impl View {
     fn new(d: &Diagnostic, sources: &Sources) -> View {
         let file = sources.get(d.file);
-        let source = NamedSource::new(file.display_name(), ArcText(file.text().clone()));
-        let mut labels = Vec::new();
-        if let Some(span) = d.span {
-            labels.push(LabeledSpan::new_primary_with_span(
-                d.label.clone(),
-                source_span(span, sources),
-            ));
-        }
-        let mut related = Vec::new();
-        for r in &d.related {
-            if r.span.file == d.file {
-                labels.push(LabeledSpan::new_with_span(
-                    Some(r.message.clone()),
-                    source_span(r.span, sources),
-                ));
-            } else {
-                related.push(View::related(r.span, &r.message, sources));
-            }
-        }
-        // Without a span miette shows no file name: put it in the message.
-        let message = match d.span {
-            Some(_) => d.message.clone(),
-            None => format!("{}: {}", file.display_name(), d.message),
-        };
-        View {
-            message,
+        let mut view = View {
+            message: terminal_line(&d.message).into_owned(),
             code: d.rule.id(),
             severity: match d.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
                 Severity::Note => miette::Severity::Advice,
             },
-            help: d.help.clone(),
-            source: d.span.map(|_| source),
-            labels,
-            related,
+            help: d.help.as_deref().map(|h| terminal_line(h).into_owned()),
+            source: None,
+            labels: Vec::new(),
+            related: Vec::new(),
+        };
+        let Some(span) = d.span else {
+            // Without a span miette shows no file name: put it in the message.
+            view.message = format!("{}: {}", shown_name(file), view.message);
+            return view;
+        };
+        if !file.shows_snippets() {
+            // Text that is not clean (not UTF-8, or a raw control character) is never
+            // shown: the position goes in the message instead.
+            view.message = format!("{}: {}", position(span, sources), view.message);
+            view.related = d
+                .related
+                .iter()
+                .map(|r| View::related(r.span, &r.message, sources))
+                .collect();
+            return view;
         }
+        let here: Vec<&crate::diagnostic::Related> =
+            d.related.iter().filter(|r| r.span.file == d.file).collect();
+        let spans: Vec<Span> = std::iter::once(span)
+            .chain(here.iter().map(|r| r.span))
+            .collect();
+        let (excerpt, shown) = Excerpt::new(file, &spans);
+        view.labels.push(LabeledSpan::new_primary_with_span(
+            d.label.as_deref().map(|l| terminal_line(l).into_owned()),
+            shown[0],
+        ));
+        for (r, at) in here.iter().zip(&shown[1..]) {
+            view.labels.push(LabeledSpan::new_with_span(
+                Some(terminal_line(&r.message).into_owned()),
+                *at,
+            ));
+        }
+        view.source = Some(excerpt);
+        view.related = d
+            .related
+            .iter()
+            .filter(|r| r.span.file != d.file)
+            .map(|r| View::related(r.span, &r.message, sources))
+            .collect();
+        view
     }
 
     fn related(span: Span, message: &str, sources: &Sources) -> View {
         let file = sources.get(span.file);
-        View {
-            message: message.to_owned(),
+        let message = terminal_line(message).into_owned();
+        let mut view = View {
+            message: message.clone(),
             code: "",
             severity: miette::Severity::Advice,
             help: None,
-            source: Some(NamedSource::new(
-                file.display_name(),
-                ArcText(file.text().clone()),
-            )),
-            labels: vec![LabeledSpan::new_primary_with_span(
-                Some(message.to_owned()),
-                source_span(span, sources),
-            )],
+            source: None,
+            labels: Vec::new(),
             related: Vec::new(),
+        };
+        if file.shows_snippets() {
+            let (excerpt, shown) = Excerpt::new(file, &[span]);
+            view.labels = vec![LabeledSpan::new_primary_with_span(Some(message), shown[0])];
+            view.source = Some(excerpt);
+        } else {
+            view.message = format!("{}: {message}", position(span, sources));
         }
+        view
     }
 }
 
-fn source_span(span: Span, sources: &Sources) -> SourceSpan {
-    let range = span.byte_range(sources.get(span.file));
-    SourceSpan::new(range.start.into(), range.end - range.start)
+/// A file's name, safe for a terminal.
+fn shown_name(file: &SourceFile) -> String {
+    terminal_line(&file.display_name()).into_owned()
+}
+
+/// `file:line:column` of a span's start, as in a snippet's header.
+fn position(span: Span, sources: &Sources) -> String {
+    let loc = Location::of(span, sources);
+    format!(
+        "{}:{}:{}",
+        shown_name(sources.get(span.file)),
+        loc.line,
+        loc.column
+    )
 }
 
 impl std::fmt::Debug for View {

@@ -1,8 +1,12 @@
 //! report: diagnostics → human (miette), json, github (workflow commands) and sarif.
 //!
 //! Knows nothing of the rules themselves: it prints what `lint` found. Every format
-//! sees the same sorted list and the same [`Location`]s.
+//! sees the same sorted list and the same [`Location`]s. Text from the files (file names,
+//! messages quoting keys and values) may hold anything: human and github output escape
+//! it with `crate::escape`, SARIF escapes messages and percent-encodes file URIs, and
+//! JSON keeps it exact (serde escapes control characters).
 
+mod excerpt;
 mod github;
 mod human;
 mod json;

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use super::{Location, ReportInput};
+use crate::escape::{terminal_line, uri_path};
 use crate::rule::{RuleId, Severity};
 use crate::source::{Sources, Span};
 
@@ -27,7 +28,7 @@ fn region(span: Span, sources: &Sources) -> Value {
 }
 
 fn physical(file: &str, span: Option<Span>, sources: &Sources) -> Value {
-    let mut p = json!({ "artifactLocation": { "uri": file } });
+    let mut p = json!({ "artifactLocation": { "uri": uri_path(file) } });
     if let Some(span) = span {
         p["region"] = region(span, sources);
     }
@@ -53,10 +54,12 @@ pub(super) fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<
         .iter()
         .map(|d| {
             let file = input.sources.get(d.file).display_name();
-            let mut text = d.message.clone();
+            // Viewers show the text as is: controls and bidi overrides from the files
+            // are escaped, as in the human format.
+            let mut text = terminal_line(&d.message).into_owned();
             if let Some(help) = &d.help {
                 text.push_str(" (help: ");
-                text.push_str(help);
+                text.push_str(&terminal_line(help));
                 text.push(')');
             }
             let related: Vec<Value> = d
@@ -70,7 +73,7 @@ pub(super) fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<
                         input.sources,
                     );
                     loc["id"] = json!(i);
-                    loc["message"] = json!({ "text": r.message });
+                    loc["message"] = json!({ "text": terminal_line(&r.message) });
                     loc
                 })
                 .collect();
