@@ -60,11 +60,11 @@ macro_rules! rules {
 
 rules! {
     /// A file or directory could not be read.
-    FileRead = "file-read", Error, "a path that cannot be read: missing, not UTF-8, larger than 64 MiB, or a directory without YAML files";
+    FileRead = "file-read", Error, "a path that cannot be read: missing, not UTF-8, larger than 64 MiB, not a regular file, a symbolic link out of the searched tree, or a directory without YAML files";
     /// A file without any content.
     EmptyFile = "empty-file", Error, "a file with no YAML document (an mcpform file needs at least `version: 1`)";
     /// The YAML parser rejected the file.
-    YamlSyntax = "yaml-syntax", Error, "YAML that does not parse, an alias bomb, nesting over 64 levels, an unsupported tag, or a second document";
+    YamlSyntax = "yaml-syntax", Error, "YAML that does not parse, a character YAML does not allow (a raw control character), an alias bomb, nesting over 64 levels, an unsupported tag, or a second document";
     /// Same key twice in one mapping.
     DuplicateKey = "duplicate-key", Error, "a key given twice in one mapping";
     /// Plain yes/no/on/off.
