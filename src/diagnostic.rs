@@ -50,7 +50,7 @@ impl Diagnostic {
     }
 
     /// A finding about a whole file.
-    pub fn in_file(rule: RuleId, file: FileId, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn in_file(rule: RuleId, file: FileId, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             rule,
             severity: rule.default_severity(),
@@ -77,19 +77,19 @@ impl Diagnostic {
     }
 
     /// Adds the label under the primary span.
-    pub fn with_label(mut self, label: impl Into<String>) -> Diagnostic {
+    pub(crate) fn with_label(mut self, label: impl Into<String>) -> Diagnostic {
         self.label = Some(label.into());
         self
     }
 
     /// Adds a hint.
-    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
 
     /// Adds a secondary location.
-    pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn with_related(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
         self.related.push(Related {
             span,
             message: message.into(),
@@ -98,7 +98,7 @@ impl Diagnostic {
     }
 
     /// Sort key: file, then position, then rule, so every output format is stable.
-    pub fn sort_key(&self) -> (FileId, u32, u32, RuleId) {
+    pub(crate) fn sort_key(&self) -> (FileId, u32, u32, RuleId) {
         let pos = self.span.map(|s| s.start).unwrap_or_default();
         (self.file, pos.line, pos.col, self.rule)
     }
@@ -117,7 +117,7 @@ pub fn truncate(s: &str, max: usize) -> String {
 
 /// Counts of findings by severity.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Tally {
+pub(crate) struct Tally {
     /// Errors.
     pub errors: usize,
     /// Warnings.
@@ -128,7 +128,7 @@ pub struct Tally {
 
 impl Tally {
     /// Counts a list of findings.
-    pub fn of(diagnostics: &[Diagnostic]) -> Tally {
+    pub(crate) fn of(diagnostics: &[Diagnostic]) -> Tally {
         let mut t = Tally::default();
         for d in diagnostics {
             match d.severity {

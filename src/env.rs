@@ -5,16 +5,16 @@
 //! names from here. Nothing here reads the environment.
 
 /// Base URL of the LiteLLM proxy (`--proxy-url` wins).
-pub const PROXY_URL: &str = "LITELLM_PROXY_URL";
+pub(crate) const PROXY_URL: &str = "LITELLM_PROXY_URL";
 /// Default name of the variable holding the proxy_admin key (`--api-key-env` picks another).
-pub const API_KEY: &str = "LITELLM_API_KEY";
+pub(crate) const API_KEY: &str = "LITELLM_API_KEY";
 /// Key of the credential fingerprints (so that several operators agree); the admin key
 /// is used when unset.
 pub const FINGERPRINT_KEY: &str = "MCPFORM_FINGERPRINT_KEY";
 /// Disables colour (<https://no-color.org>), read by anstream.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The proxy's own master key, as LiteLLM's docs and most CI set-ups name it.
-pub const MASTER_KEY: &str = "LITELLM_MASTER_KEY";
+pub(crate) const MASTER_KEY: &str = "LITELLM_MASTER_KEY";
 
 /// Variables (or families of variables) that hold mcpform's or CI's own credentials.
 ///
@@ -22,7 +22,7 @@ pub const MASTER_KEY: &str = "LITELLM_MASTER_KEY";
 /// `${env:…}` reads, while plan and apply run where these are set; a reference to one
 /// would send its value to the proxy, and from there to any upstream URL the same file
 /// names. So a file may not read them, whatever it does with them.
-pub const RESERVED: &[Reserved] = &[
+pub(crate) const RESERVED: &[Reserved] = &[
     Reserved::name(API_KEY, "it holds the proxy_admin key mcpform uses"),
     Reserved::name(MASTER_KEY, "it holds the proxy's master key"),
     Reserved::name(FINGERPRINT_KEY, "it keys mcpform's credential fingerprints"),
@@ -39,7 +39,7 @@ pub const RESERVED: &[Reserved] = &[
 
 /// One row of [`RESERVED`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reserved {
+pub(crate) struct Reserved {
     /// The name, or the prefix of every name in the family.
     pub pattern: &'static str,
     /// Whether `pattern` is a prefix.
@@ -67,7 +67,7 @@ impl Reserved {
 
     /// Whether `name` is this variable or one of this family. ASCII case is ignored:
     /// Windows runners read `github_token` as `GITHUB_TOKEN`.
-    pub fn matches(&self, name: &str) -> bool {
+    pub(crate) fn matches(&self, name: &str) -> bool {
         if self.prefix {
             name.get(..self.pattern.len())
                 .is_some_and(|head| head.eq_ignore_ascii_case(self.pattern))

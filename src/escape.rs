@@ -18,7 +18,7 @@ pub mod markdown;
 /// Whether a character must not reach a terminal raw: C0 and C1 controls, DEL, the
 /// Unicode bidirectional controls ("Trojan Source"), and the line and paragraph
 /// separators (U+2028, U+2029), which some log viewers break lines at.
-pub fn is_unsafe_for_terminal(c: char) -> bool {
+pub(crate) fn is_unsafe_for_terminal(c: char) -> bool {
     c.is_control() || is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
@@ -36,7 +36,7 @@ pub fn is_bidi_control(c: char) -> bool {
 /// the right columns. A C0 control becomes its Control Pictures symbol (U+2400–U+241F:
 /// ESC is `␛`), DEL is `␡`, and every other unsafe character (C1 controls, bidirectional
 /// controls, line separators) is `\u{FFFD}`.
-pub fn snippet_char(c: char) -> char {
+pub(crate) fn snippet_char(c: char) -> char {
     match c {
         '\t' => c,
         '\0'..='\x1f' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
@@ -48,13 +48,13 @@ pub fn snippet_char(c: char) -> char {
 
 /// Text for one line of terminal output: every unsafe character, line breaks included,
 /// becomes a visible escape (`\n`, `\t`, `\x1b`, `\u{202e}`).
-pub fn terminal_line(s: &str) -> Cow<'_, str> {
+pub(crate) fn terminal_line(s: &str) -> Cow<'_, str> {
     escape_if(s, is_unsafe_for_terminal)
 }
 
 /// Text that may span lines (a proxy's multi-line message): line breaks and tabs stay,
 /// every other unsafe character becomes a visible escape.
-pub fn terminal_text(s: &str) -> Cow<'_, str> {
+pub(crate) fn terminal_text(s: &str) -> Cow<'_, str> {
     escape_if(s, |c| c != '\n' && c != '\t' && is_unsafe_for_terminal(c))
 }
 
@@ -77,7 +77,7 @@ fn escape_if(s: &str, unsafe_char: impl Fn(char) -> bool) -> Cow<'_, str> {
 /// does (`%`, CR and LF percent-encoded, so a line break shows as one in the annotation
 /// and can never start a command of its own), with every other unsafe character a
 /// visible escape.
-pub fn github_data(s: &str) -> String {
+pub(crate) fn github_data(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         push_github(&mut out, c);
@@ -87,7 +87,7 @@ pub fn github_data(s: &str) -> String {
 
 /// A property value of a GitHub workflow command (`file=`, `title=`): as
 /// [`github_data`], and `:` and `,`, which end a property, percent-encoded too.
-pub fn github_property(s: &str) -> String {
+pub(crate) fn github_property(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
@@ -113,7 +113,7 @@ fn push_github(out: &mut String, c: char) {
 /// every byte but the unreserved characters, the sub-delimiters, `@` and `/` is
 /// percent-encoded (UTF-8), so controls, bidirectional controls, spaces, `%`, `?`, `#`
 /// and `:` (which would make the first segment a scheme) are all plain ASCII.
-pub fn uri_path(s: &str) -> String {
+pub(crate) fn uri_path(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=@/".contains(&b) {

@@ -20,7 +20,7 @@ pub struct Gathered {
 
 /// What a command will do with the key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
+pub(crate) enum Access {
     /// Read and plan.
     Plan,
     /// Write (apply).
@@ -29,7 +29,7 @@ pub enum Access {
 
 /// The proxy's facts about the caller, read before anything else.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Admitted {
+pub(crate) struct Admitted {
     /// Who the key belongs to.
     pub caller: Caller,
     /// The LiteLLM version, when the proxy says.
@@ -40,7 +40,7 @@ pub struct Admitted {
 
 /// Why a key cannot be used.
 #[derive(Debug, thiserror::Error)]
-pub enum GatherError {
+pub(crate) enum GatherError {
     /// A request failed.
     #[error(transparent)]
     Client(#[from] ClientError),
@@ -54,7 +54,7 @@ pub enum GatherError {
 /// the list as it is (other keys get a filtered, sanitised list without any error) and
 /// may write. A `proxy_admin_viewer` may plan only on proxies older than 1.90, which
 /// still showed viewers every field; it never writes.
-pub async fn admit(client: &Client, access: Access) -> Result<Admitted, GatherError> {
+pub(crate) async fn admit(client: &Client, access: Access) -> Result<Admitted, GatherError> {
     let caller = client.caller().await?;
     let role = caller.role.clone();
     let who = match &caller.user_id {

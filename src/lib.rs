@@ -6,8 +6,6 @@
 //! (typed live state, normalised) → [`plan`] (a pure diff) → [`render`]. [`cli`] wires
 //! the rooms together; `main.rs` only calls [`cli::main`].
 
-#![warn(missing_docs)]
-
 pub mod apply;
 pub mod cli;
 pub mod client;

@@ -82,7 +82,7 @@ impl ResolvedServer {
     }
 
     /// Whether a field's value must not be shown.
-    pub fn is_sensitive(&self, field: &str) -> bool {
+    pub(crate) fn is_sensitive(&self, field: &str) -> bool {
         self.sensitive.contains(field)
     }
 
@@ -93,7 +93,10 @@ impl ResolvedServer {
 
     /// The references that land in a body with these top-level keys, and the
     /// fingerprint of their resolved values (`None` when there are none).
-    pub fn references_in(&self, body: &Map<String, Value>) -> (Vec<Reference>, Option<String>) {
+    pub(crate) fn references_in(
+        &self,
+        body: &Map<String, Value>,
+    ) -> (Vec<Reference>, Option<String>) {
         let used: Vec<&ResolvedReference> = self
             .references
             .iter()
@@ -116,7 +119,7 @@ impl ResolvedServer {
 
 /// One fingerprint over the per-reference HMACs of an action (`None` for none), so a
 /// saved plan can tell whether the environment still holds the same secrets.
-pub fn references_fingerprint<'a>(
+pub(crate) fn references_fingerprint<'a>(
     items: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> Option<String> {
     let map: Map<String, Value> = items
@@ -260,7 +263,7 @@ pub enum SubstituteError {
 }
 
 /// A body ready to send, with the keyed HMAC of each substituted reference by pointer.
-pub type Substituted = (Map<String, Value>, Vec<(String, String)>);
+pub(crate) type Substituted = (Map<String, Value>, Vec<(String, String)>);
 
 /// Substitutes exactly the recorded references of a body (apply reads saved plans) and
 /// returns the body with each resolved reference's keyed HMAC, by pointer. Any other
@@ -298,7 +301,7 @@ pub fn substitute_references(
 }
 
 /// A secret read from the environment, for the admin key.
-pub fn env_secret(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<Secret> {
+pub(crate) fn env_secret(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<Secret> {
     env(name).filter(|v| !v.is_empty()).map(Secret::new)
 }
 

@@ -20,7 +20,7 @@ impl Secret {
     }
 
     /// The raw value: only for the wire and for fingerprints.
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 
@@ -53,7 +53,7 @@ impl fmt::Debug for FingerprintKey {
 }
 
 /// Prefix of every fingerprint, so a future scheme can be told apart.
-pub const FINGERPRINT_PREFIX: &str = "hmac-sha256:";
+pub(crate) const FINGERPRINT_PREFIX: &str = "hmac-sha256:";
 
 impl FingerprintKey {
     /// A key from secret material (`MCPFORM_FINGERPRINT_KEY`, else the admin key).
@@ -79,7 +79,7 @@ pub fn digest(value: &Value) -> String {
 }
 
 /// JSON with object keys sorted at every level and no whitespace.
-pub fn canonical_json(value: &Value) -> String {
+pub(crate) fn canonical_json(value: &Value) -> String {
     let mut out = String::new();
     write_canonical(value, &mut out);
     out
@@ -120,7 +120,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Hides the user:password part of URLs in text shown to people.
-pub fn redact_url_userinfo(s: &str) -> String {
+pub(crate) fn redact_url_userinfo(s: &str) -> String {
     let Some(scheme_end) = s.find("://") else {
         return s.to_owned();
     };

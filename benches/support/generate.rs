@@ -23,14 +23,14 @@
 use std::fmt::Write as _;
 
 /// The seed the benchmarks, `examples/gen_servers.rs` and BENCHMARKS.md use.
-pub const DEFAULT_SEED: u64 = 0x6d63_7066_6f72_6d31; // "mcpform1"
+pub(crate) const DEFAULT_SEED: u64 = 0x6d63_7066_6f72_6d31; // "mcpform1"
 
 /// The sizes the issue asks for.
-pub const SIZES: [usize; 3] = [100, 1_000, 10_000];
+pub(crate) const SIZES: [usize; 3] = [100, 1_000, 10_000];
 
 /// A YAML file declaring `n` servers, lint-clean (zero diagnostics, even with
 /// `--strict`), deterministic in `(n, seed)`.
-pub fn servers_yaml(n: usize, seed: u64) -> String {
+pub(crate) fn servers_yaml(n: usize, seed: u64) -> String {
     let mut rng = SplitMix64(seed);
     let mut out = String::with_capacity(n * 360 + 256);
     writeln!(

@@ -233,7 +233,7 @@ impl Outcome {
 
     /// 0 everything applied; 1 any failure, stale action, refusal or interrupt; 3 nothing
     /// failed but a guard skipped something (or blocked what waited on it).
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         let bad = self.refused.is_some()
             || self.interrupted
             || self.results.iter().any(|r| {
@@ -291,7 +291,7 @@ impl Cancel {
     }
 
     /// Whether it was asked.
-    pub fn is_cancelled(&self) -> bool {
+    pub(crate) fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
 }

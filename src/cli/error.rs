@@ -39,7 +39,7 @@ pub enum CliError {
 
 impl CliError {
     /// The process exit code for this failure.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         // Every failure is 1 today; the match keeps a new variant from defaulting
         // silently to it.
         match self {

@@ -40,7 +40,7 @@ pub struct LintArgs {
 
 /// Loads and lints the paths with the process environment; `api_key_env` names the
 /// variable holding the admin key, which the files may not read.
-pub fn lint_paths(paths: &[PathBuf], require_env: bool, api_key_env: &str) -> Linted {
+pub(crate) fn lint_paths(paths: &[PathBuf], require_env: bool, api_key_env: &str) -> Linted {
     let env = |name: &str| std::env::var(name).ok();
     let options = LintOptions {
         require_env,

@@ -23,11 +23,11 @@ pub use proxy_args::{MAX_RETRIES, MAX_TIMEOUT_SECS, ProxyArgs, ProxyArgsError};
 /// Exit codes (README "Exit codes").
 pub mod exit {
     /// Success; for `plan --detailed-exitcode`: no changes.
-    pub const OK: u8 = 0;
+    pub(crate) const OK: u8 = 0;
     /// Errors in the files, a failed request, or a usage error.
-    pub const ERROR: u8 = 1;
+    pub(crate) const ERROR: u8 = 1;
     /// `plan --detailed-exitcode`: changes to make.
-    pub const CHANGES: u8 = 2;
+    pub(crate) const CHANGES: u8 = 2;
     /// `plan --detailed-exitcode`: changes, some of them guarded; `apply`: nothing
     /// failed, but a guard skipped something.
     pub const GUARDED: u8 = 3;
@@ -42,7 +42,7 @@ pub mod exit {
     propagate_version = true,
     max_term_width = 100
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// When to use colour: auto (a terminal without NO_COLOR), always or never.
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
@@ -53,7 +53,7 @@ pub struct Cli {
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorWhen {
+pub(crate) enum ColorWhen {
     /// Colour on a terminal, unless NO_COLOR is set.
     Auto,
     /// Always colour (CLICOLOR_FORCE does the same).

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::error::CliError;
 
 /// Writes to stdout; a reader that went away (`| head`) is not a failure.
-pub fn write_stdout(text: &str) -> Result<(), CliError> {
+pub(crate) fn write_stdout(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
@@ -22,7 +22,7 @@ pub fn write_stdout(text: &str) -> Result<(), CliError> {
 /// Writes a file so that a reader never sees half of it: a private temporary file
 /// (random name, mode 0600, created exclusively, so no planted symlink is followed) in
 /// the same directory, then a rename over the target. `-` writes to stdout.
-pub fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
+pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
     if path == Path::new("-") {
         return write_stdout(text);
     }

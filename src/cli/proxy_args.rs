@@ -93,7 +93,7 @@ impl ProxyArgs {
     /// The client configuration of these flags, with the URL from `--proxy-url` or else
     /// `LITELLM_PROXY_URL` and the key from the variable named by `--api-key-env`, read
     /// through `env`; waits are announced on stderr.
-    pub fn client_config(
+    pub(crate) fn client_config(
         &self,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<ClientConfig, ProxyArgsError> {

@@ -37,7 +37,7 @@ use transport::{Answer, error_chain};
 
 /// Receives a line for every wait between attempts ("waiting 2 s before retrying GET
 /// /v1/mcp/server: 429 rate limited (attempt 2 of 4)"); the CLI prints it on stderr.
-pub type Notify = Arc<dyn Fn(&str) + Send + Sync>;
+pub(crate) type Notify = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// How to reach the proxy.
 #[derive(Clone)]
@@ -63,11 +63,11 @@ pub struct ClientConfig {
 
 /// The largest answer mcpform reads: far above any real list (10,000 servers are about
 /// 30 MiB), far below what would exhaust a CI runner's memory.
-pub const MAX_BODY_BYTES: usize = 128 * 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 128 * 1024 * 1024;
 
 /// Longest backoff between two attempts (a `Retry-After` is honoured up to what is left
 /// of the budget instead).
-pub const BACKOFF_CAP: Duration = Duration::from_secs(30);
+pub(crate) const BACKOFF_CAP: Duration = Duration::from_secs(30);
 
 impl ClientConfig {
     /// Defaults: 5 s to connect, 30 s per logical request, 3 retries from 250 ms, answers

@@ -109,7 +109,7 @@ impl ProxyUrl {
     }
 
     /// The parsed URL.
-    pub fn as_url(&self) -> &Url {
+    pub(crate) fn as_url(&self) -> &Url {
         &self.0
     }
 }

@@ -71,7 +71,7 @@ pub fn code(s: &str) -> String {
 
 /// Text inside an HTML element: entities for the HTML specials, and mentions and
 /// references broken as in [`text`].
-pub fn html(s: &str) -> String {
+pub(crate) fn html(s: &str) -> String {
     let line = terminal_line(s);
     let chars: Vec<char> = line.chars().collect();
     let mut out = String::with_capacity(line.len() + 8);

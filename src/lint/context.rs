@@ -42,19 +42,19 @@ impl<'a> Ctx<'a> {
     }
 
     /// Span of a server's field value (`field`: a key or a relative pointer).
-    pub fn value_span(&self, server: &DeclaredServer, field: &str) -> Option<Span> {
+    pub(crate) fn value_span(&self, server: &DeclaredServer, field: &str) -> Option<Span> {
         self.loaded
             .value_span(server.origin.file, &server.origin.field_pointer(field))
     }
 
     /// Span of a server's field key.
-    pub fn key_span(&self, server: &DeclaredServer, field: &str) -> Option<Span> {
+    pub(crate) fn key_span(&self, server: &DeclaredServer, field: &str) -> Option<Span> {
         self.loaded
             .key_span(server.origin.file, &server.origin.field_pointer(field))
     }
 
     /// Span of the server's first key, for findings about the server as a whole.
-    pub fn server_span(&self, server: &DeclaredServer) -> Option<Span> {
+    pub(crate) fn server_span(&self, server: &DeclaredServer) -> Option<Span> {
         let node = self
             .loaded
             .node(server.origin.file, &server.origin.pointer)?;
@@ -65,7 +65,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A finding at a field's value, falling back to its key, then to the server.
-    pub fn at_value(
+    pub(crate) fn at_value(
         &self,
         rule: RuleId,
         server: &DeclaredServer,
@@ -80,7 +80,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A finding at a field's key, falling back to the server.
-    pub fn at_key(
+    pub(crate) fn at_key(
         &self,
         rule: RuleId,
         server: &DeclaredServer,
@@ -96,7 +96,7 @@ impl<'a> Ctx<'a> {
     /// A finding at `needle` inside a string value (a `${env:…}` reference) when the
     /// source spells the value as written (plain, or quoted without escapes); else at
     /// the whole value.
-    pub fn at_text(
+    pub(crate) fn at_text(
         &self,
         rule: RuleId,
         server: &DeclaredServer,

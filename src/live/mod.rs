@@ -46,7 +46,7 @@ impl LiveServer {
 
     /// A server the list left out but `GET /v1/mcp/server/{id}` found (the proxy leaves
     /// OpenAPI servers whose spec it cannot load out of its list).
-    pub fn unlisted(value: Value) -> Result<LiveServer, String> {
+    pub(crate) fn unlisted(value: Value) -> Result<LiveServer, String> {
         let mut s = LiveServer::from_json(value)?;
         s.listed = false;
         Ok(s)
@@ -58,7 +58,7 @@ impl LiveServer {
     }
 
     /// The upstream health error the proxy recorded, if any.
-    pub fn health_error(&self) -> Option<&str> {
+    pub(crate) fn health_error(&self) -> Option<&str> {
         self.str_field("health_check_error")
     }
 
@@ -92,7 +92,7 @@ impl LiveServer {
     }
 
     /// A name for messages: the server name, else the id.
-    pub fn display_name(&self) -> &str {
+    pub(crate) fn display_name(&self) -> &str {
         self.server_name().unwrap_or_else(|| self.server_id())
     }
 
@@ -107,7 +107,7 @@ impl LiveServer {
     }
 
     /// Whether the proxy reports `is_byok` at all (1.82.1 and later do).
-    pub fn reports_byok(&self) -> bool {
+    pub(crate) fn reports_byok(&self) -> bool {
         self.raw.contains_key("is_byok")
     }
 
@@ -137,7 +137,7 @@ impl LiveServer {
 
     /// Carries `managed_by: mcpform`. Not proof of ownership on its own: anyone who can
     /// write `mcp_info` (a submission) can write it; see [`LiveServer::owner_proof`].
-    pub fn has_managed_marker(&self) -> bool {
+    pub(crate) fn has_managed_marker(&self) -> bool {
         self.marker(MANAGED_BY).and_then(Value::as_str) == Some(MANAGED_BY_VALUE)
     }
 
@@ -152,7 +152,7 @@ impl LiveServer {
     }
 
     /// Whether `lifecycle.prevent_destroy` was recorded on the proxy.
-    pub fn prevents_destroy(&self) -> bool {
+    pub(crate) fn prevents_destroy(&self) -> bool {
         self.marker(PREVENT_DESTROY_MARKER).and_then(Value::as_bool) == Some(true)
     }
 }
@@ -177,7 +177,7 @@ pub struct LiveState {
 
 impl LiveState {
     /// From the list response body.
-    pub fn from_list(body: Value) -> Result<LiveState, String> {
+    pub(crate) fn from_list(body: Value) -> Result<LiveState, String> {
         let Value::Array(items) = body else {
             return Err(format!("expected a list of servers, got {}", kind(&body)));
         };
@@ -250,7 +250,7 @@ impl std::fmt::Display for CredentialCount {
 }
 
 /// Credential counts by `server_id`, gathered before planning.
-pub type CredentialFacts = BTreeMap<String, CredentialCount>;
+pub(crate) type CredentialFacts = BTreeMap<String, CredentialCount>;
 
 /// A server submitted by a non-admin and not approved (awaiting review, or rejected):
 /// the list leaves it out, but it owns its id, name and alias (the proxy refuses creates
@@ -272,7 +272,7 @@ pub struct PendingServer {
 impl PendingServer {
     /// One item of `GET /v1/mcp/server/submissions`, unless it was approved (approved
     /// ones are in the list). `None` for anything else.
-    pub fn from_submission(item: &Value) -> Option<PendingServer> {
+    pub(crate) fn from_submission(item: &Value) -> Option<PendingServer> {
         let text = |k: &str| {
             item.get(k)
                 .and_then(Value::as_str)

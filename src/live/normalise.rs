@@ -18,7 +18,7 @@ use crate::model::proxy::{
 };
 
 /// What a row can see besides the value: the server and the same side's other fields.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     /// The server's name (for the alias default).
     pub server_name: &'a str,
     /// Another field of the same side (desired or live).
@@ -89,7 +89,7 @@ pub static TABLE: &[Row] = &[
 ];
 
 /// A field's value put through every row. `None` (not declared, not listed) is null.
-pub fn canonical(field: &str, value: Option<&Value>, ctx: &Context<'_>) -> Value {
+pub(crate) fn canonical(field: &str, value: Option<&Value>, ctx: &Context<'_>) -> Value {
     let mut v = value.cloned().unwrap_or(Value::Null);
     for row in TABLE {
         (row.apply)(field, &mut v, ctx);

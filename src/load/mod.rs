@@ -24,7 +24,7 @@ use discover::{Found, discover};
 use read::{ReadProblem, first_unprintable, read_checked, unprintable_message};
 
 /// Largest file mcpform reads.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// One parsed file.
 #[derive(Debug)]

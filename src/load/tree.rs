@@ -46,7 +46,7 @@ pub struct Entry {
 
 impl Node {
     /// The entries of a mapping, or `None`.
-    pub fn as_map(&self) -> Option<&[Entry]> {
+    pub(crate) fn as_map(&self) -> Option<&[Entry]> {
         match &self.value {
             Value::Map(entries) => Some(entries),
             _ => None,
@@ -61,18 +61,6 @@ impl Node {
     /// The value of a mapping at this key.
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|e| &e.value)
-    }
-
-    /// Short name of the node's type, for messages.
-    pub fn type_name(&self) -> &'static str {
-        match self.value {
-            Value::Null => "null",
-            Value::Bool(_) => "boolean",
-            Value::Int(_) | Value::Float(_) => "number",
-            Value::Str(_) => "string",
-            Value::Seq(_) => "sequence",
-            Value::Map(_) => "mapping",
-        }
     }
 
     /// Follows RFC 6901 JSON-pointer tokens (already unescaped) down the tree.

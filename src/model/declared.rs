@@ -37,18 +37,18 @@ impl DeclaredServer {
     }
 
     /// Whether every one of `fields` fits.
-    pub fn all_fit(&self, fields: &[&str]) -> bool {
+    pub(crate) fn all_fit(&self, fields: &[&str]) -> bool {
         fields.iter().all(|f| self.fits(f))
     }
 
     /// Whether every field fits and both required ones are there: the server can be
     /// planned.
-    pub fn is_complete(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         self.unfit.is_empty() && self.spec.server_name.is_some() && self.spec.transport.is_some()
     }
 
     /// The server, for plan, when it is complete ([`is_complete`](Self::is_complete)).
-    pub fn into_desired(self) -> Option<DesiredServer> {
+    pub(crate) fn into_desired(self) -> Option<DesiredServer> {
         if !self.unfit.is_empty() {
             return None;
         }
@@ -84,7 +84,7 @@ impl DeclaredServer {
 
     /// The alias the proxy will store, when it is known: the declared one, else the
     /// server name, with spaces turned into `_` as the proxy does.
-    pub fn effective_alias(&self) -> Option<String> {
+    pub(crate) fn effective_alias(&self) -> Option<String> {
         let alias = self.spec.alias.value().map(String::as_str);
         match (alias, self.name()) {
             (Some(a), _) if !a.is_empty() => Some(proxy::normalise_name(a)),

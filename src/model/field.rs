@@ -22,13 +22,8 @@ pub enum Field<T> {
 
 impl<T> Field<T> {
     /// Whether the key is missing (serde's `skip_serializing_if`).
-    pub fn is_absent(&self) -> bool {
+    pub(crate) fn is_absent(&self) -> bool {
         matches!(self, Field::Absent)
-    }
-
-    /// Whether the file declares this field (as a value or as null).
-    pub fn is_declared(&self) -> bool {
-        !self.is_absent()
     }
 
     /// The value, if one is set.
@@ -55,7 +50,7 @@ impl<T> Default for NotNull<T> {
 
 impl<T> NotNull<T> {
     /// Whether the key is missing (serde's `skip_serializing_if`).
-    pub fn is_absent(&self) -> bool {
+    pub(crate) fn is_absent(&self) -> bool {
         self.0.is_none()
     }
 
@@ -102,7 +97,7 @@ impl<T: JsonSchema> JsonSchema for NotNull<T> {
 
 /// For an `Option<T>` field that must stay an `Option` (readers outside the model use
 /// it as one): the same rules as [`NotNull`], through `deserialize_with`.
-pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+pub(super) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {
     T::deserialize(deserializer).map(Some)

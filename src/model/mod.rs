@@ -43,7 +43,7 @@ pub struct Origin {
 impl Origin {
     /// Pointer of one of the server's fields (`field` is a relative pointer like
     /// `/credentials/auth_value`, or a bare key like `url`).
-    pub fn field_pointer(&self, field: &str) -> String {
+    pub(crate) fn field_pointer(&self, field: &str) -> String {
         if field.starts_with('/') {
             format!("{}{}", self.pointer, field)
         } else {
@@ -84,15 +84,6 @@ pub struct DesiredServer {
 }
 
 impl DesiredServer {
-    /// The alias the proxy will store: the declared one, else the server name, with
-    /// spaces turned into `_` as the proxy does.
-    pub fn effective_alias(&self) -> String {
-        proxy::effective_alias(
-            self.spec.alias.value().map(String::as_str),
-            &self.spec.server_name,
-        )
-    }
-
     /// Whether the file turns BYOK on.
     pub fn is_byok(&self) -> bool {
         self.spec.is_byok.get() == Some(true)
@@ -114,7 +105,7 @@ impl DesiredServer {
 
 /// Fields compared and sent whatever a file says (and that `lifecycle.ignore_changes`
 /// cannot switch off): they decide what the server is and whether users' keys are safe.
-pub const ALWAYS_MANAGED: &[&str] = &[
+pub(crate) const ALWAYS_MANAGED: &[&str] = &[
     "server_name",
     "transport",
     "url",
@@ -131,7 +122,7 @@ pub struct DesiredState {
 }
 
 /// Span lookups into the loaded files by JSON pointer.
-pub trait Locate {
+pub(crate) trait Locate {
     /// The node at `pointer` in `file`.
     fn node(&self, file: FileId, pointer: &str) -> Option<&Node>;
     /// The span of the value at `pointer`.
@@ -300,10 +291,6 @@ mod tests {
         );
         let aliased = one("{server_name: c, alias: my alias, transport: sse}");
         assert_eq!(aliased.effective_alias(), Some("my_alias".to_owned()));
-        assert_eq!(
-            aliased.into_desired().unwrap().effective_alias(),
-            "my_alias"
-        );
         // Unknown when the alias does not fit (it is not the name then).
         assert_eq!(
             one("{server_name: c, alias: [x], transport: sse}").effective_alias(),

@@ -8,33 +8,33 @@
 //! and were checked against a real LiteLLM 1.108.7.
 
 /// The `mcp_info` key that marks servers mcpform created or adopted.
-pub const MANAGED_BY: &str = "managed_by";
+pub(crate) const MANAGED_BY: &str = "managed_by";
 /// Its value.
-pub const MANAGED_BY_VALUE: &str = "mcpform";
+pub(crate) const MANAGED_BY_VALUE: &str = "mcpform";
 /// Prefix of every other `mcp_info` key mcpform writes.
-pub const MCPFORM_KEY_PREFIX: &str = "mcpform_";
+pub(crate) const MCPFORM_KEY_PREFIX: &str = "mcpform_";
 /// `mcp_info` key with the fingerprint of the credentials mcpform last sent.
-pub const CREDENTIALS_MARKER: &str = "mcpform_credentials_hmac";
+pub(crate) const CREDENTIALS_MARKER: &str = "mcpform_credentials_hmac";
 /// `mcp_info` key with mcpform's proof of ownership: a keyed HMAC bound to the server's
 /// id. `managed_by: mcpform` alone can be written by anyone who can write `mcp_info` (a
 /// non-admin's submission); only the holder of the fingerprint key can write this.
-pub const OWNER_MARKER: &str = "mcpform_owner";
+pub(crate) const OWNER_MARKER: &str = "mcpform_owner";
 /// `mcp_info` key listing the top-level fields mcpform last filled from `${env:…}`
 /// references, so their old values stay hidden after a file stops using a reference.
-pub const SECRET_FIELDS_MARKER: &str = "mcpform_secret_fields";
+pub(crate) const SECRET_FIELDS_MARKER: &str = "mcpform_secret_fields";
 /// `mcp_info` key recording `lifecycle.prevent_destroy`, so that the protection holds
 /// after the server is removed from the files.
-pub const PREVENT_DESTROY_MARKER: &str = "mcpform_prevent_destroy";
+pub(crate) const PREVENT_DESTROY_MARKER: &str = "mcpform_prevent_destroy";
 
 /// Whether an `mcp_info` key is mcpform's own bookkeeping (never user metadata).
-pub fn is_mcpform_key(key: &str) -> bool {
+pub(crate) fn is_mcpform_key(key: &str) -> bool {
     key == MANAGED_BY || key.starts_with(MCPFORM_KEY_PREFIX)
 }
 
 /// `mcp_info` keys the proxy adds to what it lists: `server_name` and `description`
 /// (the list shows `mcp_info.description` as the server's description), and the two
 /// public flags it derives from its own settings (1.105+).
-pub const INJECTED_MCP_INFO_KEYS: &[&str] = &[
+pub(crate) const INJECTED_MCP_INFO_KEYS: &[&str] = &[
     "server_name",
     "description",
     "is_public",
@@ -43,20 +43,20 @@ pub const INJECTED_MCP_INFO_KEYS: &[&str] = &[
 
 /// The injected keys the proxy derives from its own settings: never sent, even when a
 /// file declares them (a declared `server_name`/`description` in `mcp_info` is the user's).
-pub const DERIVED_MCP_INFO_KEYS: &[&str] = &["is_public", "is_public_explicit"];
+pub(crate) const DERIVED_MCP_INFO_KEYS: &[&str] = &["is_public", "is_public_explicit"];
 
 /// Whether an `mcp_info` key is one the proxy injects into its list.
-pub fn is_injected_key(key: &str) -> bool {
+pub(crate) fn is_injected_key(key: &str) -> bool {
     INJECTED_MCP_INFO_KEYS.contains(&key)
 }
 
 /// The proxy's name normalisation: spaces become `_` (it does this to aliases).
-pub fn normalise_name(name: &str) -> String {
+pub(crate) fn normalise_name(name: &str) -> String {
     name.replace(' ', "_")
 }
 
 /// The alias the proxy stores: the given one (normalised), else the server name.
-pub fn effective_alias(alias: Option<&str>, server_name: &str) -> String {
+pub(crate) fn effective_alias(alias: Option<&str>, server_name: &str) -> String {
     match alias {
         Some(a) if !a.is_empty() => normalise_name(a),
         _ => normalise_name(server_name),
@@ -64,31 +64,21 @@ pub fn effective_alias(alias: Option<&str>, server_name: &str) -> String {
 }
 
 /// The proxy's default `subject_token_type`, shown in the list when none is stored.
-pub const DEFAULT_SUBJECT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+pub(crate) const DEFAULT_SUBJECT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 /// The proxy's default `token_exchange_profile`, shown in the list when none is stored.
-pub const DEFAULT_TOKEN_EXCHANGE_PROFILE: &str = "rfc8693";
+pub(crate) const DEFAULT_TOKEN_EXCHANGE_PROFILE: &str = "rfc8693";
 
 /// Ids the proxy reserves for its own virtual servers.
-pub const RESERVED_SERVER_IDS: &[&str] = &["all-team-mcpservers", "all-proxy-mcpservers"];
+pub(crate) const RESERVED_SERVER_IDS: &[&str] = &["all-team-mcpservers", "all-proxy-mcpservers"];
 
 /// Commands the proxy runs for stdio servers unless configured otherwise
 /// (`LITELLM_MCP_STDIO_EXTRA_COMMANDS` adds more).
-pub const STDIO_ALLOWED_COMMANDS: &[&str] =
+pub(crate) const STDIO_ALLOWED_COMMANDS: &[&str] =
     &["npx", "uvx", "python", "python3", "node", "docker", "deno"];
-
-/// Response fields that change without anyone editing the server (health checks, the
-/// caller's own BYOK state).
-pub const VOLATILE_FIELDS: &[&str] = &[
-    "status",
-    "last_health_check",
-    "health_check_error",
-    "has_user_credential",
-    "connected_app_reachable",
-];
 
 /// Fields whose change makes the proxy delete users' stored OAuth tokens (its
 /// "mint-relevant" fields).
-pub const OAUTH_MINT_FIELDS: &[&str] = &[
+pub(crate) const OAUTH_MINT_FIELDS: &[&str] = &[
     "url",
     "spec_path",
     "auth_type",
@@ -105,7 +95,7 @@ pub const OAUTH_MINT_FIELDS: &[&str] = &[
 /// unless the same request sends a value different from the stored one (an unchanged
 /// `token_url` sent with a new `url` is cleared). Checked in the proxy's
 /// `update_mcp_server` and against a real 1.108.7.
-pub const CLEARED_ON_AUTH_CHANGE: &[&str] = &[
+pub(crate) const CLEARED_ON_AUTH_CHANGE: &[&str] = &[
     "issuer",
     "authorization_url",
     "token_url",
@@ -120,20 +110,21 @@ pub const CLEARED_ON_AUTH_CHANGE: &[&str] = &[
 
 /// Fields the proxy returns in plain text to an admin although they can hold secrets (a
 /// token set in the dashboard), plus the write-only `credentials`: shown by key names only.
-pub const SECRET_CAPABLE_FIELDS: &[&str] = &["credentials", "static_headers", "env", "env_vars"];
+pub(crate) const SECRET_CAPABLE_FIELDS: &[&str] =
+    &["credentials", "static_headers", "env", "env_vars"];
 
 /// A LiteLLM version, `major.minor.patch`, as the proxy reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ProxyVersion(pub u32, pub u32, pub u32);
+pub(crate) struct ProxyVersion(pub u32, pub u32, pub u32);
 
 impl ProxyVersion {
     /// A version from its parts.
-    pub const fn new(major: u32, minor: u32, patch: u32) -> ProxyVersion {
+    pub(crate) const fn new(major: u32, minor: u32, patch: u32) -> ProxyVersion {
         ProxyVersion(major, minor, patch)
     }
 
     /// `1.108.7` (a suffix such as `.post1` or `-rc1` on the patch is ignored).
-    pub fn parse(text: &str) -> Option<ProxyVersion> {
+    pub(crate) fn parse(text: &str) -> Option<ProxyVersion> {
         let mut parts = text.trim().trim_start_matches('v').split('.');
         let num = |p: Option<&str>| -> Option<u32> {
             let digits: String = p?.chars().take_while(char::is_ascii_digit).collect();

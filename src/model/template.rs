@@ -101,16 +101,11 @@ impl Template {
     }
 
     /// Names of the variables used, in order of appearance.
-    pub fn env_names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn env_names(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {
             Part::Env(n) => Some(n.as_str()),
             Part::Lit(_) => None,
         })
-    }
-
-    /// Whether the whole string is exactly one reference.
-    pub fn is_single_ref(&self) -> bool {
-        matches!(self.parts.as_slice(), [Part::Env(_)])
     }
 
     /// Substitutes values; returns the first unset variable's name on failure.
@@ -177,18 +172,6 @@ mod tests {
         assert_eq!(
             names("Bearer ${env:TOKEN_1} and ${X} ${env:_B}"),
             ["TOKEN_1", "_B"]
-        );
-        assert!(
-            Template::parse("${env:A}")
-                .unwrap()
-                .unwrap()
-                .is_single_ref()
-        );
-        assert!(
-            !Template::parse("x${env:A}")
-                .unwrap()
-                .unwrap()
-                .is_single_ref()
         );
     }
 

@@ -224,7 +224,7 @@ pub struct Action {
 
 impl Action {
     /// Whether apply will skip it.
-    pub fn is_blocked(&self) -> bool {
+    pub(crate) fn is_blocked(&self) -> bool {
         self.guard.as_ref().is_some_and(Guard::blocks)
     }
 }

@@ -16,7 +16,7 @@ use crate::secret::digest;
 
 /// Bumped when a field changes meaning or disappears. 2: typed preconditions,
 /// references and the digest replaced `live_fingerprint`.
-pub const PLAN_FORMAT_VERSION: u32 = 2;
+pub(crate) const PLAN_FORMAT_VERSION: u32 = 2;
 
 /// The tool that wrote a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,7 +218,7 @@ impl PlanDocument {
 }
 
 /// The current time as RFC 3339 UTC (`2026-12-02T03:04:05Z`), for `created_at`.
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -226,7 +226,7 @@ pub fn now_rfc3339() -> String {
 }
 
 /// Seconds since the Unix epoch as RFC 3339 UTC.
-pub fn rfc3339(secs: u64) -> String {
+pub(crate) fn rfc3339(secs: u64) -> String {
     let days = secs / 86_400;
     let rem = secs % 86_400;
     // Howard Hinnant's days-from-civil, inverted: exact for the proleptic Gregorian

@@ -64,11 +64,6 @@ impl Plan {
         summarise(&self.actions, self.unchanged.len())
     }
 
-    /// Whether there is anything to do.
-    pub fn has_changes(&self) -> bool {
-        !self.actions.is_empty()
-    }
-
     /// What must be gathered before this plan is final.
     pub fn needs(&self) -> Needs {
         Needs {

@@ -14,7 +14,7 @@ use crate::secret::FingerprintKey;
 
 /// The expected value of each of `fields` on `live`; `secret(field)` says which to keep
 /// as a fingerprint. Apply computes the same for the server it reads again and compares.
-pub fn expected_fields<'a>(
+pub(crate) fn expected_fields<'a>(
     live: &LiveServer,
     fields: impl IntoIterator<Item = &'a str>,
     secret: &dyn Fn(&str) -> bool,

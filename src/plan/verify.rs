@@ -11,7 +11,7 @@ use crate::model::proxy::is_injected_key;
 /// Fields of `body` (a body as sent, references resolved) that `live` does not hold.
 /// `credentials` cannot be read back and are not compared; `mcp_info` must hold every
 /// key the body sent (the proxy adds its own).
-pub fn mismatches(body: &Map<String, Value>, live: &LiveServer) -> Vec<String> {
+pub(crate) fn mismatches(body: &Map<String, Value>, live: &LiveServer) -> Vec<String> {
     let name = body
         .get("server_name")
         .and_then(Value::as_str)
@@ -57,7 +57,7 @@ pub fn mismatches(body: &Map<String, Value>, live: &LiveServer) -> Vec<String> {
 }
 
 /// The likely reason a proxy did not keep a field it was sent.
-pub fn likely_cause(field: &str) -> &'static str {
+pub(crate) fn likely_cause(field: &str) -> &'static str {
     match field {
         "is_byok" | "byok_description" | "byok_api_key_help_url" => {
             "the proxy is older than LiteLLM 1.82.1 and has no BYOK: it drops these fields"

@@ -49,7 +49,7 @@ pub fn summary_line(s: &Summary) -> String {
 }
 
 /// "3 users hold stored keys" / "unknown: proxy older than 1.103".
-pub fn count_phrase(count: CredentialCount) -> String {
+pub(crate) fn count_phrase(count: CredentialCount) -> String {
     match count {
         CredentialCount::Known(0) => "no user holds a stored key".to_owned(),
         CredentialCount::Known(1) => "1 user holds a stored key".to_owned(),
@@ -63,7 +63,7 @@ pub fn count_phrase(count: CredentialCount) -> String {
 }
 
 /// One sentence on what a guarded change does and what apply will do about it.
-pub fn guard_sentence(g: &Guard) -> String {
+pub(crate) fn guard_sentence(g: &Guard) -> String {
     let what = match g.reason {
         GuardReason::ByokDisabled => "turns BYOK off",
         GuardReason::TransportStdio => "moves to stdio, which ends BYOK",
@@ -84,7 +84,7 @@ pub fn guard_sentence(g: &Guard) -> String {
 }
 
 /// A shown value as text (JSON for values; not yet escaped for any destination).
-pub fn shown_text(v: &Shown) -> String {
+pub(crate) fn shown_text(v: &Shown) -> String {
     match v {
         Shown::Absent => "(none)".to_owned(),
         Shown::Sensitive => "(sensitive)".to_owned(),
@@ -93,7 +93,7 @@ pub fn shown_text(v: &Shown) -> String {
 }
 
 /// The symbol of an action: `+`, `~`, `-`, or `!` when guarded.
-pub fn symbol(a: &Action) -> char {
+pub(crate) fn symbol(a: &Action) -> char {
     if a.is_blocked() {
         return '!';
     }

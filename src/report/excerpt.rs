@@ -23,22 +23,22 @@ use crate::escape;
 use crate::source::{Pos, SourceFile, Span};
 
 /// Widest line shown whole, in characters.
-pub const MAX_LINE_CHARS: usize = 120;
+pub(crate) const MAX_LINE_CHARS: usize = 120;
 
 /// Characters shown before a label's start when a long line is cut.
 const LEFT_CONTEXT: usize = 24;
 
 /// A label over more lines than this is shown on its first line only.
-pub const MAX_SPAN_LINES: u32 = 8;
+pub(crate) const MAX_SPAN_LINES: u32 = 8;
 
 /// Lines of context around each label (miette's default, set explicitly in `human`).
-pub const CONTEXT_LINES: u32 = 1;
+pub(crate) const CONTEXT_LINES: u32 = 1;
 
 /// Labels this many lines apart or fewer share one snippet, with the lines between.
 const JOIN_GAP: u32 = 3;
 
 /// The lines of one file that a finding's snippet shows, made safe to print.
-pub struct Excerpt {
+pub(crate) struct Excerpt {
     /// The file's name, escaped.
     name: String,
     /// The shown lines, each followed by `\n` when the file's line had a break.
@@ -73,7 +73,7 @@ struct Window {
 
 impl Excerpt {
     /// The excerpt of `file` that shows `spans`, and each span's place in it.
-    pub fn new(file: &SourceFile, spans: &[Span]) -> (Excerpt, Vec<SourceSpan>) {
+    pub(super) fn new(file: &SourceFile, spans: &[Span]) -> (Excerpt, Vec<SourceSpan>) {
         let ends: Vec<(Pos, Pos)> = spans.iter().map(|s| shown_ends(file, *s)).collect();
         let ranges = line_ranges(&ends, file.line_count() as u32);
         let mut excerpt = Excerpt {

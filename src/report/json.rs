@@ -9,7 +9,7 @@ use crate::diagnostic::{Diagnostic, Tally};
 use crate::source::Sources;
 
 /// Bumped when a field changes meaning or disappears (additions do not bump it).
-pub const LINT_JSON_VERSION: u32 = 1;
+pub(crate) const LINT_JSON_VERSION: u32 = 1;
 
 #[derive(Serialize)]
 struct Document<'a> {

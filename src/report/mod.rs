@@ -92,7 +92,7 @@ impl Location {
 }
 
 /// "2 errors, 1 warning" style counts.
-pub fn counts_phrase(t: Tally) -> String {
+pub(crate) fn counts_phrase(t: Tally) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let mut parts = vec![plural(t.errors, "error"), plural(t.warnings, "warning")];
     if t.notes > 0 {

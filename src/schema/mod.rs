@@ -18,7 +18,7 @@ use crate::load::{Document, Loaded, Node, Value};
 use crate::source::FileId;
 
 /// The committed schema file, as shipped in the binary (`mcpform schema` prints it).
-pub const SCHEMA_TEXT: &str = include_str!("../../schemas/mcpform.schema.json");
+pub(crate) const SCHEMA_TEXT: &str = include_str!("../../schemas/mcpform.schema.json");
 
 /// The committed schema, parsed (`Null` if it does not parse; [`validate_file`] then
 /// reports that as an error instead of checking nothing).
@@ -84,7 +84,7 @@ fn broken(file: FileId, why: &str) -> Diagnostic {
 
 /// Validates a file's top level: `version`, the type of `servers`, unknown keys. The
 /// servers' items are validated by [`validate_server`] when they do not fit the model.
-pub fn validate_file(loaded: &Loaded, doc: &Document) -> Vec<Diagnostic> {
+pub(crate) fn validate_file(loaded: &Loaded, doc: &Document) -> Vec<Diagnostic> {
     let validator = match validators() {
         Ok(v) => &v.file,
         Err(why) => return vec![broken(doc.file, why)],

@@ -48,25 +48,25 @@ impl SourceFile {
 
     /// Records that the file started with a byte-order mark of `len` bytes, which the
     /// text leaves out: file offsets in reports then still count from the file's start.
-    pub fn with_bom(mut self, len: usize) -> SourceFile {
+    pub(crate) fn with_bom(mut self, len: usize) -> SourceFile {
         self.bom = len;
         self
     }
 
     /// Marks the text as unfit to show (not UTF-8, or holding a character YAML does not
     /// allow, such as a raw ESC): reports give its findings' positions but no snippet.
-    pub fn without_snippets(mut self) -> SourceFile {
+    pub(crate) fn without_snippets(mut self) -> SourceFile {
         self.snippets = false;
         self
     }
 
     /// Whether reports may show snippets of this file's text.
-    pub fn shows_snippets(&self) -> bool {
+    pub(crate) fn shows_snippets(&self) -> bool {
         self.snippets
     }
 
     /// Bytes before `text` in the file (a byte-order mark).
-    pub fn bom_len(&self) -> usize {
+    pub(crate) fn bom_len(&self) -> usize {
         self.bom
     }
 
@@ -78,7 +78,7 @@ impl SourceFile {
     /// The file name for messages: forward slashes on every platform, so output and
     /// GitHub annotations look the same everywhere. Raw: a file name may hold any
     /// character, so each output format escapes it (`crate::escape`).
-    pub fn display_name(&self) -> String {
+    pub(crate) fn display_name(&self) -> String {
         self.path.to_string_lossy().replace('\\', "/")
     }
 
@@ -88,7 +88,7 @@ impl SourceFile {
     }
 
     /// Number of lines (an empty file has one, empty, line).
-    pub fn line_count(&self) -> usize {
+    pub(crate) fn line_count(&self) -> usize {
         self.line_starts.len()
     }
 
@@ -96,7 +96,7 @@ impl SourceFile {
     /// clamped, because the parser reports some errors one line past the last one: a
     /// column past a line's last character gives its line break, then the next line's
     /// start. Costs at most about `MARK_STEP` bytes of scanning, whatever the line.
-    pub fn byte_offset(&self, pos: Pos) -> usize {
+    pub(crate) fn byte_offset(&self, pos: Pos) -> usize {
         let line_idx = (pos.line.max(1) as usize - 1).min(self.line_starts.len() - 1);
         let start = self.line_starts[line_idx];
         let end = self
@@ -108,7 +108,7 @@ impl SourceFile {
     }
 
     /// The byte range of a line (1-based, clamped), without its line break.
-    pub fn line_range(&self, line: u32) -> std::ops::Range<usize> {
+    pub(crate) fn line_range(&self, line: u32) -> std::ops::Range<usize> {
         let idx = (line.max(1) as usize - 1).min(self.line_starts.len() - 1);
         let start = self.line_starts[idx];
         let end = self
@@ -120,14 +120,9 @@ impl SourceFile {
         start..start + text.len()
     }
 
-    /// The text of a line (1-based), without its line break.
-    pub fn line_text(&self, line: u32) -> &str {
-        &self.text[self.line_range(line)]
-    }
-
     /// The position at a byte offset (used for errors found in raw bytes, such as
     /// invalid UTF-8, where only an offset is known). Bounded cost, as `byte_offset`.
-    pub fn pos_at_byte(&self, byte: usize) -> Pos {
+    pub(crate) fn pos_at_byte(&self, byte: usize) -> Pos {
         let byte = byte.min(self.text.len());
         let line_idx = match self.line_starts.binary_search(&byte) {
             Ok(i) => i,
@@ -137,13 +132,8 @@ impl SourceFile {
         Pos::new(line_idx as u32 + 1, col as u32)
     }
 
-    /// The position just after the last character.
-    pub fn end_pos(&self) -> Pos {
-        self.pos_at_byte(self.text.len())
-    }
-
     /// Characters in `text[from..to]` (`from <= to`, both character boundaries).
-    pub fn chars_between(&self, from: usize, to: usize) -> usize {
+    pub(crate) fn chars_between(&self, from: usize, to: usize) -> usize {
         match &self.char_marks {
             None => to - from,
             Some(_) if to - from <= 2 * MARK_STEP => count_chars(&self.text.as_bytes()[from..to]),
@@ -301,8 +291,8 @@ mod tests {
     #[test]
     fn line_text_strips_line_breaks() {
         let f = file("one\r\ntwo\n");
-        assert_eq!(f.line_text(1), "one");
-        assert_eq!(f.line_text(2), "two");
+        assert_eq!(&f.text()[f.line_range(1)], "one");
+        assert_eq!(&f.text()[f.line_range(2)], "two");
     }
 
     /// YAML breaks lines at a lone CR too; the parser counts it, so the index must.
@@ -310,7 +300,7 @@ mod tests {
     fn a_lone_carriage_return_ends_a_line() {
         let f = file("a: 1\rb: 2\r\nc: 3\n");
         assert_eq!(f.line_count(), 4);
-        assert_eq!(f.line_text(2), "b: 2");
+        assert_eq!(&f.text()[f.line_range(2)], "b: 2");
         assert_eq!(f.byte_offset(Pos::new(3, 1)), 12);
         assert_eq!(f.pos_at_byte(5), Pos::new(2, 0));
     }

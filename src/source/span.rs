@@ -52,7 +52,7 @@ impl Span {
 
     /// The byte range of the span in its file, never empty when the file is not empty
     /// (miette draws nothing under an empty label).
-    pub fn byte_range(&self, file: &SourceFile) -> std::ops::Range<usize> {
+    pub(crate) fn byte_range(&self, file: &SourceFile) -> std::ops::Range<usize> {
         let start = file.byte_offset(self.start);
         let mut end = file.byte_offset(self.end).max(start);
         if end == start {

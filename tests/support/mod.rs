@@ -2,7 +2,7 @@
 //!
 //! Each test binary includes this module with `#[path = "support/mod.rs"] mod support;` and
 //! uses a different part of it, hence the `dead_code` and `unused_imports` (re-exports) allowances.
-#![allow(dead_code, unused_imports)]
+#![allow(dead_code, unused_imports, unreachable_pub)]
 
 pub mod apply;
 pub mod cli;

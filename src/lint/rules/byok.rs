@@ -11,7 +11,7 @@ fn byok_transport(t: Option<Transport>) -> bool {
 }
 
 /// `is_byok: true` on a stdio server: the user's key travels in an HTTP header.
-pub struct ByokTransport;
+pub(super) struct ByokTransport;
 
 impl Rule for ByokTransport {
     fn id(&self) -> RuleId {
@@ -37,7 +37,7 @@ impl Rule for ByokTransport {
 }
 
 /// BYOK text fields on a server without BYOK: users never see them.
-pub struct ByokFieldsWithoutByok;
+pub(crate) struct ByokFieldsWithoutByok;
 
 impl Rule for ByokFieldsWithoutByok {
     fn id(&self) -> RuleId {
@@ -79,7 +79,7 @@ impl Rule for ByokFieldsWithoutByok {
 }
 
 /// BYOK with an `auth_type` the proxy cannot put a user's key into.
-pub struct ByokAuthType;
+pub(crate) struct ByokAuthType;
 
 impl Rule for ByokAuthType {
     fn id(&self) -> RuleId {
@@ -119,7 +119,7 @@ impl Rule for ByokAuthType {
 }
 
 /// A BYOK server with a shared `auth_value`, which users' tool calls never use.
-pub struct ByokSharedCredential;
+pub(crate) struct ByokSharedCredential;
 
 impl Rule for ByokSharedCredential {
     fn id(&self) -> RuleId {

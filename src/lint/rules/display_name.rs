@@ -6,7 +6,7 @@ use crate::load::escape_token;
 use crate::rule::RuleId;
 
 /// Whether a display name fits `[A-Za-z0-9_-]+` (the proxy's check).
-pub fn is_valid_display_name(name: &str) -> bool {
+pub(crate) fn is_valid_display_name(name: &str) -> bool {
     !name.is_empty()
         && name
             .bytes()
@@ -14,7 +14,7 @@ pub fn is_valid_display_name(name: &str) -> bool {
 }
 
 /// `tool_name_to_display_name` values the proxy rejects.
-pub struct DisplayName;
+pub(crate) struct DisplayName;
 
 impl Rule for DisplayName {
     fn id(&self) -> RuleId {

@@ -6,7 +6,7 @@ use crate::model::ALWAYS_MANAGED;
 use crate::rule::RuleId;
 
 /// `ignore_changes` naming an always-managed or undeclared field.
-pub struct IgnoreChanges;
+pub(crate) struct IgnoreChanges;
 
 impl Rule for IgnoreChanges {
     fn id(&self) -> RuleId {

@@ -9,7 +9,7 @@ use crate::rule::RuleId;
 use crate::model::proxy::is_mcpform_key;
 
 /// `mcp_info` keys that mcpform writes itself.
-pub struct McpInfoReserved;
+pub(crate) struct McpInfoReserved;
 
 impl Rule for McpInfoReserved {
     fn id(&self) -> RuleId {
@@ -39,7 +39,7 @@ impl Rule for McpInfoReserved {
 }
 
 /// `mcp_info.description` that differs from `description`: the proxy lists the former.
-pub struct McpInfoDescription;
+pub(crate) struct McpInfoDescription;
 
 impl Rule for McpInfoDescription {
     fn id(&self) -> RuleId {

@@ -10,7 +10,7 @@ use crate::rule::RuleId;
 use crate::model::proxy::RESERVED_SERVER_IDS;
 
 /// Whether a name fits `[A-Za-z0-9._]{1,128}`.
-pub fn is_valid_name(name: &str) -> bool {
+pub(crate) fn is_valid_name(name: &str) -> bool {
     (1..=128).contains(&name.len())
         && name
             .bytes()
@@ -18,7 +18,7 @@ pub fn is_valid_name(name: &str) -> bool {
 }
 
 /// Whether a server id is safe in a URL path: `[A-Za-z0-9._-]{1,128}`.
-pub fn is_valid_server_id(id: &str) -> bool {
+pub(crate) fn is_valid_server_id(id: &str) -> bool {
     (1..=128).contains(&id.len())
         && id
             .bytes()
@@ -26,7 +26,7 @@ pub fn is_valid_server_id(id: &str) -> bool {
 }
 
 /// `server_name` and `alias` characters.
-pub struct NameCharset;
+pub(super) struct NameCharset;
 
 impl Rule for NameCharset {
     fn id(&self) -> RuleId {
@@ -100,7 +100,7 @@ fn check_name(
 }
 
 /// Names and aliases are one namespace on the proxy, compared ignoring case.
-pub struct NameUnique;
+pub(super) struct NameUnique;
 
 struct Claim<'a> {
     server: &'a DeclaredServer,
@@ -162,7 +162,7 @@ impl Rule for NameUnique {
 }
 
 /// `server_id`: unique, not reserved, usable in a URL path.
-pub struct ServerIdRule;
+pub(crate) struct ServerIdRule;
 
 impl Rule for ServerIdRule {
     fn id(&self) -> RuleId {

@@ -7,7 +7,7 @@ use crate::model::Credentials;
 use crate::rule::RuleId;
 
 /// A secret `credentials` value written in plain text.
-pub struct PlaintextSecret;
+pub(super) struct PlaintextSecret;
 
 impl Rule for PlaintextSecret {
     fn id(&self) -> RuleId {
@@ -48,7 +48,7 @@ impl Rule for PlaintextSecret {
 }
 
 /// Malformed `${env:…}` references; with `--require-env`, unset variables.
-pub struct EnvRefRule;
+pub(crate) struct EnvRefRule;
 
 impl Rule for EnvRefRule {
     fn id(&self) -> RuleId {
@@ -86,7 +86,7 @@ impl Rule for EnvRefRule {
 }
 
 /// `${env:…}` naming a variable that holds mcpform's or CI's own credentials.
-pub struct EnvReserved;
+pub(crate) struct EnvReserved;
 
 impl Rule for EnvReserved {
     fn id(&self) -> RuleId {

@@ -6,12 +6,12 @@ use crate::load::load_text;
 use crate::rule::RuleId;
 
 /// Lints `yaml` and returns every finding of `rule` as `(line, column)`.
-pub fn hits(rule: RuleId, yaml: &str) -> Vec<(u32, u32)> {
+pub(crate) fn hits(rule: RuleId, yaml: &str) -> Vec<(u32, u32)> {
     hits_with_env(rule, yaml, false, &[])
 }
 
 /// Like [`hits`], with `--require-env` and a fake environment.
-pub fn hits_with_env(
+pub(crate) fn hits_with_env(
     rule: RuleId,
     yaml: &str,
     require_env: bool,
@@ -39,7 +39,7 @@ pub fn hits_with_env(
 }
 
 /// Lints `yaml` with `reserved_env` and returns every finding of `rule`.
-pub fn lint_one(yaml: &str, reserved_env: &[&str], rule: RuleId) -> Vec<Diagnostic> {
+pub(crate) fn lint_one(yaml: &str, reserved_env: &[&str], rule: RuleId) -> Vec<Diagnostic> {
     let env = |_: &str| None;
     let options = LintOptions {
         require_env: false,
@@ -54,7 +54,7 @@ pub fn lint_one(yaml: &str, reserved_env: &[&str], rule: RuleId) -> Vec<Diagnost
 }
 
 /// A file with one server: `fields` are extra lines at server indentation.
-pub fn one_server(fields: &str) -> String {
+pub(crate) fn one_server(fields: &str) -> String {
     let mut out = String::from("version: 1\nservers:\n  - server_name: s1\n");
     for line in fields.lines() {
         out.push_str("    ");

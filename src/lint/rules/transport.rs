@@ -13,7 +13,7 @@ fn non_empty(f: &Field<String>) -> bool {
 }
 
 /// http/sse need `url`; openapi needs `spec_path`.
-pub struct UrlRequired;
+pub(super) struct UrlRequired;
 
 impl Rule for UrlRequired {
     fn id(&self) -> RuleId {
@@ -53,7 +53,7 @@ impl Rule for UrlRequired {
 }
 
 /// `spec_path` belongs to `transport: openapi`.
-pub struct SpecPathTransport;
+pub(crate) struct SpecPathTransport;
 
 impl Rule for SpecPathTransport {
     fn id(&self) -> RuleId {
@@ -86,7 +86,7 @@ impl Rule for SpecPathTransport {
 
 /// `transport: http` + `spec_path`, the API's spelling of an OpenAPI server: the model
 /// reads it as `openapi`; the file reads better saying so.
-pub struct HttpSpecPath;
+pub(super) struct HttpSpecPath;
 
 impl Rule for HttpSpecPath {
     fn id(&self) -> RuleId {
@@ -115,7 +115,7 @@ impl Rule for HttpSpecPath {
 }
 
 /// stdio needs `command` and at least one argument.
-pub struct StdioCommand;
+pub(crate) struct StdioCommand;
 
 impl Rule for StdioCommand {
     fn id(&self) -> RuleId {
@@ -149,7 +149,7 @@ impl Rule for StdioCommand {
 }
 
 /// stdio commands outside the proxy's default allow-list.
-pub struct StdioCommandAllowed;
+pub(crate) struct StdioCommandAllowed;
 
 impl Rule for StdioCommandAllowed {
     fn id(&self) -> RuleId {
@@ -185,7 +185,7 @@ impl Rule for StdioCommandAllowed {
 }
 
 /// `mcp_info.protocol_version: 2026-07-28` cannot run over SSE.
-pub struct ProtocolTransport;
+pub(crate) struct ProtocolTransport;
 
 impl Rule for ProtocolTransport {
     fn id(&self) -> RuleId {
@@ -219,7 +219,7 @@ impl Rule for ProtocolTransport {
 }
 
 /// OAuth flags that are only valid with certain `auth_type`s.
-pub struct OauthFlags;
+pub(crate) struct OauthFlags;
 
 impl Rule for OauthFlags {
     fn id(&self) -> RuleId {

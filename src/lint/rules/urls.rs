@@ -35,7 +35,7 @@ fn url_field<'a>(spec: &'a PartialSpec, field: &str) -> Option<&'a str> {
 /// The host of an `http://` URL as the url crate (WHATWG) reads it: lower-cased, IDNA
 /// and percent-decoded, IPv4 in its canonical form (`127.1` is `127.0.0.1`), IPv6
 /// without brackets; `None` for other schemes and for text that is not a URL.
-pub fn http_host(url: &str) -> Option<String> {
+pub(crate) fn http_host(url: &str) -> Option<String> {
     let parsed = url::Url::parse(url).ok()?;
     if parsed.scheme() != "http" {
         return None;
@@ -48,7 +48,7 @@ pub fn http_host(url: &str) -> Option<String> {
 }
 
 /// Whether a host (as [`http_host`] gives it) is the machine itself.
-pub fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     host == "localhost"
         || host.ends_with(".localhost")
         || host
@@ -57,7 +57,7 @@ pub fn is_loopback(host: &str) -> bool {
 }
 
 /// `http://` to a host that is not loopback.
-pub struct InsecureUrl;
+pub(super) struct InsecureUrl;
 
 impl Rule for InsecureUrl {
     fn id(&self) -> RuleId {

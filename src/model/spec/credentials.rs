@@ -104,7 +104,7 @@ pub struct Credentials {
 
 impl Credentials {
     /// Keys whose values are secrets and must come from the environment.
-    pub const SECRET_KEYS: &'static [&'static str] = &[
+    pub(crate) const SECRET_KEYS: &'static [&'static str] = &[
         "auth_value",
         "client_secret",
         "aws_access_key_id",

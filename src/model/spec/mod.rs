@@ -308,7 +308,7 @@ pub type PartialSpec = ServerSpec<Option<String>, Option<Transport>>;
 
 impl PartialSpec {
     /// The complete server, when both required fields are there.
-    pub fn complete(self) -> Option<ServerSpec> {
+    pub(crate) fn complete(self) -> Option<ServerSpec> {
         match (self.server_name.clone(), self.transport) {
             (Some(name), Some(transport)) => Some(self.with_identity(name, transport)),
             _ => None,
