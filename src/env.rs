@@ -77,7 +77,7 @@ impl Reserved {
     }
 }
 
-/// Why a file may not read the variable `name` (`None`: it may): a row of [`RESERVED`],
+/// Why a file may not read the variable `name` (`None`: it may): a row of `RESERVED`,
 /// or one of `extra` (the variable `--api-key-env` names, which holds the admin key).
 pub fn reserved(name: &str, extra: &[&str]) -> Option<&'static str> {
     if extra.iter().any(|e| e.eq_ignore_ascii_case(name)) {

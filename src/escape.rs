@@ -6,9 +6,9 @@
 //! cursor move; U+009B is a one-byte CSI on some terminals) and bidirectional overrides
 //! reorder what a reader sees. Both are shown as visible escapes instead.
 //!
-//! Destinations: a terminal line ([`terminal_line`], [`terminal_text`]), a source
-//! snippet, where each character keeps its column ([`snippet_char`]), a GitHub
-//! workflow command ([`github_data`], [`github_property`]) and a URI ([`uri_path`]).
+//! Destinations: a terminal line (`terminal_line`, `terminal_text`), a source
+//! snippet, where each character keeps its column (`snippet_char`), a GitHub
+//! workflow command (`github_data`, `github_property`) and a URI (`uri_path`).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;

@@ -76,7 +76,7 @@ impl fmt::Debug for ResolvedServer {
 
 impl ResolvedServer {
     /// The resolved value of a declared top-level field (`None`: not declared).
-    /// Callers must not print it when the field is [`sensitive`](Self::is_sensitive).
+    /// Callers must not print it when the field is `sensitive`.
     pub fn value(&self, field: &str) -> Option<&Value> {
         self.resolved.get(field)
     }

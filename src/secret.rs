@@ -1,7 +1,7 @@
 //! Secrets as a type: values that must never be printed, logged or written to a plan.
 //!
 //! [`Secret`] shows as `****` in `Debug` and `Display`; the raw text is only reachable
-//! through [`Secret::expose`], which the HTTP client and the fingerprint call. Keyed
+//! through `Secret::expose`, which the HTTP client and the fingerprint call. Keyed
 //! fingerprints (HMAC-SHA256) let a plan say "changed" without knowing the value.
 
 use std::fmt;

@@ -6,7 +6,7 @@
 //! 429 (honouring `Retry-After`), 502, 503 and 504, a bounded number of times, and every
 //! wait is reported through [`ClientConfig::notify`]. Writes are never retried here:
 //! apply decides, after re-reading what the proxy holds. Redirects are never followed;
-//! answers are read under [`MAX_BODY_BYTES`]; every error is scrubbed of the key and
+//! answers are read under `MAX_BODY_BYTES`; every error is scrubbed of the key and
 //! escaped for a terminal.
 //!
 //! Besides the MCP server API, [`Client::caller`] (who the key belongs to, its
@@ -53,9 +53,9 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Retries of a read after the first attempt.
     pub retries: u32,
-    /// First backoff; doubles each retry, up to [`BACKOFF_CAP`].
+    /// First backoff; doubles each retry, up to `BACKOFF_CAP`.
     pub backoff: Duration,
-    /// The largest answer body read, in bytes ([`MAX_BODY_BYTES`]).
+    /// The largest answer body read, in bytes (`MAX_BODY_BYTES`).
     pub max_body: usize,
     /// Told about every wait before a retry; `None`: nobody is told.
     pub notify: Option<Notify>,

@@ -7,7 +7,7 @@
 //!   character is backslash-escaped, and @mentions, `#` references and autolinks are
 //!   broken with an invisible word joiner;
 //! * [`code`] for a value shown as inline code (table cells, names);
-//! * [`html`] for text inside HTML elements (`<summary>`).
+//! * `html` for text inside HTML elements (`<summary>`).
 //!
 //! All three turn line breaks and control characters into visible escapes first, so a
 //! value always stays on its line.

@@ -21,7 +21,7 @@ pub struct LintOptions<'a> {
     pub require_env: bool,
     /// Reads an environment variable (injected so tests need not touch the process env).
     pub env: &'a dyn Fn(&str) -> Option<String>,
-    /// Variables `${env:…}` may not read besides [`crate::env::RESERVED`]: the one
+    /// Variables `${env:…}` may not read besides `crate::env::RESERVED`: the one
     /// `--api-key-env` names (plan and lint pass it, so that both agree).
     pub reserved_env: &'a [&'a str],
 }

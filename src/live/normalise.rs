@@ -1,6 +1,6 @@
 //! The normalisation table: every way the proxy stores or lists a value differently
 //! from how a file writes it, as one row each. The planner puts both sides of every
-//! compared field through [`canonical`] and compares the results; it never branches on
+//! compared field through `canonical` and compares the results; it never branches on
 //! a quirk itself. A new proxy quirk is a new row (and a test below).
 //!
 //! Besides these rows, the planner compares only the fields a file declares plus

@@ -55,7 +55,7 @@ pub struct PlanMeta {
 /// The versioned plan document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanDocument {
-    /// [`PLAN_FORMAT_VERSION`].
+    /// `PLAN_FORMAT_VERSION`.
     pub format_version: u32,
     /// Who wrote it.
     pub tool: Tool,

@@ -20,7 +20,7 @@ use crate::source::FileId;
 /// The committed schema file, as shipped in the binary (`mcpform schema` prints it).
 pub(crate) const SCHEMA_TEXT: &str = include_str!("../../schemas/mcpform.schema.json");
 
-/// The committed schema, parsed (`Null` if it does not parse; [`validate_file`] then
+/// The committed schema, parsed (`Null` if it does not parse; `validate_file` then
 /// reports that as an error instead of checking nothing).
 pub fn schema() -> &'static serde_json::Value {
     static SCHEMA: OnceLock<serde_json::Value> = OnceLock::new();
