@@ -1,0 +1,204 @@
+//! The planner under hostile input: live text that looks like a reference, values
+//! once filled from references, forged ownership, pending submissions, creates and
+//! deletes the proxy cannot carry out; plan documents that were edited.
+
+use super::*;
+
+#[test]
+fn live_text_that_looks_like_a_reference_is_never_a_reference() {
+    // Someone wrote `${env:…}` onto the proxy (a submission's `logo_url`, say). The file
+    // does not declare `mcp_info`, so the update copies the live metadata back: as text.
+    let d = desired(&format!("{S}    description: new\n"));
+    let l = live(vec![row(json!({
+        "description": "${env:LITELLM_API_KEY}",
+        "mcp_info": {"logo_url": "https://x.invalid/${env:LITELLM_API_KEY}"},
+        "static_headers": {"X-A": "${env:GITHUB_TOKEN}"}
+    }))]);
+    let p = run(&d, &l);
+    let a = &p.actions[0];
+    assert_eq!(
+        a.body.as_ref().unwrap()["mcp_info"]["logo_url"],
+        "https://x.invalid/${env:LITELLM_API_KEY}"
+    );
+    assert!(a.references.is_empty(), "{:?}", a.references);
+    assert!(a.secrets_fingerprint.is_none());
+    // A file reference is recorded where it lands in the body, and nowhere else.
+    let d = desired(&format!(
+        "{S}    static_headers:\n      X-Key: Bearer ${{env:K}}\n    lifecycle:\n      ignore_changes: [static_headers]\n"
+    ));
+    let p = run(&d, &live(vec![]));
+    assert_eq!(
+        p.actions[0]
+            .references
+            .iter()
+            .map(|r| (r.pointer.as_str(), r.vars.clone()))
+            .collect::<Vec<_>>(),
+        [("/static_headers/X-Key", vec!["K".to_owned()])]
+    );
+    let p = run(
+        &d,
+        &live(vec![row(json!({"url": "https://moved.invalid/mcp"}))]),
+    );
+    assert!(
+        p.actions[0].references.is_empty(),
+        "ignored fields are not sent, so their references are not recorded"
+    );
+}
+
+#[test]
+fn a_field_that_was_filled_from_a_reference_stays_hidden_when_the_file_stops() {
+    let secret_url = "https://s.invalid/mcp?token=tok-canary";
+    // mcpform recorded that `url` came from a reference when it last wrote the server.
+    let l = live(vec![row(json!({
+        "url": secret_url,
+        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("id", &key()),
+                     "mcpform_secret_fields": ["url"]}
+    }))]);
+    let p = run(&desired(S), &l);
+    let c = &p.actions[0].changes[0];
+    assert_eq!(
+        (c.field.as_str(), &c.old, &c.new),
+        ("url", &Shown::Sensitive, &Shown::Sensitive)
+    );
+    let Precondition::Unchanged { fields } = &p.actions[0].precondition else {
+        panic!("an update has field preconditions")
+    };
+    assert!(matches!(fields["url"], Expected::Hmac(_)));
+    assert!(!format!("{p:?}").contains("tok-canary"));
+    // And the marker is written while a file uses a reference.
+    let d = desired(
+        "version: 1\nservers:\n  - server_name: s\n    transport: http\n    url: https://s.invalid/mcp?token=${env:T}\n",
+    );
+    let p = run(&d, &live(vec![]));
+    assert_eq!(
+        p.actions[0].body.as_ref().unwrap()["mcp_info"]["mcpform_secret_fields"],
+        json!(["url"])
+    );
+}
+
+#[test]
+fn env_var_names_written_as_references_are_shown_as_references() {
+    let d = desired(
+        "version: 1\nservers:\n  - server_name: s\n    transport: http\n    url: https://s.invalid/mcp\n    env_vars:\n      - name: ${env:N}\n        value: v\n",
+    );
+    let p = run(&d, &live(vec![row(json!({}))]));
+    let keys = p.actions[0].changes[0].keys.as_ref().unwrap();
+    assert_eq!(keys.added, ["${env:N}"]);
+    assert!(!format!("{p:?}").contains("value-of-N"));
+}
+
+#[test]
+fn pending_submissions_hold_their_names_and_ids() {
+    let facts = Facts {
+        pending: vec![PendingServer {
+            server_id: "sub1".into(),
+            server_name: Some("S".into()),
+            alias: None,
+            submitted_by: Some("mallory".into()),
+            status: "pending_review".into(),
+        }],
+        ..Facts::default()
+    };
+    let p = plan(
+        &desired(S),
+        &live(vec![]),
+        &facts,
+        PlanOptions::default(),
+        &key(),
+    );
+    assert!(p.actions.is_empty(), "no create the proxy will refuse");
+    assert!(
+        p.errors[0].message.contains("sub1") && p.errors[0].message.contains("mallory"),
+        "{:?}",
+        p.errors
+    );
+    assert_eq!(p.unmanaged[0].reason, UnmanagedReason::Pending);
+}
+
+#[test]
+fn a_forged_marker_is_neither_pruned_nor_silently_adopted() {
+    let forged = json!({"server_id": "id", "submitted_by": "mallory",
+        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("id", &key())}});
+    let p = plan(
+        &[],
+        &live(vec![row(forged.clone())]),
+        &Facts::default(),
+        PlanOptions { prune: true },
+        &key(),
+    );
+    assert!(p.actions.is_empty());
+    assert_eq!(p.unmanaged[0].reason, UnmanagedReason::ForeignMarker);
+    let d = desired(&format!("{S}    description: mine\n"));
+    let p = run(&d, &live(vec![row(forged)]));
+    assert!(
+        p.actions[0].notes[0].contains("without mcpform's proof of ownership"),
+        "{:?}",
+        p.actions[0].notes
+    );
+}
+
+#[test]
+fn creates_and_deletes_the_proxy_cannot_carry_out_are_said() {
+    let stdio = desired(
+        "version: 1\nservers:\n  - server_name: s\n    transport: stdio\n    command: npx\n    args: [x]\n",
+    );
+    let p = run(&stdio, &live(vec![]));
+    assert!(p.warnings[0].message.contains("LITELLM_ENABLE_MCP_STDIO"));
+    let with_stdio = live(vec![row(
+        json!({"server_id": "o", "server_name": "o", "alias": "o", "transport": "stdio", "command": "npx", "args": ["y"], "url": null}),
+    )]);
+    assert!(
+        run(&stdio, &with_stdio).warnings.is_empty(),
+        "a stdio server on the proxy shows stdio is on"
+    );
+    let l = live(vec![row(
+        json!({"server_id": "a/b", "server_name": "x", "alias": "x",
+        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("a/b", &key())}}),
+    )]);
+    let p = plan(
+        &[],
+        &l,
+        &Facts::default(),
+        PlanOptions { prune: true },
+        &key(),
+    );
+    assert!(p.actions.is_empty());
+    assert!(
+        p.errors[0].message.contains("cannot address"),
+        "{:?}",
+        p.errors
+    );
+}
+
+#[test]
+fn plan_documents_round_trip_and_refuse_edits() {
+    let d = desired(&format!("{S}    description: brand_new\n"));
+    let p = run(&d, &live(vec![row(json!({}))]));
+    let meta = PlanMeta {
+        created_at: "2026-12-02T00:00:00Z".into(),
+        proxy: document::ProxyInfo {
+            url: "https://proxy.invalid".into(),
+            version: Some("1.108.7".into()),
+            live_servers: 1,
+        },
+        options: PlanOptions::default(),
+        declared_servers: 1,
+    };
+    let doc = PlanDocument::new(p, meta, &|_| Some("d.yaml:3".into()));
+    let text = doc.to_json().unwrap();
+    let back = PlanDocument::from_json(&text).unwrap();
+    assert_eq!(back, doc);
+    assert_eq!(back.actions[0].source.as_deref(), Some("d.yaml:3"));
+    let edited = text.replace("\"brand_new\"", "\"evil\"");
+    assert_ne!(edited, text);
+    let result = PlanDocument::from_json(&edited);
+    assert!(
+        matches!(result, Err(document::DocumentError::Digest)),
+        "{result:?}"
+    );
+    let old = text.replace("\"format_version\": 2", "\"format_version\": 1");
+    assert!(matches!(
+        PlanDocument::from_json(&old),
+        Err(document::DocumentError::Version { found: 1 })
+    ));
+}
