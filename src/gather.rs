@@ -161,14 +161,11 @@ async fn look_up(client: &Client, id: &str, g: &mut Gathered) -> Result<(), Clie
     match client.get_server(id).await {
         Ok(Some(row)) => match LiveServer::unlisted(row) {
             Ok(server) if server.server_id() == id => g.live.servers.push(server),
+            // The proxy resolves a path id by name or alias too: this is a namesake.
             Ok(server) => {
-                g.facts.unreadable.insert(
-                    id.to_owned(),
-                    format!(
-                        "a server with another id (`{}`)",
-                        crate::escape::terminal_line(server.server_id())
-                    ),
-                );
+                g.facts
+                    .namesakes
+                    .insert(id.to_owned(), server.server_id().to_owned());
             }
             Err(reason) => {
                 g.facts

@@ -264,10 +264,20 @@ impl<'a> Writer<'a> {
     ) -> Verdict {
         let why = terminal_line(&e.to_string()).into_owned();
         let read = self.s.client.get_server(&a.server_id).await;
+        // The proxy resolves a path id by name or alias too: a server answered under
+        // another id is not ours (a namesake the list does not show).
+        let mut namesake = None;
         let row = match read {
             Ok(row) => {
                 self.unreachable.store(0, Ordering::SeqCst);
-                row.and_then(|r| LiveServer::from_json(r).ok())
+                match row.and_then(|r| LiveServer::from_json(r).ok()) {
+                    Some(l) if l.server_id() == a.server_id => Some(l),
+                    Some(other) => {
+                        namesake = Some(other.server_id().to_owned());
+                        None
+                    }
+                    None => None,
+                }
             }
             Err(read_error) => {
                 if matches!(
@@ -291,8 +301,19 @@ impl<'a> Writer<'a> {
         };
         attempts.push(Attempt {
             step: "read_back".into(),
-            status: Some(if row.is_some() { 200 } else { 404 }),
-            outcome: if row.is_some() { "found" } else { "absent" }.into(),
+            status: Some(if row.is_some() || namesake.is_some() {
+                200
+            } else {
+                404
+            }),
+            outcome: match (&row, &namesake) {
+                (Some(_), _) => "found".into(),
+                (None, Some(other)) => format!(
+                    "absent (another server, `{}`, has its name)",
+                    terminal_line(other)
+                ),
+                (None, None) => "absent".into(),
+            },
         });
         let retry = Verdict::Retry {
             why: format!("{why}; the proxy does not hold the write, trying again"),
@@ -312,9 +333,14 @@ impl<'a> Writer<'a> {
                 if let ClientError::Status { message, .. } = e
                     && already_exists(message)
                 {
+                    let holder = namesake
+                        .map(|id| {
+                            format!(" (it shows one under server_id `{}`)", terminal_line(&id))
+                        })
+                        .unwrap_or_default();
                     return Verdict::Settled(Ended::failed(
                         format!(
-                            "the proxy says a server with this id or name already exists ({message}), but cannot show server_id `{}`",
+                            "the proxy says a server with this id or name already exists ({message}), but cannot show server_id `{}`{holder}",
                             a.server_id
                         ),
                         Some(

@@ -313,6 +313,10 @@ pub struct Facts {
     /// (an OpenAPI server whose spec the proxy cannot load answers 503): nothing is
     /// planned for them.
     pub unreadable: BTreeMap<String, String>,
+    /// Ids the list does not show whose by-id read answered a server with another id:
+    /// the proxy resolves a path id by name or alias too, so a server with this name
+    /// exists under that id (hidden from the list).
+    pub namesakes: BTreeMap<String, String>,
     /// Ids already looked up one by one (found ones are added to the live state).
     pub looked_up: std::collections::BTreeSet<String>,
 }

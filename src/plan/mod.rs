@@ -162,6 +162,10 @@ pub fn plan(
                 if matching::check_pending(d, Some(&id), &facts.pending, &mut plan.errors) {
                     continue;
                 }
+                if let Some(other) = facts.namesakes.get(&id) {
+                    plan.errors.push(notice(d, namesake_error(other)));
+                    continue;
+                }
                 if let Some(answer) = facts.unreadable.get(&id) {
                     plan.errors.push(notice(d, unreadable_error(&id, answer)));
                     continue;
@@ -225,6 +229,12 @@ fn unlisted_warning(l: &LiveServer) -> String {
 fn unreadable_error(id: &str, answer: &str) -> String {
     format!(
         "could not tell whether server_id `{id}` already exists: the list does not show it and reading it by id answered {answer}. The proxy leaves OpenAPI servers whose spec it cannot load out of its list; nothing is planned for this server until the proxy can show it (make `spec_path` loadable by the proxy, or check the proxy's log)"
+    )
+}
+
+fn namesake_error(other: &str) -> String {
+    format!(
+        "the proxy holds a server with this name under server_id `{other}`, which its list does not show (an OpenAPI server whose spec it cannot load); a create would be refused: declare `server_id: {other}` to manage that server, or delete it"
     )
 }
 

@@ -415,3 +415,138 @@ fn the_first_interrupt_lets_writes_in_flight_finish_and_reports() {
     );
     assert_eq!(fake.rows().len(), 1);
 }
+
+#[test]
+fn skip_stale_applies_the_untouched_rest() {
+    let fake = FakeProxy::start(FakeConfig::default());
+    for id in ["a", "b"] {
+        fake.seed_server(
+            json!({"server_id": id, "server_name": id, "transport": "sse",
+            "url": "https://o.example.invalid/sse", "description": "old"}),
+        );
+    }
+    let ws = Workspace::new();
+    ws.write("s.yaml", "version: 1\nservers:\n  - {server_name: a, transport: sse, url: 'https://o.example.invalid/sse', description: new}\n  - {server_name: b, transport: sse, url: 'https://o.example.invalid/sse', description: new}\n");
+    assert_eq!(
+        code(&mcpform(
+            &ws,
+            &fake,
+            &["plan", "s.yaml", "--out", "plan.json"]
+        )),
+        0
+    );
+    put(
+        &fake,
+        json!({"server_id": "a", "url": "https://moved.example.invalid/sse"}),
+    );
+    let (exit, report, _) = apply_json(&ws, &fake, &["plan.json"]);
+    assert_eq!(
+        (exit, statuses(&report)),
+        (
+            1,
+            vec![
+                ("a".into(), "stale".into()),
+                ("b".into(), "not_attempted".into())
+            ]
+        )
+    );
+    let (exit, report, _) = apply_json(&ws, &fake, &["plan.json", "--skip-stale"]);
+    assert_eq!(
+        (exit, statuses(&report)),
+        (
+            1,
+            vec![("a".into(), "stale".into()), ("b".into(), "applied".into())]
+        )
+    );
+}
+
+#[test]
+fn prune_never_deletes_when_no_server_is_declared_or_protection_was_recorded_since() {
+    let fake = FakeProxy::start(FakeConfig::default());
+    fake.seed_server(
+        json!({"server_id": "old", "server_name": "old", "transport": "sse",
+        "url": "https://o.example.invalid/sse",
+        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof(&fake, "old")}}),
+    );
+    let ws = Workspace::new();
+    ws.write("empty.yaml", "version: 1\nservers: []\n");
+    let (exit, report, _) = apply_json(&ws, &fake, &["empty.yaml", "--prune"]);
+    assert_eq!(exit, 1);
+    assert!(
+        report["refused"].as_str().unwrap().contains("declare none"),
+        "{report:#}"
+    );
+    assert_eq!(fake.rows().len(), 1);
+    ws.write("s.yaml", ONE);
+    assert_eq!(
+        code(&mcpform(
+            &ws,
+            &fake,
+            &["plan", "s.yaml", "--prune", "--out", "plan.json"]
+        )),
+        0
+    );
+    put(
+        &fake,
+        json!({"server_id": "old", "mcp_info": {"managed_by": "mcpform",
+        "mcpform_owner": proof(&fake, "old"), "mcpform_prevent_destroy": true}}),
+    );
+    let (exit, report, _) = apply_json(&ws, &fake, &["plan.json", "--prune"]);
+    assert_eq!(exit, 1, "{report:#}");
+    let old = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["server_id"] == "old")
+        .unwrap();
+    assert_eq!(old["status"], "stale", "{old:#}");
+    assert_eq!(fake.rows().len(), 1, "never deleted");
+}
+
+#[test]
+fn a_create_whose_name_a_hidden_openapi_server_holds_says_so() {
+    let fake = FakeProxy::start(FakeConfig {
+        unloadable_specs: true,
+        ..FakeConfig::default()
+    });
+    let ws = Workspace::new();
+    ws.write("s.yaml", "version: 1\nservers:\n  - server_name: spec_tools\n    transport: openapi\n    spec_path: https://spec.example.invalid/openapi.json\n");
+    assert_eq!(
+        code(&mcpform(
+            &ws,
+            &fake,
+            &["plan", "s.yaml", "--out", "plan.json"]
+        )),
+        0
+    );
+    // Made by hand after the plan, with a random id: the list cannot show it.
+    fake.seed_server(
+        json!({"server_id": "0b7e-hand-made", "server_name": "spec_tools", "transport": "http",
+        "spec_path": "https://spec.example.invalid/openapi.json"}),
+    );
+    let (exit, report, _) = apply_json(&ws, &fake, &["plan.json"]);
+    assert_eq!(exit, 1, "{report:#}");
+    let r = &report["results"][0];
+    assert_eq!(r["status"], "failed", "never taken for ours: {r:#}");
+    let message = r["message"].as_str().unwrap();
+    assert!(
+        message.contains("already exists") && message.contains("0b7e-hand-made"),
+        "{r:#}"
+    );
+    assert!(
+        r["cause"]
+            .as_str()
+            .unwrap()
+            .contains("the list does not show"),
+        "{r:#}"
+    );
+    assert_eq!(fake.rows().len(), 1, "no second server");
+    // Planned again, the namesake is found first and named.
+    let out = mcpform(&ws, &fake, &["plan", "s.yaml"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stdout(&out).contains("declare `server_id: 0b7e-hand-made`"),
+        "{}",
+        stdout(&out)
+    );
+}
