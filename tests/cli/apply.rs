@@ -550,3 +550,28 @@ fn a_create_whose_name_a_hidden_openapi_server_holds_says_so() {
         stdout(&out)
     );
 }
+
+#[test]
+fn writes_run_parallelism_at_a_time() {
+    let fake = FakeProxy::start(FakeConfig::default());
+    let ws = Workspace::new();
+    let servers: String = (0..8)
+        .map(|i| format!("  - {{server_name: s{i}, transport: sse, url: 'https://s{i}.example.invalid/sse'}}\n"))
+        .collect();
+    ws.write("s.yaml", &format!("version: 1\nservers:\n{servers}"));
+    // Each write takes a while, so writes in flight at once need their own connections.
+    fake.inject(Fault::delay(Method::POST, "/v1/mcp/server", 300).times(8));
+    let (exit, report, _) = apply_json(&ws, &fake, &["s.yaml", "--parallelism", "4"]);
+    assert_eq!(exit, 0, "{report:#}");
+    let connections: std::collections::BTreeSet<u64> = fake
+        .journal()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.connection)
+        .collect();
+    assert_eq!(
+        connections.len(),
+        4,
+        "four writes in flight at once: {connections:?}"
+    );
+}
