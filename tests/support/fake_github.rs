@@ -64,6 +64,7 @@ struct Inner {
     comments: Vec<StoredComment>,
     next_id: u64,
     deny: Option<u16>,
+    echo: bool,
     rate_limited: usize,
     pulls_of_commit: BTreeMap<String, Value>,
     assets: BTreeMap<String, Vec<u8>>,
@@ -162,6 +163,11 @@ impl FakeGithub {
     /// Answers every comment call with this status (401, 403 or 404).
     pub fn deny(&self, status: u16) {
         lock(&self.shared.inner).deny = Some(status);
+    }
+
+    /// A hostile or careless API: refusals repeat the `Authorization` header received.
+    pub fn echo_authorization(&self) {
+        lock(&self.shared.inner).echo = true;
     }
 
     /// Answers the next `n` requests with a secondary rate limit (403, `retry-after: 1`).
@@ -301,6 +307,13 @@ fn route(
                 404 => "Not Found",
                 _ => "Resource not accessible by integration",
             };
+            if inner.echo {
+                let sent = authorization.unwrap_or_default();
+                return message(
+                    status,
+                    &format!("{text} (you sent `{sent}`)\n::error::injected"),
+                );
+            }
             message(status, text)
         }
         ("GET", ["repos", owner, repo, "issues", number, "comments"]) => {
