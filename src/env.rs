@@ -27,6 +27,24 @@ pub(crate) const RESERVED: &[Reserved] = &[
     Reserved::name(MASTER_KEY, "it holds the proxy's master key"),
     Reserved::name(FINGERPRINT_KEY, "it keys mcpform's credential fingerprints"),
     Reserved::name("GITHUB_TOKEN", "it holds the workflow's GitHub token"),
+    Reserved::name("GH_TOKEN", "the GitHub CLI reads its token from it"),
+    Reserved::name(
+        "GH_ENTERPRISE_TOKEN",
+        "the GitHub CLI reads its GitHub Enterprise token from it",
+    ),
+    // What the mcpform Action exposes: it passes its inputs (the admin key, the
+    // fingerprint key and the GitHub token among them) as `MCPFORM_ACTION_*`, and
+    // JavaScript and Docker actions get theirs as `INPUT_*`. The rest of `GITHUB_*` is
+    // names and paths, and stays readable: `GITHUB_MCP_TOKEN` is a fair name for the
+    // token of a GitHub MCP server.
+    Reserved::prefix(
+        "MCPFORM_ACTION_",
+        "the mcpform Action passes its inputs, keys included, in `MCPFORM_ACTION_*`",
+    ),
+    Reserved::prefix(
+        "INPUT_",
+        "GitHub passes an action's inputs, tokens included, in `INPUT_*`",
+    ),
     Reserved::prefix(
         "ACTIONS_",
         "GitHub Actions keeps its runtime tokens in `ACTIONS_*`",
@@ -101,6 +119,12 @@ mod tests {
             "ACTIONS_RUNTIME_TOKEN",
             "ACTIONS_ID_TOKEN_REQUEST_URL",
             "RUNNER_TEMP",
+            "GH_TOKEN",
+            "gh_enterprise_token",
+            "MCPFORM_ACTION_API_KEY",
+            "MCPFORM_ACTION_GITHUB_TOKEN",
+            "INPUT_GITHUB-TOKEN",
+            "input_api-key",
         ] {
             assert!(reserved(name, &[]).is_some(), "{name}");
         }
@@ -111,6 +135,10 @@ mod tests {
             "RUNNER",
             "LITELLM_API_KEY_2",
             "TOKEN",
+            "GITHUB_SHA",
+            "MCPFORM_ACTION",
+            "INPUT",
+            "MY_GH_TOKEN",
         ] {
             assert_eq!(reserved(name, &[]), None, "{name}");
         }

@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod env;
 pub mod escape;
 pub mod gather;
+pub mod github;
 pub mod lint;
 pub mod live;
 pub mod load;

@@ -100,7 +100,7 @@ rules! {
     /// Malformed or unset env reference.
     EnvRef = "env-ref", Error, "a malformed `${env:…}` reference; with `--require-env`, an unset variable";
     /// A reference to mcpform's or CI's own credentials.
-    EnvReserved = "env-reserved", Error, "a `${env:…}` reference to the admin key's variable (`LITELLM_API_KEY` or `--api-key-env`), `LITELLM_MASTER_KEY`, `MCPFORM_FINGERPRINT_KEY`, `GITHUB_TOKEN`, `ACTIONS_*` or `RUNNER_*`";
+    EnvReserved = "env-reserved", Error, "a `${env:…}` reference to the admin key's variable (`LITELLM_API_KEY` or `--api-key-env`), `LITELLM_MASTER_KEY`, `MCPFORM_FINGERPRINT_KEY`, `GITHUB_TOKEN`, `GH_TOKEN`, `GH_ENTERPRISE_TOKEN`, `ACTIONS_*`, `RUNNER_*`, `INPUT_*` or `MCPFORM_ACTION_*`";
     /// Cleartext URL to a remote host.
     InsecureUrl = "insecure-url", Warning, "an `http://` URL to a host that is not loopback";
     /// Display names the proxy rejects.

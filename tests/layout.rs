@@ -73,6 +73,7 @@ fn library_rooms_do_not_depend_on_cli() {
         "load",
         "rule",
         "diagnostic",
+        "github",
     ] {
         assert_eq!(uses(r, "cli"), Vec::<String>::new(), "{r} uses cli");
     }

@@ -1,4 +1,5 @@
-//! The `mcpform-lint` hook of `.pre-commit-hooks.yaml`, run by the real `pre-commit`
+//! The hooks of `.pre-commit-hooks.yaml` (`mcpform-lint`, built by pre-commit, and
+//! `mcpform-lint-system`, the binary on PATH), run by the real `pre-commit`
 //! (`pre-commit try-repo`) in a temporary git repository.
 //!
 //! Skipped, with a printed reason, when `pre-commit` is not on PATH; set
@@ -156,6 +157,87 @@ fn hook_fails_on_a_bad_file_with_the_diagnostics_and_passes_on_a_good_one() {
             "the output of the hook on a good file lacks `{expected}`:\n{text}"
         );
     }
+}
+
+/// `mcpform-lint-system` runs the `mcpform` on PATH: here the binary under test, so
+/// nothing is built and the run takes seconds.
+#[test]
+fn system_hook_runs_the_installed_binary_and_compiles_nothing() {
+    let Some(version) = pre_commit_version() else {
+        assert!(
+            std::env::var_os("MCPFORM_REQUIRE_PRE_COMMIT").is_none(),
+            "MCPFORM_REQUIRE_PRE_COMMIT is set but `pre-commit` is not on PATH"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED precommit (system hook): no pre-commit"
+        );
+        return;
+    };
+    eprintln!("precommit: using {version}");
+    let tmp = tempfile::tempdir().unwrap();
+    let hook_repo = tmp.path().join("mcpform");
+    snapshot_working_tree(Path::new(env!("CARGO_MANIFEST_DIR")), &hook_repo);
+    let project = tmp.path().join("project");
+    fs::create_dir(&project).unwrap();
+    git(&project, &["init", "--quiet"]);
+    fs::write(project.join("bad.yaml"), BAD).unwrap();
+    fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/examples/http-byok.yaml"),
+        project.join("good.yaml"),
+    )
+    .unwrap();
+    git(&project, &["add", "."]);
+    // Only the binary's directory and what pre-commit and git need: no cargo.
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_mcpform")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |files: &[&str], path: &str| {
+        let out = command("pre-commit")
+            .args(["try-repo", "--color=never", "--verbose"])
+            .arg(&hook_repo)
+            .args(["mcpform-lint-system", "--files"])
+            .args(files)
+            .current_dir(&project)
+            .env("PRE_COMMIT_HOME", tmp.path().join("home"))
+            .env("PATH", path)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run pre-commit");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out, text)
+    };
+    let started = Instant::now();
+    let (out, text) = run(&["bad.yaml"], &path);
+    assert!(
+        !out.status.success(),
+        "the hook passed on a bad file:\n{text}"
+    );
+    for expected in [
+        "- hook id: mcpform-lint-system",
+        "name-charset",
+        "bad.yaml:3:18",
+    ] {
+        assert!(text.contains(expected), "lacks `{expected}`:\n{text}");
+    }
+    let (out, text) = run(&["good.yaml"], &path);
+    assert!(
+        out.status.success(),
+        "the hook failed on a good file:\n{text}"
+    );
+    assert!(text.contains("1 file(s), no problems"), "{text}");
+    assert!(
+        started.elapsed().as_secs() < 120,
+        "nothing is compiled: {:?}",
+        started.elapsed()
+    );
 }
 
 /// `pre-commit --version`, or `None` when it cannot be run.

@@ -8,8 +8,11 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::error::CliError;
+use super::github_args::GithubArgs;
 use super::output::{write_file, write_stdout};
-use super::plan_cmd::{connect, document, plan_live, prepare, resolve_or_report, runtime};
+use super::plan_cmd::{
+    connect, document, plan_live, prepare, resolve_or_report, runtime, shown_proxy, stopped_message,
+};
 use super::proxy_args::ProxyArgs;
 use crate::apply::{
     ActionResult, ApplyOptions, ApplyReport, Cancel, Observer, Outcome, ReportMeta, Session,
@@ -67,6 +70,10 @@ pub struct ApplyArgs {
     /// Progress: a bar on a terminal, a line per server in CI logs.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
+
+    /// GitHub Actions.
+    #[command(flatten)]
+    pub github: GithubArgs,
 }
 
 /// `apply --format`.
@@ -97,18 +104,49 @@ struct Source {
     desired: Option<Vec<ResolvedServer>>,
 }
 
+/// `--github`'s context and settings, when given.
+type GithubRun<'a> = Option<(&'a crate::github::Github, &'a crate::github::Settings)>;
+
 pub(super) fn run(args: &ApplyArgs, color: bool) -> Result<u8, CliError> {
+    let github = args.github.context(&args.paths);
+    let github = github.as_ref().map(|(g, s)| (g, s));
+    let result = apply_run(args, color, github);
+    if let (Err(e), Some((gh, settings))) = (&result, github) {
+        let env_of = |name: &str| std::env::var(name).ok();
+        crate::github::stopped(
+            gh,
+            settings,
+            crate::github::Kind::Apply,
+            shown_proxy(&args.proxy, &env_of).as_deref(),
+            &stopped_message(e, "applied"),
+            "CAUTION",
+        );
+    }
+    result
+}
+
+fn apply_run(args: &ApplyArgs, color: bool, github: GithubRun<'_>) -> Result<u8, CliError> {
     let env_of = |name: &str| std::env::var(name).ok();
     let started_at = now_rfc3339();
     let (client, key) = connect(&args.proxy, &env_of)?;
     let rt = runtime()?;
     let source = match saved_plan(&args.paths) {
         Some(path) => from_saved(path, args, &client)?,
-        None => from_files(args, &client, &key, color, &rt)?,
+        None => from_files(args, &client, &key, color, &rt, github.is_some())?,
     };
     let doc = &source.doc;
     if !doc.has_changes {
         eprintln!("No changes: the proxy matches the files; nothing to apply.");
+        if let Some((gh, settings)) = github {
+            crate::github::stopped(
+                gh,
+                settings,
+                crate::github::Kind::Apply,
+                Some(&doc.proxy.url),
+                "No changes: the proxy matches the files; nothing to apply.",
+                "NOTE",
+            );
+        }
         return Ok(if doc.errors.is_empty() {
             super::exit::OK
         } else {
@@ -155,6 +193,9 @@ pub(super) fn run(args: &ApplyArgs, color: bool) -> Result<u8, CliError> {
         started_at,
         finished_at: now_rfc3339(),
     };
+    if let Some((gh, settings)) = github {
+        crate::github::apply(gh, settings, &outcome, &meta);
+    }
     finish(args, &outcome, meta)
 }
 
@@ -204,9 +245,10 @@ fn from_files(
     key: &FingerprintKey,
     color: bool,
     rt: &tokio::runtime::Runtime,
+    annotate: bool,
 ) -> Result<Source, CliError> {
     let env_of = |name: &str| std::env::var(name).ok();
-    let session = prepare(&args.paths, color, &args.proxy.api_key_env)?;
+    let session = prepare(&args.paths, color, &args.proxy.api_key_env, annotate)?;
     let desired = resolve_or_report(&session, &env_of, key, color)?;
     let options = PlanOptions { prune: args.prune };
     let live = rt.block_on(plan_live(client, &desired, options, key, Access::Write))?;

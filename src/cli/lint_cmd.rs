@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::error::CliError;
 use super::exit;
+use super::github_args::GithubArgs;
 use crate::diagnostic::Tally;
 use crate::env;
 use crate::lint::{LintOptions, Linted, lint};
@@ -36,6 +37,10 @@ pub struct LintArgs {
     /// (give lint the same value as plan, so that both refuse the same files).
     #[arg(long, value_name = "NAME", default_value = env::API_KEY)]
     pub api_key_env: String,
+
+    /// GitHub Actions.
+    #[command(flatten)]
+    pub github: GithubArgs,
 }
 
 /// Loads and lints the paths with the process environment; `api_key_env` names the
@@ -66,6 +71,14 @@ pub(super) fn run(args: &LintArgs, color: bool) -> Result<u8, CliError> {
             path: PathBuf::from("-"),
             source,
         });
+    }
+    if let Some((gh, settings)) = args.github.context(&args.paths) {
+        // Annotations come with --github whatever the format (once with `github`).
+        if args.format != LintFormat::Github {
+            let mut out = std::io::stdout().lock();
+            let _ = write_report(LintFormat::Github, &input, &mut out).and_then(|()| out.flush());
+        }
+        crate::github::lint(&gh, &settings, &linted.loaded.sources, &linted.diagnostics);
     }
     let tally = Tally::of(&linted.diagnostics);
     // Freeing a large tree one node at a time costs more than the process exit does.

@@ -2,6 +2,7 @@
 
 mod apply_cmd;
 mod error;
+mod github_args;
 mod lint_cmd;
 mod output;
 mod plan_cmd;
@@ -13,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub use apply_cmd::ApplyArgs;
 pub use error::CliError;
+pub use github_args::GithubArgs;
 
 use crate::env;
 

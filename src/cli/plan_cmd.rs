@@ -6,10 +6,11 @@ use clap::Args;
 
 use super::error::CliError;
 use super::exit;
+use super::github_args::GithubArgs;
 use super::lint_cmd::lint_paths;
 use super::output::{write_file, write_stdout};
 use super::proxy_args::ProxyArgs;
-use crate::client::Client;
+use crate::client::{Client, ProxyUrl};
 use crate::diagnostic::Diagnostic;
 use crate::env;
 use crate::gather::{Access, Admitted, GatherError, Gathered, admit, gather};
@@ -50,11 +51,108 @@ pub struct PlanArgs {
     /// Delete servers mcpform created that no file declares any more.
     #[arg(long)]
     pub prune: bool,
+
+    /// GitHub Actions.
+    #[command(flatten)]
+    pub github: GithubArgs,
 }
 
 pub(super) fn run(args: &PlanArgs, color: bool) -> Result<u8, CliError> {
+    let Some((gh, settings)) = args.github.context(&args.paths) else {
+        return plan_run(args, color, None);
+    };
     let env = |name: &str| std::env::var(name).ok();
-    let session = prepare(&args.paths, color, &args.proxy.api_key_env)?;
+    if gh.is_fork_pull_request() && env(&args.proxy.api_key_env).is_none_or(|k| k.is_empty()) {
+        return Ok(fork_without_secrets(
+            &args.paths,
+            &args.proxy.api_key_env,
+            &gh,
+            &settings,
+        ));
+    }
+    let result = plan_run(args, color, Some((&gh, &settings)));
+    if let Err(e) = &result {
+        let proxy = shown_proxy(&args.proxy, &env);
+        crate::github::stopped(
+            &gh,
+            &settings,
+            crate::github::Kind::Plan,
+            proxy.as_deref(),
+            &stopped_message(e, "planned"),
+            "CAUTION",
+        );
+    }
+    result
+}
+
+/// A pull request from a fork runs without secrets: lint, its summary and annotations,
+/// and a notice instead of a plan; exit 1 only for errors in the files.
+pub(crate) fn fork_without_secrets(
+    paths: &[PathBuf],
+    api_key_env: &str,
+    gh: &crate::github::Github,
+    settings: &crate::github::Settings,
+) -> u8 {
+    let linted = lint_paths(paths, false, api_key_env);
+    let input = ReportInput {
+        sources: &linted.loaded.sources,
+        diagnostics: &linted.diagnostics,
+        servers: linted.declared,
+        color: false,
+    };
+    let _ = write_report(LintFormat::Github, &input, &mut std::io::stdout().lock());
+    crate::github::notice(
+        "a pull request from a fork runs without secrets, so mcpform linted the files and did not contact the proxy; the plan runs once the change is on a branch of this repository",
+    );
+    crate::github::lint(gh, settings, &linted.loaded.sources, &linted.diagnostics);
+    if linted.has_errors() {
+        exit::ERROR
+    } else {
+        exit::OK
+    }
+}
+
+/// The proxy as the plan document shows it, for the comment's key when the command
+/// stopped before it had a client.
+pub(crate) fn shown_proxy(
+    proxy: &ProxyArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    match &proxy.proxy_url {
+        Some(url) => Some(url.to_string()),
+        None => env(env::PROXY_URL)
+            .and_then(|t| ProxyUrl::parse(&t).ok())
+            .map(|u| u.to_string()),
+    }
+}
+
+/// What the summary and comment say when a command stopped.
+pub(crate) fn stopped_message(e: &CliError, what: &str) -> String {
+    match e {
+        CliError::Files => {
+            format!(
+                "The files have errors (see the annotations and the job log); nothing was {what}."
+            )
+        }
+        CliError::Secrets => {
+            format!("Secrets are missing (see the job log); nothing was {what}.")
+        }
+        e => format!("mcpform stopped: {e}"),
+    }
+}
+
+fn plan_run(
+    args: &PlanArgs,
+    color: bool,
+    github: Option<(&crate::github::Github, &crate::github::Settings)>,
+) -> Result<u8, CliError> {
+    let env = |name: &str| std::env::var(name).ok();
+    let session = prepare(
+        &args.paths,
+        color,
+        &args.proxy.api_key_env,
+        github.is_some(),
+    )?;
     let (client, key) = connect(&args.proxy, &env)?;
     let desired = resolve_or_report(&session, &env, &key, color)?;
     let options = PlanOptions { prune: args.prune };
@@ -63,6 +161,9 @@ pub(super) fn run(args: &PlanArgs, color: bool) -> Result<u8, CliError> {
     write_stdout(&render(&doc, args.format, color)?)?;
     if let Some(path) = &args.out {
         write_file(path, &doc.to_json()?)?;
+    }
+    if let Some((gh, settings)) = github {
+        crate::github::plan(gh, settings, &doc, args.out.as_deref());
     }
     Ok(exit_code(&doc, args.detailed_exitcode))
 }
@@ -143,6 +244,7 @@ pub(crate) fn prepare(
     paths: &[PathBuf],
     color: bool,
     api_key_env: &str,
+    annotate: bool,
 ) -> Result<Linted, CliError> {
     let linted = lint_paths(paths, false, api_key_env);
     let problems: Vec<Diagnostic> = linted
@@ -158,6 +260,15 @@ pub(crate) fn prepare(
             linted.desired.servers.len(),
             color,
         );
+        if annotate {
+            let input = ReportInput {
+                sources: &linted.loaded.sources,
+                diagnostics: &problems,
+                servers: linted.desired.servers.len(),
+                color: false,
+            };
+            let _ = write_report(LintFormat::Github, &input, &mut std::io::stdout().lock());
+        }
     }
     if linted.has_errors() {
         return Err(CliError::Files);

@@ -5,6 +5,7 @@ mod support;
 
 mod apply;
 mod faults;
+mod github;
 mod hostile_live;
 mod keys;
 mod plan;
