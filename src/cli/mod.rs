@@ -2,6 +2,7 @@
 
 mod apply_cmd;
 mod error;
+mod export_cmd;
 mod lint_cmd;
 mod output;
 mod plan_cmd;
@@ -13,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub use apply_cmd::ApplyArgs;
 pub use error::CliError;
+pub use export_cmd::ExportArgs;
 
 use crate::env;
 
@@ -70,6 +72,8 @@ enum Command {
     Plan(PlanArgs),
     /// Make the proxy match the files (or a saved plan): exactly the reviewed plan.
     Apply(ApplyArgs),
+    /// Write the live servers as an mcpform file (to adopt an existing proxy).
+    Export(ExportArgs),
     /// Print the JSON Schema of mcpform files (for editors and other validators).
     Schema,
     /// List every rule with its id, severity and summary.
@@ -95,6 +99,7 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint_cmd::run(&args, color),
         Command::Plan(args) => plan_cmd::run(&args, color),
         Command::Apply(args) => apply_cmd::run(&args, color),
+        Command::Export(args) => export_cmd::run(&args),
         Command::Schema => output::write_stdout(crate::schema::SCHEMA_TEXT).map(|()| exit::OK),
         Command::Rules => output::write_stdout(&rules_table()).map(|()| exit::OK),
     };

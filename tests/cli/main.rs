@@ -4,6 +4,7 @@
 mod support;
 
 mod apply;
+mod export;
 mod faults;
 mod hostile_live;
 mod keys;
