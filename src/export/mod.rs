@@ -294,8 +294,9 @@ fn render_server(
 ) -> Vec<Placeholder> {
     let mut fields = d.fields.clone();
     let policy = placeholders::Policy {
-        secret: &d.secret,
+        recorded: &d.recorded,
         reveal,
+        fits: &server::fits,
     };
     let found = placeholders::substitute(&d.server_name, &mut fields, &policy, names);
     yaml::write_seq(out, &[serde_json::Value::Object(fields)], 2);

@@ -65,6 +65,11 @@ impl<'a> Names<'a> {
         self.used.insert(name.clone());
         name
     }
+
+    /// Gives back a name that ended up unused.
+    pub(crate) fn release(&mut self, name: &str) {
+        self.used.remove(name);
+    }
 }
 
 /// Upper case; every character outside `[A-Z0-9]` becomes `_`.
@@ -84,31 +89,38 @@ fn sanitise(part: &str) -> String {
 /// a reference).
 const NEVER: &[&str] = &["server_id", "server_name", "alias"];
 
-/// The fields of a server whose values are secrets: the ones the proxy returns in plain
-/// text although they can hold secrets, and those mcpform recorded (`recorded`) as
-/// filled from `${env:…}` the last time it wrote the server.
-pub(crate) fn secret_fields(recorded: &[String]) -> BTreeSet<String> {
-    SECRET_CAPABLE_FIELDS
-        .iter()
-        .filter(|f| **f != "credentials")
-        .map(|f| (*f).to_owned())
-        .chain(recorded.iter().cloned())
-        .filter(|f| !NEVER.contains(&f.as_str()))
-        .collect()
+/// The fields the proxy returns in plain text although they can hold secrets
+/// (`credentials` aside, which it never returns).
+fn plain_text_field(field: &str) -> bool {
+    field != "credentials" && SECRET_CAPABLE_FIELDS.contains(&field)
 }
 
-/// How one file's placeholders are chosen.
+/// How one server's placeholders are chosen.
 pub(crate) struct Policy<'s> {
-    /// Fields whose values are secrets.
-    pub secret: &'s BTreeSet<String>,
+    /// Fields mcpform recorded as filled from `${env:…}` the last time it wrote the
+    /// server: any string in them may be a secret, names of `env_vars` too.
+    pub recorded: &'s BTreeSet<String>,
     /// `--reveal-values`: secrets written as they are (where a file can hold them).
     pub reveal: bool,
+    /// Whether a field still fits the model with this value: a string where a
+    /// placeholder does not fit (an enum) never came from a reference.
+    pub fits: &'s dyn Fn(&str, &Value) -> bool,
 }
 
-/// Replaces, in a server's fields, every value that becomes a placeholder, and returns
-/// the placeholders. A string becomes one when it is a secret (unless revealed, empty,
-/// or holding LiteLLM's own `${VAR}`), or when mcpform would read it as a `${env:…}`
-/// reference (any field): a file cannot hold such text as it is, but the environment can.
+/// Why a string becomes a placeholder.
+#[derive(PartialEq, Eq)]
+enum Why {
+    /// mcpform would read it as a `${env:…}` reference: a file cannot hold it as text.
+    ReadsAsReference,
+    /// A plain-text value of `static_headers`, `env` or `env_vars[].value`.
+    PlainText,
+    /// A string in a field mcpform last filled from a reference.
+    Recorded,
+}
+
+/// Replaces, in a server's fields, every string that becomes a placeholder, and returns
+/// the placeholders. Secrets become placeholders unless revealed, empty, or holding
+/// LiteLLM's own `${VAR}`; text mcpform would read as a reference always does.
 pub(crate) fn substitute(
     server: &str,
     fields: &mut Map<String, Value>,
@@ -120,87 +132,117 @@ pub(crate) fn substitute(
         if NEVER.contains(&field.as_str()) {
             continue;
         }
-        let mut path = Vec::new();
-        walk(value, &mut path, &mut |path, s| {
-            let template_like = !matches!(Template::parse(s), Ok(None));
-            let secret = policy.secret.contains(field)
-                && (field != "env_vars" || path.last().map(String::as_str) == Some("value"))
-                && !policy.reveal
-                && !s.is_empty()
-                && !s.contains("${");
-            if !(template_like || secret) {
-                return None;
-            }
-            let key = key_for(field, path, fields_item_name(path));
+        let recorded = policy.recorded.contains(field);
+        let mut leaves = Vec::new();
+        walk(value, &mut Vec::new(), &mut |path, s| {
+            leaves.push((path.to_vec(), s.to_owned()));
+        });
+        for (path, s) in leaves {
+            let why = if !matches!(Template::parse(&s), Ok(None)) {
+                Why::ReadsAsReference
+            } else if policy.reveal || s.is_empty() || s.contains("${") {
+                continue;
+            } else if plain_text_field(field)
+                && (field != "env_vars" || last(&path) == Some("value"))
+            {
+                Why::PlainText
+            } else if recorded {
+                Why::Recorded
+            } else {
+                continue;
+            };
+            // Names of recorded `env_vars` may be secrets: never in a variable's name.
+            let key = if recorded && field == "env_vars" {
+                std::iter::once(field.as_str())
+                    .chain(plain(&path))
+                    .collect::<Vec<_>>()
+                    .join("_")
+            } else {
+                key_for(field, &path)
+            };
             let name = names.allocate(server, &key);
+            let mut replaced = value.clone();
+            set(&mut replaced, &path, format!("${{env:{name}}}"));
+            if why == Why::Recorded && !(policy.fits)(field, &replaced) {
+                names.release(&name);
+                continue;
+            }
+            *value = replaced;
             out.push(Placeholder {
-                name: name.clone(),
+                name,
                 server: server.to_owned(),
-                place: place_for(field, path),
+                place: std::iter::once(field.as_str())
+                    .chain(plain(&path))
+                    .collect::<Vec<_>>()
+                    .join("."),
                 value: Secret::new(s),
             });
-            Some(format!("${{env:{name}}}"))
-        });
+        }
     }
     out
 }
 
-/// `env_vars` placeholders are named after the variable: the walk passes the item's
-/// name along in the path (see [`walk`]).
-fn fields_item_name(path: &[String]) -> Option<&str> {
-    path.iter().find_map(|t| t.strip_prefix("\u{0}name="))
-}
-
-/// The `<KEY>` part of a placeholder's name.
-fn key_for(field: &str, path: &[String], item_name: Option<&str>) -> String {
-    let plain: Vec<&str> = path
-        .iter()
+/// The path's tokens without the item-name markers [`walk`] adds.
+fn plain(path: &[String]) -> impl Iterator<Item = &str> {
+    path.iter()
         .filter(|t| !t.starts_with('\u{0}'))
         .map(String::as_str)
-        .collect();
-    match (field, item_name, plain.as_slice()) {
+}
+
+fn last(path: &[String]) -> Option<&str> {
+    plain(path).last()
+}
+
+/// The `<KEY>` part of a placeholder's name: the header or variable name for
+/// `static_headers` and `env`, the variable's name for an `env_vars` value, else the
+/// field and the path below it.
+fn key_for(field: &str, path: &[String]) -> String {
+    let item_name = path.iter().find_map(|t| t.strip_prefix("\u{0}name="));
+    let tokens: Vec<&str> = plain(path).collect();
+    match (field, item_name, tokens.as_slice()) {
         ("static_headers" | "env", _, [key, ..]) => (*key).to_owned(),
         ("env_vars", Some(name), [_, "value"]) => name.to_owned(),
         ("env_vars", Some(name), [_, other]) => format!("{name}_{other}"),
         _ => std::iter::once(field)
-            .chain(plain.iter().copied())
+            .chain(tokens.iter().copied())
             .collect::<Vec<_>>()
             .join("_"),
     }
 }
 
-fn place_for(field: &str, path: &[String]) -> String {
-    std::iter::once(field)
-        .chain(
-            path.iter()
-                .filter(|t| !t.starts_with('\u{0}'))
-                .map(String::as_str),
-        )
-        .collect::<Vec<_>>()
-        .join(".")
+/// Sets the string at `path` (as [`walk`] gave it) to `new`.
+fn set(value: &mut Value, path: &[String], new: String) {
+    let mut node = value;
+    for token in plain(path) {
+        node = match node {
+            Value::Array(items) => match token.parse::<usize>().ok().and_then(|i| items.get_mut(i))
+            {
+                Some(n) => n,
+                None => return,
+            },
+            Value::Object(map) => match map.get_mut(token) {
+                Some(n) => n,
+                None => return,
+            },
+            _ => return,
+        };
+    }
+    *node = Value::String(new);
 }
 
-/// Visits every string value (map keys stay), with its path below the field; `f` may
-/// replace it. A list item that is a mapping with a string `name` adds a marker token
-/// (`\0name=…`) so that its values can be named after it.
-fn walk(
-    value: &mut Value,
-    path: &mut Vec<String>,
-    f: &mut dyn FnMut(&[String], &str) -> Option<String>,
-) {
+/// Visits every string value (map keys stay), with its path below the field. A list
+/// item that is a mapping with a string `name` adds a marker token (`\0name=…`) so that
+/// its values can be named after it.
+fn walk(value: &Value, path: &mut Vec<String>, f: &mut dyn FnMut(&[String], &str)) {
     match value {
-        Value::String(s) => {
-            if let Some(new) = f(path, s) {
-                *s = new;
-            }
-        }
+        Value::String(s) => f(path, s),
         Value::Array(items) => {
-            for (i, item) in items.iter_mut().enumerate() {
+            for (i, item) in items.iter().enumerate() {
+                path.push(i.to_string());
                 let marker = item
                     .get("name")
                     .and_then(Value::as_str)
                     .map(|n| format!("\u{0}name={n}"));
-                path.push(i.to_string());
                 let pushed = marker.map(|m| path.push(m)).is_some();
                 walk(item, path, f);
                 if pushed {
@@ -210,7 +252,7 @@ fn walk(
             }
         }
         Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
+            for (k, v) in map {
                 path.push(k.clone());
                 walk(v, path, f);
                 path.pop();
@@ -242,13 +284,20 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn run(fields: Value, reveal: bool, recorded: &[String]) -> (Value, Vec<Placeholder>) {
+    fn run(fields: Value, reveal: bool, recorded: &[&str]) -> (Value, Vec<Placeholder>) {
         let mut map = fields.as_object().unwrap().clone();
-        let secret = secret_fields(recorded);
+        let recorded: BTreeSet<String> = recorded.iter().map(|f| (*f).to_owned()).collect();
         let mut names = Names::new(&["MY_ADMIN_KEY"]);
+        let fits = |f: &str, v: &Value| {
+            !(f == "mcp_info"
+                && v["protocol_version"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with('$')))
+        };
         let policy = Policy {
-            secret: &secret,
+            recorded: &recorded,
             reveal,
+            fits: &fits,
         };
         let found = substitute("my.server", &mut map, &policy, &mut names);
         (Value::Object(map), found)
@@ -290,7 +339,7 @@ mod tests {
         let (out, found) = run(
             json!({"static_headers": {"A": "k1", "B": "x ${env:NOT_OURS}"}, "description": "${ENV:X}"}),
             true,
-            &[],
+            &["description"],
         );
         assert_eq!(out["static_headers"]["A"], "k1");
         assert_eq!(out["static_headers"]["B"], "${env:MCPFORM_MY_SERVER_B}");
@@ -299,16 +348,21 @@ mod tests {
     }
 
     #[test]
-    fn fields_filled_from_references_last_time_are_secrets_too() {
-        let (out, _) = run(
-            json!({"url": "https://h.example/?k=1", "server_name": "n"}),
+    fn fields_filled_from_references_last_time_are_secrets_where_a_reference_fits() {
+        let (out, found) = run(
+            json!({"url": "https://h.example/?k=1", "server_name": "n",
+                   "env_vars": [{"name": "tok-secret", "value": "v"}],
+                   "mcp_info": {"logo_url": "l", "protocol_version": "2025-06-18"}}),
             false,
-            &["url".to_owned(), "server_name".to_owned()],
+            &["url", "server_name", "env_vars", "mcp_info"],
         );
         assert_eq!(
             out,
-            json!({"url": "${env:MCPFORM_MY_SERVER_URL}", "server_name": "n"})
+            json!({"url": "${env:MCPFORM_MY_SERVER_URL}", "server_name": "n",
+                   "env_vars": [{"name": "${env:MCPFORM_MY_SERVER_ENV_VARS_0_NAME}", "value": "${env:MCPFORM_MY_SERVER_ENV_VARS_0_VALUE}"}],
+                   "mcp_info": {"logo_url": "${env:MCPFORM_MY_SERVER_MCP_INFO_LOGO_URL}", "protocol_version": "2025-06-18"}})
         );
+        assert!(found.iter().all(|p| !p.name.contains("TOK")));
     }
 
     #[test]
@@ -322,6 +376,8 @@ mod tests {
             "MCPFORM_FINGERPRINT_KEY_2"
         );
         assert_eq!(names.allocate("x", "admin"), "MCPFORM_X_ADMIN_2");
+        assert_eq!(names.allocate("é", ""), "MCPFORM___");
+        names.release("MCPFORM___");
         assert_eq!(names.allocate("é", ""), "MCPFORM___");
     }
 

@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use super::placeholders::secret_fields;
 use crate::live::LiveServer;
 use crate::live::normalise::{Context, canonical};
 use crate::model::proxy::{CREDENTIALS_MARKER, SECRET_FIELDS_MARKER};
@@ -22,8 +21,8 @@ pub(crate) struct Draft {
     pub server_name: String,
     /// The declared fields, in schema order, values as the proxy holds them.
     pub fields: Map<String, Value>,
-    /// Fields whose values are secrets (placeholders unless revealed).
-    pub secret: BTreeSet<String>,
+    /// Fields mcpform recorded as filled from `${env:…}` when it last wrote the server.
+    pub recorded: BTreeSet<String>,
     /// The commented `credentials` block, when the server likely holds credentials.
     pub credentials: Option<Map<String, Value>>,
     /// Fields left unmanaged because the model cannot hold their live value.
@@ -78,7 +77,7 @@ pub(crate) fn draft(l: &LiveServer, full: bool) -> Result<Draft, String> {
         lifecycle.insert("prevent_destroy".into(), Value::Bool(true));
         fields.insert("lifecycle".into(), Value::Object(lifecycle));
     }
-    let recorded: Vec<String> = l
+    let recorded: BTreeSet<String> = l
         .marker(SECRET_FIELDS_MARKER)
         .and_then(Value::as_array)
         .into_iter()
@@ -89,7 +88,7 @@ pub(crate) fn draft(l: &LiveServer, full: bool) -> Result<Draft, String> {
         server_id: l.server_id().to_owned(),
         server_name: name.to_owned(),
         fields,
-        secret: secret_fields(&recorded),
+        recorded,
         credentials: credentials_hint(l),
         unfit,
     })
@@ -150,6 +149,13 @@ fn sorted(v: &Value) -> Value {
     }
 }
 
+/// Whether the model holds `value` as the server's `field`.
+pub(crate) fn fits(field: &str, value: &Value) -> bool {
+    let mut alone = Map::new();
+    alone.insert(field.to_owned(), value.clone());
+    serde_json::from_value::<PartialSpec>(Value::Object(alone)).is_ok()
+}
+
 /// The fields as the model writes them (schema order; records in their own order), and
 /// the fields it cannot hold, left out. An essential field that does not fit leaves the
 /// whole server out.
@@ -158,9 +164,7 @@ fn fit(mut fields: Map<String, Value>) -> Result<(Map<String, Value>, Vec<String
     if serde_json::from_value::<PartialSpec>(Value::Object(fields.clone())).is_err() {
         let keys: Vec<String> = fields.keys().cloned().collect();
         for key in keys {
-            let mut alone = Map::new();
-            alone.insert(key.clone(), fields[&key].clone());
-            if serde_json::from_value::<PartialSpec>(Value::Object(alone)).is_err() {
+            if !fits(&key, &fields[&key]) {
                 if essential(&key) {
                     return Err(format!(
                         "its `{key}` does not fit mcpform's model, and a server cannot be declared without it"
