@@ -3,10 +3,10 @@
 //!
 //! The inverse of `live`'s normalisation table and of the model's field list, never a
 //! second copy of them: a field whose value is what the table makes of an absent one is
-//! a default and is left out ([`server`]); the model's serde orders the fields and says
+//! a default and is left out (`server`); the model's serde orders the fields and says
 //! which values it cannot hold. Values the proxy returns in plain text become
-//! `${env:…}` placeholders ([`placeholders`]). The text is written by a small emitter
-//! ([`yaml`]) and linted in process: a server the rules refuse is left out with a
+//! `${env:…}` placeholders (`placeholders`). The text is written by a small emitter
+//! (`yaml`) and linted in process: a server the rules refuse is left out with a
 //! comment, and any other finding is a bug that fails the export.
 //!
 //! Pure: no I/O, no clock. The same live state gives the same bytes.
@@ -254,15 +254,19 @@ fn render(
     let mut body = String::new();
     let mut spans = Vec::new();
     let mut found = Vec::new();
+    let mut line = 0;
     for (d, _) in drafts {
-        let start = body.matches('\n').count();
+        let mut item = String::new();
         found.extend(render_server(
-            &mut body,
+            &mut item,
             d,
             options.reveal_values,
             &mut names,
         ));
-        spans.push((start, body.matches('\n').count()));
+        let lines = item.matches('\n').count();
+        spans.push((line, line + lines));
+        line += lines;
+        body.push_str(&item);
     }
     let mut text = header(
         drafts.is_empty(),
