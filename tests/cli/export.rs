@@ -264,3 +264,65 @@ fn a_key_that_is_not_a_proxy_admin_is_refused() {
     );
     assert!(stdout(&out).is_empty());
 }
+
+#[test]
+fn an_older_proxy_exports_only_the_fields_it_reports_and_still_plans_empty() {
+    let fake = FakeProxy::start(FakeConfig {
+        supports_byok: false,
+        admin_credential_list: false,
+        put_resets_omitted: true,
+        routes_1_87: false,
+        version: "1.82.0".to_owned(),
+        ..FakeConfig::default()
+    });
+    fake.seed_server(
+        json!({"server_id": "wiki", "server_name": "wiki", "transport": "sse",
+        "url": "https://wiki.example.invalid/sse", "allow_all_keys": true}),
+    );
+    let ws = Workspace::new();
+    let out = run(&ws, &fake, &["export", "-o", "servers.yaml"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = std::fs::read_to_string(ws.path().join("servers.yaml")).unwrap();
+    assert!(
+        !text.contains("is_byok") && text.contains("allow_all_keys: true"),
+        "{text}"
+    );
+    let plan = run(&ws, &fake, &["plan", "servers.yaml", "--detailed-exitcode"]);
+    assert_eq!(code(&plan), 0, "{}{}", stdout(&plan), stderr(&plan));
+}
+
+#[test]
+fn full_declares_every_field_and_the_plan_stays_empty() {
+    let fake = representative();
+    let ws = Workspace::new();
+    let out = run(
+        &ws,
+        &fake,
+        &[
+            "export",
+            "--full",
+            "-o",
+            "full.yaml",
+            "--env-file",
+            "full.env",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = std::fs::read_to_string(ws.path().join("full.yaml")).unwrap();
+    for line in [
+        "  - server_id: weather\n",
+        "    allowed_tools: []\n",
+        "    oauth2_flow: null\n",
+        "    is_byok: false\n",
+    ] {
+        assert!(text.contains(line), "{line:?} in\n{text}");
+    }
+    let env = env_file::parse(&std::fs::read_to_string(ws.path().join("full.env")).unwrap());
+    let plan = ws
+        .mcpform(&fake.base_url(), &fake.master_key())
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .args(["plan", "full.yaml", "--detailed-exitcode"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&plan), 0, "{}{}", stdout(&plan), stderr(&plan));
+}
