@@ -3,7 +3,8 @@
 //! Data flows one way: [`load`] (YAML with spans) → [`model`] (typed desired state) →
 //! [`lint`] ([`schema`] and rules → [`diagnostic`]s, printed by [`report`]); for `plan`,
 //! [`resolve`] (`${env:…}` → [`secret`]s and fingerprints) and [`client`] → [`live`]
-//! (typed live state, normalised) → [`plan`] (a pure diff) → [`render`]. [`cli`] wires
+//! (typed live state, normalised) → [`plan`] (a pure diff) → [`render`]; [`export`] turns
+//! the live state back into a file. [`cli`] wires
 //! the rooms together; `main.rs` only calls [`cli::main`].
 
 pub mod apply;
@@ -12,6 +13,7 @@ pub mod client;
 pub mod diagnostic;
 pub mod env;
 pub mod escape;
+pub mod export;
 pub mod gather;
 pub mod github;
 pub mod lint;

@@ -32,6 +32,9 @@ pub enum CliError {
     /// The plan could not be serialised (a bug; never an empty plan instead).
     #[error("cannot serialise the plan: {0}")]
     Serialise(#[from] serde_json::Error),
+    /// `export` could not make a clean file (a bug: nothing was written).
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
     /// The async runtime did not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
@@ -49,6 +52,7 @@ impl CliError {
             | CliError::Client(_)
             | CliError::Write { .. }
             | CliError::Serialise(_)
+            | CliError::Export(_)
             | CliError::Runtime(_) => exit::ERROR,
         }
     }

@@ -2,6 +2,7 @@
 
 mod apply_cmd;
 mod error;
+mod export_cmd;
 mod github_args;
 mod lint_cmd;
 mod output;
@@ -14,6 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub use apply_cmd::ApplyArgs;
 pub use error::CliError;
+pub use export_cmd::ExportArgs;
 pub use github_args::GithubArgs;
 
 use crate::env;
@@ -72,6 +74,8 @@ enum Command {
     Plan(PlanArgs),
     /// Make the proxy match the files (or a saved plan): exactly the reviewed plan.
     Apply(ApplyArgs),
+    /// Write the live servers as an mcpform file (to adopt an existing proxy).
+    Export(ExportArgs),
     /// Print the JSON Schema of mcpform files (for editors and other validators).
     Schema,
     /// List every rule with its id, severity and summary.
@@ -97,6 +101,7 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint_cmd::run(&args, color),
         Command::Plan(args) => plan_cmd::run(&args, color),
         Command::Apply(args) => apply_cmd::run(&args, color),
+        Command::Export(args) => export_cmd::run(&args),
         Command::Schema => output::write_stdout(crate::schema::SCHEMA_TEXT).map(|()| exit::OK),
         Command::Rules => output::write_stdout(&rules_table()).map(|()| exit::OK),
     };

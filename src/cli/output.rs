@@ -23,6 +23,16 @@ pub(crate) fn write_stdout(text: &str) -> Result<(), CliError> {
 /// (random name, mode 0600, created exclusively, so no planted symlink is followed) in
 /// the same directory, then a rename over the target. `-` writes to stdout.
 pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
+    write_atomically(path, text, true)
+}
+
+/// Like [`write_file`], but never replaces an existing file (or link): the rename
+/// fails instead, so a file created meanwhile is not overwritten either.
+pub(crate) fn write_new_file(path: &Path, text: &str) -> Result<(), CliError> {
+    write_atomically(path, text, false)
+}
+
+fn write_atomically(path: &Path, text: &str, replace: bool) -> Result<(), CliError> {
     if path == Path::new("-") {
         return write_stdout(text);
     }
@@ -38,7 +48,11 @@ pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
     tmp.write_all(text.as_bytes())
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
+    if replace {
+        tmp.persist(path).map_err(|e| fail(e.error))?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| fail(e.error))?;
+    }
     Ok(())
 }
 
@@ -57,6 +71,23 @@ mod tests {
         write_file(&out, "{}\n").unwrap();
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "{}\n");
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    }
+
+    #[test]
+    fn a_new_file_never_replaces_one_and_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("servers.yaml");
+        write_new_file(&out, "a\n").unwrap();
+        assert!(write_new_file(&out, "b\n").is_err());
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "a\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        write_file(&out, "c\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "c\n");
     }
 
     #[test]

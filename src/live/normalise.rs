@@ -13,8 +13,8 @@ use std::sync::OnceLock;
 use serde_json::{Map, Number, Value};
 
 use crate::model::proxy::{
-    DEFAULT_SUBJECT_TOKEN_TYPE, DEFAULT_TOKEN_EXCHANGE_PROFILE, effective_alias, is_injected_key,
-    is_mcpform_key,
+    DEFAULT_SUBJECT_TOKEN_TYPE, DEFAULT_TOKEN_EXCHANGE_PROFILE, FLAG_DEFAULTS, effective_alias,
+    is_injected_key, is_mcpform_key,
 };
 
 /// What a row can see besides the value: the server and the same side's other fields.
@@ -75,6 +75,11 @@ pub static TABLE: &[Row] = &[
         id: "empty-description",
         rule: "an empty `description` is null: the list shows the description through `mcp_info.description`, which the proxy fills only when the description is not empty",
         apply: empty_description,
+    },
+    Row {
+        id: "flag-defaults",
+        rule: "a missing or null `allow_all_keys`, `delegate_auth_to_upstream`, `oauth_passthrough` or `per_server_oauth_discovery` is `false`, and `available_on_public_internet` is `true`: the proxy's defaults",
+        apply: flag_defaults,
     },
     Row {
         id: "byok-default",
@@ -192,6 +197,14 @@ fn env_var_defaults(field: &str, value: &mut Value, _: &Context<'_>) {
 fn empty_description(field: &str, value: &mut Value, _: &Context<'_>) {
     if field == "description" && value.as_str() == Some("") {
         *value = Value::Null;
+    }
+}
+
+fn flag_defaults(field: &str, value: &mut Value, _: &Context<'_>) {
+    if value.is_null()
+        && let Some((_, default)) = FLAG_DEFAULTS.iter().find(|(f, _)| *f == field)
+    {
+        *value = Value::Bool(*default);
     }
 }
 
@@ -328,6 +341,20 @@ mod tests {
     fn byok_default() {
         assert_eq!(canon("is_byok", Value::Null), json!(false));
         assert_eq!(canon("is_byok", json!(true)), json!(true));
+    }
+
+    #[test]
+    fn flag_defaults() {
+        assert_eq!(canon("allow_all_keys", Value::Null), json!(false));
+        assert_eq!(
+            canon("available_on_public_internet", Value::Null),
+            json!(true)
+        );
+        assert_eq!(
+            canon("available_on_public_internet", json!(false)),
+            json!(false)
+        );
+        assert_eq!(canon("dcr_bridge", Value::Null), Value::Null);
     }
 
     #[test]

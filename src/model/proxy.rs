@@ -3,7 +3,7 @@
 //! list-only defaults, reserved ids, the stdio allow-list and the fields whose change
 //! purges users' OAuth tokens.
 //!
-//! lint, live, plan and render (and later export) read these from here; none of them
+//! lint, live, plan, render and export read these from here; none of them
 //! spells a key or a default itself. Facts come from `../shared/reference/litellm-mcp-api.md`
 //! and were checked against a real LiteLLM 1.108.7.
 
@@ -67,6 +67,17 @@ pub(crate) fn effective_alias(alias: Option<&str>, server_name: &str) -> String 
 pub(crate) const DEFAULT_SUBJECT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 /// The proxy's default `token_exchange_profile`, shown in the list when none is stored.
 pub(crate) const DEFAULT_TOKEN_EXCHANGE_PROFILE: &str = "rfc8693";
+
+/// Boolean fields and the value the proxy gives them when a request leaves them out
+/// (`NewMCPServerRequest`'s defaults). `is_byok` has a row of its own in the
+/// normalisation table (`byok-default`).
+pub(crate) const FLAG_DEFAULTS: &[(&str, bool)] = &[
+    ("allow_all_keys", false),
+    ("available_on_public_internet", true),
+    ("delegate_auth_to_upstream", false),
+    ("oauth_passthrough", false),
+    ("per_server_oauth_discovery", false),
+];
 
 /// Ids the proxy reserves for its own virtual servers.
 pub(crate) const RESERVED_SERVER_IDS: &[&str] = &["all-team-mcpservers", "all-proxy-mcpservers"];

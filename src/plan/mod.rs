@@ -29,6 +29,7 @@ pub use action::{
 };
 pub use document::{PlanDocument, PlanMeta};
 pub use ownership::owner_proof;
+pub(crate) use ownership::{Ownership, ownership};
 
 use crate::live::{CredentialCount, Facts, LiveServer, LiveState, Needs};
 use crate::resolve::ResolvedServer;

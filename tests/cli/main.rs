@@ -4,6 +4,7 @@
 mod support;
 
 mod apply;
+mod export;
 mod faults;
 mod github;
 mod hostile_live;

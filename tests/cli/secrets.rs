@@ -171,6 +171,26 @@ fn no_secret_in_any_output_error_or_plan_file() {
         "another fingerprint key cannot vouch for the secret"
     );
     seen.add("plan with another fingerprint key", &other_key);
+    for args in [
+        &["export"][..],
+        &["export", "--full", "--managed-only"],
+        &[
+            "export",
+            "-o",
+            "exported.yaml",
+            "--env-file",
+            "exported.env",
+        ],
+    ] {
+        let out = run(args, TOKEN);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        seen.add(&args.join(" "), &out);
+    }
+    // The env file holds the values by design; the exported file never does.
+    seen.0.push((
+        "exported.yaml".into(),
+        std::fs::read_to_string(ws.path().join("exported.yaml")).unwrap(),
+    ));
 
     // Error paths.
     let wrong = ws
@@ -234,6 +254,15 @@ fn a_value_that_came_from_a_reference_stays_hidden_after_the_file_stops_using_it
         &json(&first),
         &[("DOCS_TOKEN", URL_TOKEN)],
     );
+    // An export shows the value that came from a reference, or the name, as a placeholder.
+    let exported = plan(&["export"]);
+    assert_eq!(code(&exported), 0, "{}", stderr(&exported));
+    assert!(
+        stdout(&exported).contains("url: ${env:MCPFORM_DOCS_URL}"),
+        "{}",
+        stdout(&exported)
+    );
+    seen.add("export after the reference", &exported);
     // The file now writes the URL in plain text: the old value held the token.
     ws.write(
         "s.yaml",

@@ -6,6 +6,7 @@
 
 pub mod apply;
 pub mod cli;
+pub mod env_file;
 pub mod fake_github;
 pub mod fake_proxy;
 pub mod inprocess;

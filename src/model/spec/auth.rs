@@ -44,6 +44,24 @@ impl AuthType {
         )
     }
 
+    /// The `credentials` keys the proxy holds (write-only) for this scheme: what an
+    /// operator must supply again when adopting a server whose credentials cannot be
+    /// read back.
+    pub(crate) const fn credential_keys(self) -> &'static [&'static str] {
+        match self {
+            AuthType::ApiKey
+            | AuthType::BearerToken
+            | AuthType::Basic
+            | AuthType::Authorization
+            | AuthType::Token => &["auth_value"],
+            AuthType::Oauth2 | AuthType::Oauth2TokenExchange | AuthType::Oauth2IdJag => {
+                &["client_id", "client_secret"]
+            }
+            AuthType::AwsSigv4 => &["aws_access_key_id", "aws_secret_access_key"],
+            AuthType::None | AuthType::TruePassthrough | AuthType::OauthDelegate => &[],
+        }
+    }
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
