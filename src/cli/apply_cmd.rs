@@ -147,11 +147,24 @@ fn apply_run(args: &ApplyArgs, color: bool, github: GithubRun<'_>) -> Result<u8,
                 "NOTE",
             );
         }
-        return Ok(if doc.errors.is_empty() {
-            super::exit::OK
-        } else {
-            super::exit::ERROR
-        });
+        if !doc.errors.is_empty() {
+            return Ok(super::exit::ERROR);
+        }
+        // Nothing to write, but `--format json` and `--report` still get their report.
+        let nothing = Outcome {
+            refused: None,
+            results: Vec::new(),
+            verification: Default::default(),
+            interrupted: false,
+            durations_ms: Default::default(),
+        };
+        let meta = ReportMeta {
+            proxy_url: doc.proxy.url.clone(),
+            plan_digest: doc.plan_digest.clone(),
+            started_at,
+            finished_at: now_rfc3339(),
+        };
+        return finish(args, &nothing, meta);
     }
     let options = PlanOptions { prune: args.prune };
     let key_ref = &key;

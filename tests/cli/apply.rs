@@ -98,6 +98,18 @@ fn examples_apply_then_plan_is_empty_and_a_rerun_changes_nothing() {
     let out = mcpform(&ws, &fake, &["apply", "--auto-approve", &examples()]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
+    assert!(
+        stdout(&out).contains("Apply: nothing to do."),
+        "{}",
+        stdout(&out)
+    );
+    // With nothing to do, the report is still written.
+    let (exit, report, _) = apply_json(&ws, &fake, &[&examples(), "--report", "r.json"]);
+    assert_eq!(
+        (exit, report["results"].as_array().map(Vec::len)),
+        (0, Some(0))
+    );
+    assert!(ws.path().join("r.json").is_file());
 }
 
 #[test]
