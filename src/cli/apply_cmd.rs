@@ -18,6 +18,8 @@ use crate::apply::{
 use crate::client::Client;
 use crate::escape::terminal_line;
 use crate::gather::{Access, Gathered};
+use crate::live::Facts;
+use crate::model::support::ProxyVersion;
 use crate::plan::document::now_rfc3339;
 use crate::plan::{Action, ActionKind, Plan, PlanDocument, PlanOptions, plan};
 use crate::render::render_human;
@@ -117,8 +119,16 @@ pub(super) fn run(args: &ApplyArgs, color: bool) -> Result<u8, CliError> {
     }
     let options = PlanOptions { prune: args.prune };
     let key_ref = &key;
+    // The re-plan after the writes judges by the same version as the plan did.
+    let version = doc.proxy.version.as_deref().and_then(ProxyVersion::parse);
     let replan = source.desired.as_ref().map(|desired| {
-        move |g: &Gathered| -> Plan { plan(desired, &g.live, &g.facts, options, key_ref) }
+        move |g: &Gathered| -> Plan {
+            let facts = Facts {
+                version,
+                ..g.facts.clone()
+            };
+            plan(desired, &g.live, &facts, options, key_ref)
+        }
     });
     let observer = progress(args.progress, doc.actions.len());
     let cancel = Cancel::default();
