@@ -8,7 +8,9 @@ use serde_json::Value;
 
 use super::Notice;
 use crate::live::{Facts, LiveServer, LiveState};
-use crate::model::support::{Behaviour, Older, ProxyVersion, RESET_WHEN_OMITTED, field_support};
+use crate::model::support::{
+    Behaviour, Older, ProxyVersion, RESET_WHEN_OMITTED, field_support, value_support,
+};
 use crate::model::{FieldKind, server_field};
 use crate::resolve::ResolvedServer;
 
@@ -58,9 +60,19 @@ impl Support {
         self.version.map(|v| v.has(behaviour))
     }
 
-    /// One error for each field `d` sets that the proxy does not store or list.
+    /// One error for each field `d` sets that the proxy does not store or list, and for
+    /// each value it refuses.
     pub(super) fn check(&self, d: &ResolvedServer, errors: &mut Vec<Notice>) {
         for (field, value) in &d.public {
+            let refused = value_support(field, value)
+                .zip(self.version)
+                .and_then(|(row, v)| row.problem(v));
+            if let Some(why) = refused {
+                errors.push(super::notice(
+                    d,
+                    format!("{why}. Choose another `{field}` or upgrade the proxy"),
+                ));
+            }
             let Some(what) = self.lacks(field) else {
                 continue;
             };

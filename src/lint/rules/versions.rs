@@ -3,8 +3,9 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Ctx, Rule};
+use crate::model::DeclaredServer;
 use crate::model::Locate;
-use crate::model::support::FIELDS;
+use crate::model::support::{FIELDS, ProxyVersion, VALUES, value_support};
 use crate::rule::RuleId;
 
 /// A field the given LiteLLM version does not store, or does not list.
@@ -20,6 +21,7 @@ impl Rule for ProxyVersionRule {
             return;
         };
         for s in ctx.servers() {
+            self.check_values(ctx, s, version, out);
             for row in FIELDS {
                 let Some(what) = row.at(version) else {
                     continue;
@@ -42,6 +44,31 @@ impl Rule for ProxyVersionRule {
                             row.field, row.since
                         )),
                 );
+            }
+        }
+    }
+}
+
+impl ProxyVersionRule {
+    /// Enumerated values the version refuses (`auth_type: oauth_delegate` before 1.93).
+    fn check_values(
+        &self,
+        ctx: &Ctx<'_>,
+        s: &DeclaredServer,
+        version: ProxyVersion,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let mut fields: Vec<&str> = VALUES.iter().map(|r| r.field).collect();
+        fields.dedup();
+        for field in fields {
+            let pointer = s.origin.field_pointer(field);
+            let Some(node) = ctx.loaded.node(s.origin.file, &pointer) else {
+                continue;
+            };
+            if let Some(why) =
+                value_support(field, &node.to_json()).and_then(|r| r.problem(version))
+            {
+                out.push(ctx.at_value(self.id(), s, field, why));
             }
         }
     }
@@ -75,5 +102,18 @@ mod tests {
         let y = one_server(FILE);
         assert!(lint_at_version(&y, None).is_empty());
         assert!(lint_at_version(&y, Some(ProxyVersion::new(1, 108, 7))).is_empty());
+    }
+
+    #[test]
+    fn auth_types_the_version_does_not_know_are_errors_at_the_value() {
+        let y =
+            one_server("transport: http\nurl: https://a.invalid/mcp\nauth_type: oauth_delegate\n");
+        let found = lint_at_version(&y, Some(ProxyVersion::new(1, 87, 5)));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].message.contains("`auth_type: oauth_delegate`")
+                && found[0].message.contains("`1.93.0`")
+        );
+        assert!(lint_at_version(&y, Some(ProxyVersion::new(1, 93, 0))).is_empty());
     }
 }

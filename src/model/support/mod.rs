@@ -249,6 +249,68 @@ pub const FIELDS: &[FieldSupport] = &[
     row("rpm", v(1, 106, 0), v(1, 105, 7), DROPPED, Absent::Null),
 ];
 
+/// One value of an enumerated field that older versions refuse (a 422: their request
+/// model does not have it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValueSupport {
+    /// The field.
+    pub field: &'static str,
+    /// The value, as files and the API spell it.
+    pub value: &'static str,
+    /// The first version that accepts it.
+    pub since: ProxyVersion,
+    /// The newest version checked without it.
+    pub last_without: ProxyVersion,
+}
+
+const fn value(
+    field: &'static str,
+    value: &'static str,
+    since: ProxyVersion,
+    last_without: ProxyVersion,
+) -> ValueSupport {
+    ValueSupport {
+        field,
+        value,
+        since,
+        last_without,
+    }
+}
+
+/// Every enumerated value some checked version refuses (`MCPAuth` in `litellm/types/mcp.py`;
+/// the real 1.87.5 lists the nine it accepts in its 422).
+pub const VALUES: &[ValueSupport] = &[
+    value("auth_type", "aws_sigv4", v(1, 85, 0), v(1, 82, 1)),
+    value("auth_type", "token", v(1, 85, 0), v(1, 82, 1)),
+    value(
+        "auth_type",
+        "oauth2_token_exchange",
+        v(1, 85, 0),
+        v(1, 82, 1),
+    ),
+    value("auth_type", "true_passthrough", v(1, 93, 0), v(1, 92, 2)),
+    value("auth_type", "oauth_delegate", v(1, 93, 0), v(1, 92, 2)),
+    value("auth_type", "oauth2_id_jag", v(1, 94, 0), v(1, 93, 2)),
+];
+
+/// The support row of a field's value, if some version refuses it.
+pub fn value_support(field: &str, value: &Value) -> Option<&'static ValueSupport> {
+    let text = value.as_str()?;
+    VALUES.iter().find(|r| r.field == field && r.value == text)
+}
+
+impl ValueSupport {
+    /// Why a file with this value cannot be planned against `version`, when it cannot.
+    pub(crate) fn problem(&self, version: ProxyVersion) -> Option<String> {
+        (version < self.since).then(|| {
+            format!(
+                "LiteLLM `{version}` refuses `{}: {}` (a 422: it does not know the value); `{}` is the first version that accepts it",
+                self.field, self.value, self.since
+            )
+        })
+    }
+}
+
 /// The support row of a field, if some version lacks it.
 pub fn field_support(field: &str) -> Option<&'static FieldSupport> {
     FIELDS.iter().find(|r| r.field == field)

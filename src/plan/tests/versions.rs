@@ -223,3 +223,18 @@ fn the_stdio_warning_only_from_1_105() {
     assert!(warned(&at(Some(REFERENCE), &d, vec![], false)));
     assert!(warned(&at(None, &d, vec![], false)));
 }
+
+#[test]
+fn an_auth_type_the_proxy_does_not_know_is_an_error() {
+    let d = desired(
+        "version: 1\nservers:\n  - server_name: s\n    transport: http\n    url: https://s.invalid/mcp\n    auth_type: true_passthrough\n",
+    );
+    let p = at(Some(OLD), &d, vec![], false);
+    assert_eq!(p.errors.len(), 1, "{:#?}", p.errors);
+    assert!(
+        p.errors[0]
+            .message
+            .contains("`auth_type: true_passthrough`")
+    );
+    assert!(at(Some(REFERENCE), &d, vec![], false).errors.is_empty());
+}
