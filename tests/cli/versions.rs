@@ -108,3 +108,22 @@ fn apply_on_the_old_proxy_keeps_every_field_and_then_plans_empty() {
     let out = run(&ws, &fake, &["plan", "s.yaml", "--detailed-exitcode"]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
 }
+
+#[test]
+fn a_refused_keys_hash_and_tail_from_an_old_proxy_never_reach_the_output() {
+    let fake = old_proxy();
+    let ws = Workspace::new();
+    ws.write("s.yaml", "version: 1\nservers: []\n");
+    let key = "sk-e2e-refused-key-4f2a";
+    let out = ws
+        .mcpform(&fake.base_url(), key)
+        .args(["plan", "s.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    let err = crate::support::cli::stderr(&out);
+    assert!(err.contains("Invalid proxy server token passed"), "{err}");
+    let digest = ring::digest::digest(&ring::digest::SHA256, key.as_bytes());
+    let hash: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    assert!(!err.contains(&hash) && !err.contains("sk-...4f2a"), "{err}");
+}
