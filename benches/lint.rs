@@ -47,6 +47,7 @@ fn options() -> LintOptions<'static> {
         require_env: false,
         env: &no_env,
         reserved_env: &[],
+        proxy_version: None,
     }
 }
 

@@ -7,7 +7,7 @@
 
 use crate::client::{Caller, Client, ClientError, Role, StoredCredentials};
 use crate::live::{CredentialCount, Facts, LiveServer, LiveState, Needs, PendingServer};
-use crate::model::proxy::ProxyVersion;
+use crate::model::support::{Behaviour, ProxyVersion};
 
 /// Everything read from the proxy for one plan.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -75,7 +75,7 @@ pub(crate) async fn admit(client: &Client, access: Access) -> Result<Admitted, G
     let parsed = version.as_deref().and_then(ProxyVersion::parse);
     let warning = match (&role, access) {
         (Role::ProxyAdminViewer, Access::Plan)
-            if parsed.is_some_and(|v| v < ProxyVersion::new(1, 90, 0)) =>
+            if parsed.is_some_and(|v| !v.has(Behaviour::ViewerSanitised)) =>
         {
             Some(format!(
                 "{who}: it can plan on this proxy ({}) but apply will refuse it",

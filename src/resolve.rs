@@ -319,6 +319,7 @@ mod tests {
                 require_env: false,
                 env: &none,
                 reserved_env: &[],
+                proxy_version: None,
             },
         );
         let lookup = |n: &str| {

@@ -113,6 +113,8 @@ rules! {
     McpInfoReserved = "mcp-info-reserved", Error, "an `mcp_info` key mcpform manages itself (`managed_by`, `mcpform_*`)";
     /// mcp_info.description that differs from description.
     McpInfoDescription = "mcp-info-description", Warning, "`mcp_info.description` differs from `description`: the proxy lists the former as the description";
+    /// A field the LiteLLM version given with `--proxy-version` does not store.
+    ProxyVersion = "proxy-version", Error, "with `--proxy-version`, a field that LiteLLM version does not store, or does not show in its list (see Supported LiteLLM versions)";
     /// ignore_changes naming a field that is always sent.
     IgnoreChanges = "ignore-changes", Warning, "`lifecycle.ignore_changes` naming a field mcpform must always manage, or one the server does not declare";
 }

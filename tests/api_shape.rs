@@ -18,6 +18,7 @@ fn lint_server(server: &str) -> Linted {
         require_env: false,
         env: &none,
         reserved_env: &[],
+        proxy_version: None,
     };
     lint(
         load_text(

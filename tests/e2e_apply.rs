@@ -5,6 +5,7 @@
 #[path = "support/mod.rs"]
 mod support;
 
+use mcpform::model::support::Behaviour;
 use serde_json::{Value, json};
 
 use support::cli::{code, stderr, stdout};
@@ -47,6 +48,24 @@ fn e2e_apply_then_plan_is_empty_and_an_out_of_band_edit_is_reverted() {
             "    allowed_tools: [a, b]\n    rpm: 10\n"
         )
     );
+    s.ws.write("s.yaml", &file);
+    let file = if s.version().lacks("rpm").is_some() {
+        // A proxy that drops `rpm` (before 1.106): refused before any write, naming it.
+        let (exit, report, text) = s.apply_cli(&["s.yaml"], &[]);
+        assert_eq!(exit, 1, "{text}\n{report:#}");
+        assert!(
+            text.contains("`rpm`") && text.contains("`1.106.0`"),
+            "{text}"
+        );
+        assert!(s.proxy.list().iter().all(|r| {
+            !r["server_name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with(p.as_str()))
+        }));
+        file.replace("    rpm: 10\n", "")
+    } else {
+        file
+    };
     s.ws.write("s.yaml", &file);
     let (exit, report, text) = s.apply_cli(&["s.yaml"], &[]);
     assert_eq!(exit, 0, "{text}\n{report:#}");
@@ -104,9 +123,25 @@ fn e2e_a_saved_plan_is_refused_after_an_out_of_band_change_naming_the_field() {
     let (exit, report, text) = s.apply_cli(&["plan.json"], &[]);
     assert_eq!(exit, 1, "{text}");
     assert_eq!(statuses(&report), ["stale"]);
-    let moved = &report["results"][0]["fields"][0];
-    assert_eq!(moved["field"], "url", "{report:#}");
-    assert_eq!(moved["now"], "https://moved.example.invalid/mcp");
+    let moved: Vec<&Value> = report["results"][0]["fields"]
+        .as_array()
+        .map(|f| f.iter().collect())
+        .unwrap_or_default();
+    let url = moved
+        .iter()
+        .find(|m| m["field"] == "url")
+        .expect("url moved");
+    assert_eq!(
+        url["now"], "https://moved.example.invalid/mcp",
+        "{report:#}"
+    );
+    let names: Vec<&str> = moved.iter().filter_map(|m| m["field"].as_str()).collect();
+    if s.version().has(Behaviour::PartialUpdate) {
+        assert_eq!(names, ["url"], "{report:#}");
+    } else {
+        // Before 1.88 the hand-made partial PUT also reset the transport to `sse`.
+        assert!(names.contains(&"transport"), "{report:#}");
+    }
     let row = s
         .proxy
         .list()
@@ -150,18 +185,24 @@ fn e2e_byok_disable_with_a_real_stored_key_is_skipped_then_applied_with_consent(
     );
     let (exit, report, text) = s.apply_cli(&["s.yaml"], &[]);
     assert_eq!(exit, 0, "{text}");
-    assert_eq!(report["results"][0]["kept_keys"], 1);
     let (status, keys) = s.proxy.call(
         "GET",
         &format!("/v1/mcp/server/{id}/user-credentials"),
         None,
     );
-    assert_eq!(status, 200);
-    assert_eq!(
-        keys.as_array().map(Vec::len),
-        Some(1),
-        "the key is still listed: {keys}"
-    );
+    if s.version().has(Behaviour::AdminCredentialList) {
+        assert_eq!(report["results"][0]["kept_keys"], 1);
+        assert_eq!(status, 200);
+        assert_eq!(
+            keys.as_array().map(Vec::len),
+            Some(1),
+            "the key is still listed: {keys}"
+        );
+    } else {
+        // Before 1.103 nobody but the user can see the key: the count stays unknown.
+        assert_eq!(report["results"][0]["kept_keys"], "unknown", "{report:#}");
+        assert_eq!((status, keys), (404, json!({"detail": "Not Found"})));
+    }
     assert_empty_plan(&s, "s.yaml", &[]);
 }
 
@@ -249,10 +290,27 @@ fn e2e_an_oauth_servers_url_change_converges_in_one_apply() {
         return;
     };
     let name = format!("{}oauth", s.prefix);
-    let file = |url: &str| {
+    // `oauth2_flow` only where the proxy stores and lists it (1.93 and later); before,
+    // apply refuses the file up front, naming the field.
+    let flow_stored = s.version().lacks("oauth2_flow").is_none();
+    let file = |url: &str, flow: bool| {
+        let flow = if flow {
+            "    oauth2_flow: authorization_code\n"
+        } else {
+            ""
+        };
         format!(
-            "version: 1\nservers:\n  - server_name: {name}\n    transport: http\n    url: {url}\n    auth_type: oauth2\n    oauth2_flow: authorization_code\n    authorization_url: https://idp.example.invalid/authorize\n    token_url: https://idp.example.invalid/token\n"
+            "version: 1\nservers:\n  - server_name: {name}\n    transport: http\n    url: {url}\n    auth_type: oauth2\n{flow}    authorization_url: https://idp.example.invalid/authorize\n    token_url: https://idp.example.invalid/token\n"
         )
+    };
+    let file = |url: &str| {
+        if !flow_stored {
+            s.ws.write("s.yaml", &file(url, true));
+            let (exit, report, text) = s.apply_cli(&["s.yaml"], &[]);
+            assert_eq!(exit, 1, "{text}\n{report:#}");
+            assert!(text.contains("`oauth2_flow`"), "{text}");
+        }
+        file(url, flow_stored)
     };
     s.ws.write("s.yaml", &file("https://old.example.invalid/mcp"));
     assert_eq!(s.apply_cli(&["s.yaml"], &[]).0, 0);
@@ -316,4 +374,46 @@ fn e2e_apply_at_parallelism_8_ends_with_zero_failures() {
     );
     assert_empty_plan(&s, "s.yaml", &[]);
     assert!(stdout(&s.run(&["plan", "s.yaml"], &[])).contains("No changes"));
+}
+
+#[test]
+fn e2e_an_update_keeps_every_field_the_file_does_not_manage() {
+    let Some(s) = Scenario::new("keep") else {
+        return;
+    };
+    let name = format!("{}keep", s.prefix);
+    let made = s
+        .proxy
+        .create(json!({"server_name": name, "transport": "http",
+        "url": "https://k.example.invalid/mcp", "auth_type": "bearer_token", "is_byok": true,
+        "byok_description": ["Read"], "allow_all_keys": true, "mcp_access_groups": ["dev"],
+        "available_on_public_internet": false, "description": "by hand"}));
+    s.remember(made["server_id"].as_str().unwrap());
+    s.ws.write(
+        "s.yaml",
+        &format!(
+            "version: 1\nservers:\n{}",
+            server(
+                &name,
+                "    description: from git\n    auth_type: bearer_token\n    is_byok: true\n"
+            )
+        ),
+    );
+    let (exit, report, text) = s.apply_cli(&["s.yaml"], &[]);
+    assert_eq!(exit, 0, "{text}\n{report:#}");
+    assert_eq!(statuses(&report), ["applied"]);
+    let row = s
+        .proxy
+        .list()
+        .into_iter()
+        .find(|r| r["server_name"] == name.as_str())
+        .unwrap();
+    // A proxy before 1.88 resets what a PUT omits: mcpform sent it back as it was.
+    assert_eq!(row["description"], "from git");
+    assert_eq!(row["allow_all_keys"], true, "{row:#}");
+    assert_eq!(row["mcp_access_groups"], json!(["dev"]));
+    assert_eq!(row["available_on_public_internet"], false);
+    assert_eq!(row["byok_description"], json!(["Read"]));
+    assert_eq!(row["transport"], "http");
+    assert_empty_plan(&s, "s.yaml", &[]);
 }

@@ -8,10 +8,85 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use serde_json::json;
+use mcpform::model::support::{Behaviour, ProxyVersion};
+use serde_json::{Value, json};
 
 use support::cli::{code, stderr};
 use support::scenario::Scenario;
+
+/// `yaml` without the server fields (a key at server indentation and everything under
+/// it) that `drop` says.
+fn without_fields(yaml: &str, drop: &dyn Fn(&str) -> bool) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in yaml.lines() {
+        let indent = line.len() - line.trim_start().len();
+        if indent == 4 && !line.trim_start().starts_with('-') {
+            let key = line.trim_start().split(':').next().unwrap_or_default();
+            skipping = drop(key);
+        } else if indent <= 4 {
+            skipping = false;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The fields of `yaml` this proxy does not store or list, sorted.
+fn lacking(yaml: &str, version: ProxyVersion) -> Vec<String> {
+    let mut out: Vec<String> = yaml
+        .lines()
+        .filter(|l| l.len() - l.trim_start().len() == 4)
+        .filter_map(|l| l.trim_start().split(':').next())
+        .filter(|k| version.lacks(k).is_some())
+        .map(str::to_owned)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// On a proxy that lacks some of the file's fields: the plan is refused with one error
+/// per field and server, naming the field, the version and the first version that stores
+/// it, and nothing is planned for them. Returns the file without them.
+fn lacking_fields_are_errors(s: &Scenario, file: &str, env: &[(&str, &str)]) -> String {
+    let version = s.version();
+    let missing = lacking(file, version);
+    if missing.is_empty() {
+        return file.to_owned();
+    }
+    s.ws.write("s.yaml", file);
+    let (exit, _, text) = s.plan("s.yaml", env, &[]);
+    assert_eq!(exit, 1, "{text}");
+    for field in &missing {
+        let row = mcpform::model::support::field_support(field).unwrap();
+        assert!(
+            text.contains(&format!("`{field}`"))
+                && text.contains(&format!("`{version}`"))
+                && text.contains(&format!("`{}`", row.since)),
+            "{field}: {text}"
+        );
+    }
+    let out = s.run(&["plan", "s.yaml", "--format", "json"], env);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for a in doc["actions"].as_array().into_iter().flatten() {
+        for c in a["changes"].as_array().into_iter().flatten() {
+            assert!(
+                !missing.iter().any(|m| c["field"] == m.as_str()),
+                "{c} is a diff"
+            );
+        }
+        let body = a["body"].as_object().unwrap();
+        assert!(
+            !missing.iter().any(|m| body.contains_key(m)),
+            "sent: {body:?}"
+        );
+    }
+    without_fields(file, &|k| missing.iter().any(|m| m == k))
+}
 
 fn rich_file(p: &str, spec: &str) -> String {
     format!(
@@ -84,7 +159,8 @@ fn e2e_create_every_field_type_then_plan_is_empty() {
     let Some(s) = Scenario::new("rich") else {
         return;
     };
-    s.ws.write("s.yaml", &rich_file(&s.prefix, &s.spec_file()));
+    let file = lacking_fields_are_errors(&s, &rich_file(&s.prefix, &s.spec_file()), ENV);
+    s.ws.write("s.yaml", &file);
     let (exit, plan, text) = s.plan("s.yaml", ENV, &[]);
     assert_eq!(exit, 2, "{text}");
     assert_eq!(plan["summary"]["create"], 4, "{plan:#}");
@@ -115,7 +191,10 @@ fn e2e_each_kind_of_change_shows_as_specified_then_converges() {
     let Some(s) = Scenario::new("edit") else {
         return;
     };
-    let original = rich_file(&s.prefix, &s.spec_file());
+    let version = s.version();
+    let original = without_fields(&rich_file(&s.prefix, &s.spec_file()), &|k| {
+        version.lacks(k).is_some()
+    });
     s.ws.write("s.yaml", &original);
     let (_, plan, _) = s.plan("s.yaml", ENV, &[]);
     s.apply(&plan, ENV);
@@ -157,6 +236,7 @@ fn e2e_each_kind_of_change_shows_as_specified_then_converges() {
         }
     }
     changed.sort();
+    // Edits of fields this proxy does not store are not in the file at all.
     let expected: Vec<(String, String)> = [
         ("byok_http", "alias"),
         ("byok_http", "byok_description"),
@@ -169,6 +249,7 @@ fn e2e_each_kind_of_change_shows_as_specified_then_converges() {
         ("weather", "timeout"),
     ]
     .iter()
+    .filter(|(_, f)| version.lacks(f).is_none())
     .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
     .collect();
     assert_eq!(changed, expected, "{plan:#}");
@@ -211,10 +292,15 @@ fn e2e_byok_off_with_a_real_stored_key_is_guarded() {
     s.ws.write("s.yaml", &on.replace("is_byok: true", "is_byok: false"));
     let (exit, text) = s.human("s.yaml", &[]);
     assert_eq!(exit, 3, "{text}");
-    assert!(
-        text.contains("1 user holds a stored key") && text.contains("GUARDED"),
-        "{text}"
-    );
+    // Only 1.103 and later can say how many users hold keys; before, the count is
+    // unknown and the change guarded all the same.
+    let counted = s.version().has(Behaviour::AdminCredentialList);
+    let shown = if counted {
+        "1 user holds a stored key"
+    } else {
+        "stored keys: unknown (proxy older than 1.103)"
+    };
+    assert!(text.contains(shown) && text.contains("GUARDED"), "{text}");
     assert!(!text.contains("ghp_e2e_user_key"));
     let allowed = on.replace(
         "is_byok: true",
@@ -223,7 +309,8 @@ fn e2e_byok_off_with_a_real_stored_key_is_guarded() {
     s.ws.write("s.yaml", &allowed);
     let (exit, plan, text) = s.plan("s.yaml", &[], &[]);
     assert_eq!(exit, 2, "{text}");
-    assert_eq!(plan["actions"][0]["guard"]["count"], 1);
+    let count = if counted { json!(1) } else { json!("unknown") };
+    assert_eq!(plan["actions"][0]["guard"]["count"], count);
     assert_eq!(plan["actions"][0]["guard"]["allowed"], true);
 }
 
@@ -313,7 +400,38 @@ fn e2e_an_openapi_server_whose_spec_the_proxy_cannot_load_is_not_created_twice()
     s.ws.write("s.yaml", &file);
     let (exit, plan, text) = s.plan("s.yaml", &[], &["--retries", "0"]);
     assert_eq!(exit, 2, "{text}");
-    s.apply(&plan, &[]);
+    if s.version().has(Behaviour::CreateIgnoresRegistry) {
+        s.apply(&plan, &[]);
+    } else {
+        // Before 1.89 the proxy loads the spec at create: 500, though the row is saved.
+        let (status, body) = s.proxy.call(
+            "POST",
+            "/v1/mcp/server",
+            Some(plan["actions"][0]["body"].clone()),
+        );
+        let id = plan["actions"][0]["server_id"].as_str().unwrap();
+        s.remember(id);
+        assert_eq!(status, 500, "{body}");
+        assert!(format!("{body}").contains("spec.example.invalid"), "{body}");
+        let (status, row) = s.proxy.call("GET", &format!("/v1/mcp/server/{id}"), None);
+        assert_eq!((status, &row["server_name"]), (200, &json!(name)), "saved");
+        // mcpform's apply settles that 500 by reading the server back: applied.
+        s.ws.write("again.yaml", &file.replace(&name, &format!("{name}2")));
+        let (exit, report, text) = s.apply_cli(&["again.yaml", "--retries", "0"], &[]);
+        assert_eq!(exit, 0, "{text}\n{report:#}");
+        assert_eq!(report["results"][0]["status"], "applied", "{report:#}");
+        assert!(
+            report["results"][0]["attempts"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|t| t["status"] == 500)),
+            "{report:#}"
+        );
+        // Listed until the proxy's next registry reload, then read by id: never a
+        // second create.
+        let (exit, text) = s.human("again.yaml", &[]);
+        assert_eq!(exit, 0, "{text}");
+        assert!(!text.contains(&format!("+ {name}2")), "{text}");
+    }
     // The proxy drops it from its list at its next registry reload: make one happen.
     let other = format!("{}reload", s.prefix);
     s.proxy.create(
@@ -342,4 +460,27 @@ fn e2e_an_openapi_server_whose_spec_the_proxy_cannot_load_is_not_created_twice()
         ),
         other => panic!("unexpected exit {other}: {text}"),
     }
+}
+
+#[test]
+fn e2e_the_proxys_version_is_in_the_plan_and_its_headers() {
+    let Some(s) = Scenario::new("version") else {
+        return;
+    };
+    let version = s.version().to_string();
+    s.ws.write(
+        "s.yaml",
+        &format!(
+            "version: 1\nservers:\n  - server_name: {}v\n    transport: sse\n    url: https://v.example.invalid/sse\n",
+            s.prefix
+        ),
+    );
+    let (exit, plan, text) = s.plan("s.yaml", &[], &[]);
+    assert_eq!(exit, 2, "{text}");
+    assert_eq!(plan["proxy"]["version"], version.as_str());
+    let (_, text) = s.human("s.yaml", &[]);
+    assert!(text.contains(&format!("(LiteLLM {version}, ")), "{text}");
+    let out = s.run(&["plan", "s.yaml", "--format", "markdown"], &[]);
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains(&format!("(LiteLLM `{version}`)")), "{md}");
 }

@@ -135,3 +135,24 @@ fn one_run_reports_every_mistake_even_with_a_schema_error() {
         .to_vec()
     );
 }
+
+/// `--proxy-version` applies the field-support table offline: the same file is clean for
+/// the reference proxy and an error for 1.87.5, at the field; a bad version is a usage error.
+#[test]
+fn proxy_version_reports_fields_that_version_does_not_store() {
+    let yaml = "version: 1\nservers:\n  - server_name: weather\n    transport: sse\n    url: https://w.example.invalid/sse\n    rpm: 600\n";
+    assert_eq!(lint(yaml, &[]), (0, vec![]));
+    assert_eq!(lint(yaml, &["--proxy-version", "1.108.7"]), (0, vec![]));
+    let (code, found) = lint(yaml, &["--proxy-version", "1.87.5"]);
+    assert_eq!(code, 1);
+    assert_eq!(found, [("proxy-version".to_owned(), "error".to_owned(), 6)]);
+    let out = Command::cargo_bin("mcpform")
+        .expect("binary")
+        .env_clear()
+        .args(["lint", "--proxy-version", "latest", "."])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("major.minor.patch"), "{err}");
+}

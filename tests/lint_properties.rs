@@ -132,6 +132,7 @@ fn lint_text(text: &str) -> Vec<(RuleId, u32)> {
         require_env: false,
         env: &env,
         reserved_env: &[],
+        proxy_version: None,
     };
     lint(load_text("p.yaml", text), &options)
         .diagnostics

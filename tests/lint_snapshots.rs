@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use mcpform::lint::{LintOptions, Linted, lint};
 use mcpform::load::load_paths;
+use mcpform::model::support::ProxyVersion;
 use mcpform::report::{LintFormat, ReportInput, write_report};
 use mcpform::rule::RuleId;
 
@@ -16,6 +17,7 @@ fn lint_fixture(id: &str) -> Linted {
     let env = |_: &str| None;
     // `env-ref` shows both halves of the rule: malformed, and unset with --require-env;
     // `env-reserved` the built-in names and the one `--api-key-env` adds.
+    // `proxy-version` lints for the oldest tested proxy.
     let options = LintOptions {
         require_env: id == "env-ref",
         env: &env,
@@ -24,6 +26,7 @@ fn lint_fixture(id: &str) -> Linted {
         } else {
             &[]
         },
+        proxy_version: (id == "proxy-version").then(|| ProxyVersion::new(1, 87, 5)),
     };
     lint(load_paths(&[path]), &options)
 }
@@ -126,6 +129,7 @@ fn examples_lint_clean() {
         require_env: false,
         env: &env,
         reserved_env: &[],
+        proxy_version: None,
     };
     let linted = lint(load_paths(&[PathBuf::from("examples")]), &options);
     assert!(linted.diagnostics.is_empty(), "{:#?}", linted.diagnostics);

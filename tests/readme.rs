@@ -37,3 +37,52 @@ fn the_two_set_up_commands_are_there() {
     assert!(text.contains("cargo run --release -- lint examples/"));
     assert!(text.contains("cargo test "));
 }
+
+/// "Supported LiteLLM versions" holds every row of mcpform's support table.
+#[test]
+fn every_support_table_row_is_in_the_readme() {
+    use mcpform::model::support::{BEHAVIOURS, FIELDS, Older, ProxyVersion, VALUES};
+    let text = readme();
+    let any = ProxyVersion::new(0, 0, 0);
+    for r in FIELDS {
+        let older: Vec<String> = r
+            .older
+            .iter()
+            .enumerate()
+            .map(|(i, (from, what))| {
+                let word = match what {
+                    Older::Dropped => "dropped",
+                    Older::Unlisted => "stored, not listed",
+                    Older::Refused => "refused (500)",
+                };
+                match (*from == any, i) {
+                    (true, 0) => word.to_owned(),
+                    (true, _) => format!("{word} before"),
+                    (false, _) => format!("{word} from {from}"),
+                }
+            })
+            .collect();
+        let row = format!(
+            "| `{}` | {} | {} | {} |",
+            r.field,
+            r.since,
+            r.last_without,
+            older.join("; ")
+        );
+        assert!(text.contains(&row), "README lacks the row:\n{row}");
+    }
+    for r in VALUES {
+        let row = format!(
+            "| `{}: {}` | {} | {} | refused (422) |",
+            r.field, r.value, r.since, r.last_without
+        );
+        assert!(text.contains(&row), "README lacks the row:\n{row}");
+    }
+    for r in BEHAVIOURS {
+        let row = format!(
+            "| {} | {} | {} | {} |",
+            r.what, r.since, r.last_without, r.mcpform
+        );
+        assert!(text.contains(&row), "README lacks the row:\n{row}");
+    }
+}

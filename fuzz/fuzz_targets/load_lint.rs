@@ -48,6 +48,7 @@ fuzz_target!(|data: &[u8]| {
         require_env: data.len().is_multiple_of(3),
         env: &env,
         reserved_env: &[],
+        proxy_version: None,
     };
     let linted = lint(loaded, &options);
     let input = ReportInput {

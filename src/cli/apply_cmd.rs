@@ -21,6 +21,8 @@ use crate::apply::{
 use crate::client::Client;
 use crate::escape::terminal_line;
 use crate::gather::{Access, Gathered};
+use crate::live::Facts;
+use crate::model::support::ProxyVersion;
 use crate::plan::document::now_rfc3339;
 use crate::plan::{Action, ActionKind, Plan, PlanDocument, PlanOptions, plan};
 use crate::render::render_human;
@@ -168,8 +170,16 @@ fn apply_run(args: &ApplyArgs, color: bool, github: GithubRun<'_>) -> Result<u8,
     }
     let options = PlanOptions { prune: args.prune };
     let key_ref = &key;
+    // The re-plan after the writes judges by the same version as the plan did.
+    let version = doc.proxy.version.as_deref().and_then(ProxyVersion::parse);
     let replan = source.desired.as_ref().map(|desired| {
-        move |g: &Gathered| -> Plan { plan(desired, &g.live, &g.facts, options, key_ref) }
+        move |g: &Gathered| -> Plan {
+            let facts = Facts {
+                version,
+                ..g.facts.clone()
+            };
+            plan(desired, &g.live, &facts, options, key_ref)
+        }
     });
     let observer = progress(args.progress, doc.actions.len());
     let cancel = Cancel::default();

@@ -12,6 +12,7 @@ use crate::diagnostic::Tally;
 use crate::env;
 use crate::lint::{LintOptions, Linted, lint};
 use crate::load::load_paths;
+use crate::model::support::ProxyVersion;
 use crate::report::{LintFormat, ReportInput, write_report};
 
 /// `lint` arguments.
@@ -41,22 +42,47 @@ pub struct LintArgs {
     /// GitHub Actions.
     #[command(flatten)]
     pub github: GithubArgs,
+
+    /// The LiteLLM version the proxy runs (X.Y.Z): fields it does not store are errors.
+    #[arg(long, value_name = "X.Y.Z", value_parser = parse_proxy_version)]
+    pub proxy_version: Option<ProxyVersion>,
+}
+
+fn parse_proxy_version(text: &str) -> Result<ProxyVersion, String> {
+    ProxyVersion::parse(text)
+        .ok_or_else(|| "expected a LiteLLM version such as `1.87.5` (major.minor.patch)".to_owned())
 }
 
 /// Loads and lints the paths with the process environment; `api_key_env` names the
 /// variable holding the admin key, which the files may not read.
 pub(crate) fn lint_paths(paths: &[PathBuf], require_env: bool, api_key_env: &str) -> Linted {
+    lint_paths_for(paths, require_env, api_key_env, None)
+}
+
+/// [`lint_paths`] for a proxy of a known version (`--proxy-version`).
+fn lint_paths_for(
+    paths: &[PathBuf],
+    require_env: bool,
+    api_key_env: &str,
+    proxy_version: Option<ProxyVersion>,
+) -> Linted {
     let env = |name: &str| std::env::var(name).ok();
     let options = LintOptions {
         require_env,
         env: &env,
         reserved_env: &[api_key_env],
+        proxy_version,
     };
     lint(load_paths(paths), &options)
 }
 
 pub(super) fn run(args: &LintArgs, color: bool) -> Result<u8, CliError> {
-    let linted = lint_paths(&args.paths, args.require_env, &args.api_key_env);
+    let linted = lint_paths_for(
+        &args.paths,
+        args.require_env,
+        &args.api_key_env,
+        args.proxy_version,
+    );
     let input = ReportInput {
         sources: &linted.loaded.sources,
         diagnostics: &linted.diagnostics,

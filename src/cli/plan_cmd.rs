@@ -15,7 +15,9 @@ use crate::diagnostic::Diagnostic;
 use crate::env;
 use crate::gather::{Access, Admitted, GatherError, Gathered, admit, gather};
 use crate::lint::Linted;
+use crate::live::Facts;
 use crate::load::Loaded;
+use crate::model::support::ProxyVersion;
 use crate::model::{Locate, Origin};
 use crate::plan::document::{ProxyInfo, now_rfc3339};
 use crate::plan::{Notice, Plan, PlanDocument, PlanMeta, PlanOptions, plan};
@@ -188,8 +190,17 @@ pub(crate) async fn plan_live(
         GatherError::Client(e) => CliError::Client(e),
         GatherError::NotAdmin(why) => CliError::Usage(why),
     })?;
-    let needs = |g: &Gathered| plan(desired, &g.live, &g.facts, options, key).needs();
-    let gathered = gather(client, &needs).await?;
+    // The planner reads the version with the other facts: what the proxy stores and does.
+    let version = admitted.version.as_deref().and_then(ProxyVersion::parse);
+    let needs = |g: &Gathered| {
+        let facts = Facts {
+            version,
+            ..g.facts.clone()
+        };
+        plan(desired, &g.live, &facts, options, key).needs()
+    };
+    let mut gathered = gather(client, &needs).await?;
+    gathered.facts.version = version;
     let mut plan = plan(desired, &gathered.live, &gathered.facts, options, key);
     if let Some(w) = &admitted.warning {
         plan.warnings.push(Notice {

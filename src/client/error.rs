@@ -234,12 +234,23 @@ pub fn outside_line(text: &str, key: &str) -> String {
 }
 
 /// Removes every occurrence of a secret from a message (proxies echo keys in some
-/// errors).
+/// errors), and what proxies before 1.105 derive from a refused key: its SHA-256 (the
+/// token's id in their database) and its last four characters (`Received API Key =
+/// sk-...abcd, Key Hash (Token) =<sha256>`).
 pub fn scrub(message: &str, secret: &str) -> String {
     if secret.len() < 4 {
         return message.to_owned();
     }
-    message.replace(secret, "****")
+    let digest = ring::digest::digest(&ring::digest::SHA256, secret.as_bytes());
+    let hash: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    let tail: String = {
+        let chars: Vec<char> = secret.chars().collect();
+        chars[chars.len().saturating_sub(4)..].iter().collect()
+    };
+    message
+        .replace(secret, "****")
+        .replace(&hash, "****")
+        .replace(&format!("sk-...{tail}"), "sk-...****")
 }
 
 #[cfg(test)]
@@ -322,6 +333,21 @@ mod tests {
             text.contains("proxy_admin")
                 && text.contains("LITELLM_API_KEY")
                 && text.contains("Invalid API key")
+        );
+    }
+
+    #[test]
+    fn what_an_old_proxy_derives_from_a_refused_key_is_scrubbed_too() {
+        // The real 1.87.5's 401 for `sk-wrong-key`.
+        let message = "Authentication Error, Invalid proxy server token passed. Received API Key = sk-...-key, Key Hash (Token) =fa15715de513b67c4e7f1d37f1ee57fa9aa172a4f3218804114b34df5044a3be. Unable to find token in cache or `LiteLLM_VerificationTokenTable`";
+        let shown = scrub(message, "sk-wrong-key");
+        assert!(
+            !shown.contains("fa15715de513") && !shown.contains("-key,"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("Received API Key = sk-...****, Key Hash (Token) =****."),
+            "{shown}"
         );
     }
 }

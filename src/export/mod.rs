@@ -145,6 +145,9 @@ pub fn export(
         require_env: false,
         env: &none,
         reserved_env: options.reserved_env,
+        // Every field written was listed by the proxy, and a proxy lists only what it
+        // stores: the support table has nothing to say about an export.
+        proxy_version: None,
     };
     // Each round leaves out at least one server, or ends.
     loop {

@@ -57,6 +57,7 @@ fn round_trip(servers: Value, options: ExportOptions<'_>) -> Exported {
             require_env: false,
             env: &none,
             reserved_env: &[],
+            proxy_version: None,
         },
     );
     assert!(

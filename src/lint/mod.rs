@@ -24,6 +24,9 @@ pub struct LintOptions<'a> {
     /// Variables `${env:…}` may not read besides `crate::env::RESERVED`: the one
     /// `--api-key-env` names (plan and lint pass it, so that both agree).
     pub reserved_env: &'a [&'a str],
+    /// The LiteLLM version the files are meant for (`--proxy-version`): fields it does
+    /// not store are errors (rule `proxy-version`). `None`: no such check.
+    pub proxy_version: Option<crate::model::support::ProxyVersion>,
 }
 
 /// A semantic rule.

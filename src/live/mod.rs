@@ -319,6 +319,9 @@ pub struct Facts {
     pub namesakes: BTreeMap<String, String>,
     /// Ids already looked up one by one (found ones are added to the live state).
     pub looked_up: std::collections::BTreeSet<String>,
+    /// The proxy's LiteLLM version, when it said (what it stores and does:
+    /// [`crate::model::support`]).
+    pub version: Option<crate::model::support::ProxyVersion>,
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod field;
 mod fields;
 pub mod proxy;
 mod spec;
+pub mod support;
 mod template;
 
 pub use build::{Rejected, build};

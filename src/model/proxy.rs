@@ -124,18 +124,19 @@ pub(crate) const CLEARED_ON_AUTH_CHANGE: &[&str] = &[
 pub(crate) const SECRET_CAPABLE_FIELDS: &[&str] =
     &["credentials", "static_headers", "env", "env_vars"];
 
-/// A LiteLLM version, `major.minor.patch`, as the proxy reports it.
+/// A LiteLLM version, `major.minor.patch`, as the proxy reports it. What each version
+/// stores and does is in [`super::support`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct ProxyVersion(pub u32, pub u32, pub u32);
+pub struct ProxyVersion(pub u32, pub u32, pub u32);
 
 impl ProxyVersion {
     /// A version from its parts.
-    pub(crate) const fn new(major: u32, minor: u32, patch: u32) -> ProxyVersion {
+    pub const fn new(major: u32, minor: u32, patch: u32) -> ProxyVersion {
         ProxyVersion(major, minor, patch)
     }
 
     /// `1.108.7` (a suffix such as `.post1` or `-rc1` on the patch is ignored).
-    pub(crate) fn parse(text: &str) -> Option<ProxyVersion> {
+    pub fn parse(text: &str) -> Option<ProxyVersion> {
         let mut parts = text.trim().trim_start_matches('v').split('.');
         let num = |p: Option<&str>| -> Option<u32> {
             let digits: String = p?.chars().take_while(char::is_ascii_digit).collect();

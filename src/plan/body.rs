@@ -2,13 +2,16 @@
 //!
 //! Updates carry the full managed set (proxies before 1.88 reset omitted fields, and a
 //! `server_name` without `alias` resets the alias on every version), always `alias` and
-//! `is_byok`; `credentials` only when they change. `mcp_info` always carries mcpform's
+//! `is_byok`; `credentials` only when they change. On a proxy before 1.88 they also
+//! carry the live value of every unmanaged field it would reset. No body ever carries a
+//! field the proxy does not store or list. `mcp_info` always carries mcpform's
 //! markers, on top of the declared metadata or, when none is declared, the live one.
 
 use serde_json::{Map, Value};
 
 use super::matching::effective_alias;
 use super::ownership::owner_proof;
+use super::versions::Support;
 use crate::live::LiveServer;
 use crate::model::proxy::{
     CREDENTIALS_MARKER, DERIVED_MCP_INFO_KEYS, MANAGED_BY, MANAGED_BY_VALUE, OWNER_MARKER,
@@ -17,17 +20,24 @@ use crate::model::proxy::{
 use crate::resolve::ResolvedServer;
 use crate::secret::FingerprintKey;
 
-/// The body of a create.
-pub(super) fn create(d: &ResolvedServer, id: &str, key: &FingerprintKey) -> Map<String, Value> {
+/// The body of a create: never a field the proxy does not store or list.
+pub(super) fn create(
+    d: &ResolvedServer,
+    id: &str,
+    key: &FingerprintKey,
+    support: &Support,
+) -> Map<String, Value> {
     let mut body = Map::new();
     body.insert("server_id".into(), Value::String(id.to_owned()));
     for (k, v) in &d.public {
-        if k != "server_id" {
+        if k != "server_id" && support.stores(k) {
             body.insert(k.clone(), v.clone());
         }
     }
     body.insert("alias".into(), Value::String(effective_alias(d)));
-    body.entry("is_byok").or_insert(Value::Bool(false));
+    if support.stores("is_byok") {
+        body.entry("is_byok").or_insert(Value::Bool(false));
+    }
     let declared = d
         .public
         .get("mcp_info")
@@ -41,13 +51,16 @@ pub(super) fn create(d: &ResolvedServer, id: &str, key: &FingerprintKey) -> Map<
     body
 }
 
-/// The body of an update of `fields` (the compared set, which has `server_name`).
+/// The body of an update of `fields` (the compared set, which has `server_name`), plus
+/// `carried` live values a proxy before 1.88 would otherwise reset.
 pub(super) fn update(
     d: &ResolvedServer,
     l: &LiveServer,
     fields: &[String],
+    carried: &[(String, Value)],
     sends_credentials: bool,
     key: &FingerprintKey,
+    support: &Support,
 ) -> Map<String, Value> {
     let mut body = Map::new();
     body.insert("server_id".into(), Value::String(l.server_id().to_owned()));
@@ -55,7 +68,10 @@ pub(super) fn update(
         if f == "mcp_info" || f == "credentials" {
             continue;
         }
-        body.insert(f.clone(), desired_or_default(d, f));
+        body.insert(f.clone(), support.sendable(f, desired_or_default(d, f)));
+    }
+    for (f, v) in carried {
+        body.insert(f.clone(), v.clone());
     }
     let metadata = if fields.iter().any(|f| f == "mcp_info") {
         d.public

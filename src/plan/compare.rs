@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::ownership::{Ownership, ownership};
 use super::precondition::expected_fields;
+use super::versions::Support;
 use super::{
     Action, ActionKind, FieldChange, Guard, GuardReason, KeyChanges, Notice, Phase, Precondition,
     Seen, Shown, body, matching,
@@ -25,8 +26,8 @@ use crate::secret::{FingerprintKey, redact_url_userinfo};
 const NOT_COMPARED: &[&str] = &["server_id", "credentials"];
 
 /// The fields a plan compares for `d`: the declared ones not ignored, plus the always
-/// managed ones, in a stable order.
-pub(super) fn compared_fields(d: &ResolvedServer) -> Vec<String> {
+/// managed ones, in a stable order; never one the proxy does not store or list.
+pub(super) fn compared_fields(d: &ResolvedServer, support: &Support) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for k in d.public.keys() {
         let managed = ALWAYS_MANAGED.contains(&k.as_str());
@@ -40,6 +41,7 @@ pub(super) fn compared_fields(d: &ResolvedServer) -> Vec<String> {
             out.push((*f).to_owned());
         }
     }
+    out.retain(|f| support.stores(f));
     out
 }
 
@@ -60,14 +62,19 @@ fn hide_live_names(c: &mut FieldChange) {
     }
 }
 
-/// Compares a matched pair: `None` when there is nothing to do.
+/// What an update changes: `(field, old, new)`, canonical.
+pub(super) type Changed = Vec<(String, Value, Value)>;
+
+/// Compares a matched pair: `None` when there is nothing to do. Besides the action, the
+/// warnings it brings and the changed values (for [`Support::check_clears`]).
 pub(super) fn update(
     d: &ResolvedServer,
     l: &LiveServer,
     facts: &CredentialFacts,
     key: &FingerprintKey,
-) -> Option<(Action, Vec<Notice>)> {
-    let fields = compared_fields(d);
+    support: &Support,
+) -> Option<(Action, Vec<Notice>, Changed)> {
+    let fields = compared_fields(d, support);
     let d_sibling = |f: &str| d.value(f);
     let l_sibling = |f: &str| l.get(f);
     let d_ctx = Context {
@@ -81,6 +88,7 @@ pub(super) fn update(
     // A field that is, or was, filled from a reference is hidden on both sides.
     let hidden = |f: &str| d.is_sensitive(f) || was_secret(l, f) || SECRET_CAPABLE.contains(&f);
     let mut changes = Vec::new();
+    let mut changed = Changed::new();
     for f in &fields {
         let (dv, lv) = if f == "server_name" {
             (
@@ -94,6 +102,7 @@ pub(super) fn update(
             )
         };
         if dv != lv {
+            changed.push((f.clone(), lv.clone(), dv.clone()));
             let public = canonical(f, d.public.get(f), &d_ctx);
             let mut c = change(f, lv, dv, &public, hidden(f));
             if was_secret(l, f) {
@@ -136,9 +145,15 @@ pub(super) fn update(
     }
     let guard = guard(d, l, facts);
     let warnings = oauth_purge(d, l, &changes).into_iter().collect();
-    let body = body::update(d, l, &fields, sends_credentials, key);
+    let carried = support.carried(&fields, l);
+    let body = body::update(d, l, &fields, &carried, sends_credentials, key, support);
     let (references, secrets_fingerprint) = d.references_in(&body);
-    let watched = fields.iter().map(String::as_str).chain(["mcp_info"]);
+    // What the body carries from the live server must still be there at apply time.
+    let watched = fields
+        .iter()
+        .map(String::as_str)
+        .chain(carried.iter().map(|(f, _)| f.as_str()))
+        .chain(["mcp_info"]);
     let precondition = Precondition::Unchanged {
         fields: expected_fields(l, watched, &hidden, key),
     };
@@ -165,7 +180,7 @@ pub(super) fn update(
         writes: 1,
         blocked: false,
     };
-    Some((action, warnings))
+    Some((action, warnings, changed))
 }
 
 /// Credentials are sent when declared, not ignored, and either their fingerprint differs
@@ -238,8 +253,13 @@ fn oauth_purge(d: &ResolvedServer, l: &LiveServer, changes: &[FieldChange]) -> O
 }
 
 /// A create: every field of the body is a change from nothing.
-pub(super) fn create(d: &ResolvedServer, id: &str, key: &FingerprintKey) -> Action {
-    let body = body::create(d, id, key);
+pub(super) fn create(
+    d: &ResolvedServer,
+    id: &str,
+    key: &FingerprintKey,
+    support: &Support,
+) -> Action {
+    let body = body::create(d, id, key, support);
     let mut changes = Vec::new();
     for (k, v) in &body {
         if k == "server_id" || (k == "mcp_info" && !d.declares("mcp_info")) {

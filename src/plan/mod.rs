@@ -17,10 +17,9 @@ mod ownership;
 pub mod precondition;
 mod prune;
 pub mod verify;
+mod versions;
 
 use std::collections::HashSet;
-
-use serde_json::Value;
 
 pub use crate::resolve::Reference;
 pub use action::{
@@ -32,6 +31,7 @@ pub use ownership::owner_proof;
 pub(crate) use ownership::{Ownership, ownership};
 
 use crate::live::{CredentialCount, Facts, LiveServer, LiveState, Needs};
+use crate::model::support::Behaviour;
 use crate::resolve::ResolvedServer;
 use crate::secret::FingerprintKey;
 
@@ -115,7 +115,7 @@ pub fn plan(
     let mut plan = Plan::default();
     let index = matching::Index::new(live);
     let matches = matching::match_servers(desired, live, &index, &mut plan.errors);
-    let byok_unsupported = !live.supports_byok();
+    let support = versions::Support::new(facts, live);
     let mut taken_ids: HashSet<String> = live
         .servers
         .iter()
@@ -126,9 +126,7 @@ pub fn plan(
     let mut creates = Vec::new();
     let mut updates = Vec::new();
     for (d, m) in desired.iter().zip(&matches) {
-        if byok_unsupported && d.value("is_byok") == Some(&Value::Bool(true)) {
-            plan.errors.push(notice(d, "the proxy does not know BYOK (older than 1.82.1): it would silently drop `is_byok`"));
-        }
+        support.check(d, &mut plan.errors);
         match m {
             matching::Match::Unusable => {}
             matching::Match::Live(i) => {
@@ -139,8 +137,9 @@ pub fn plan(
                 if !l.listed() {
                     plan.warnings.push(notice(d, unlisted_warning(l)));
                 }
-                match compare::update(d, l, &facts.credentials, key) {
-                    Some((mut action, warnings)) => {
+                match compare::update(d, l, &facts.credentials, key, &support) {
+                    Some((mut action, warnings, cleared)) => {
+                        support.check_clears(d, &cleared, &mut plan.errors);
                         if order::restores_oauth(&action) {
                             action.restores_oauth = true;
                             action.notes.push(OAUTH_TWO_WRITES.to_owned());
@@ -171,10 +170,13 @@ pub fn plan(
                     plan.errors.push(notice(d, unreadable_error(&id, answer)));
                     continue;
                 }
-                if d.transport == crate::model::Transport::Stdio && stdio_may_be_refused(live) {
+                if d.transport == crate::model::Transport::Stdio
+                    && support.has(Behaviour::StdioOptIn) != Some(false)
+                    && stdio_may_be_refused(live)
+                {
                     plan.warnings.push(notice(d, STDIO_WARNING));
                 }
-                let action = compare::create(d, &id, key);
+                let action = compare::create(d, &id, key, &support);
                 if is_openapi(&action) && !facts.looked_up.contains(&id) {
                     plan.lookups.push(id.clone());
                 }
@@ -183,6 +185,17 @@ pub fn plan(
         }
     }
     let deletes = prune::undeclared(live, &matches, options, facts, key, &mut plan);
+    for a in &deletes {
+        let gone = live.servers.iter().find(|l| l.server_id() == a.server_id);
+        if let Some(w) = gone.and_then(|l| versions::kept_keys_warning(&support, l)) {
+            plan.warnings.push(Notice {
+                server: Some(a.server_name.clone()),
+                message: w,
+                origin: None,
+                source: None,
+            });
+        }
+    }
     plan.unmanaged
         .extend(facts.pending.iter().map(|p| Unmanaged {
             server_id: p.server_id.clone(),

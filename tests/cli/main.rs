@@ -12,6 +12,7 @@ mod keys;
 mod plan;
 mod proxy_input;
 mod secrets;
+mod versions;
 
 use support::cli::Workspace;
 use support::fake_proxy::FakeProxy;

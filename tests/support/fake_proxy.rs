@@ -42,6 +42,7 @@ mod state;
 mod update;
 mod util;
 mod validation;
+mod version;
 mod views;
 
 use std::sync::{Arc, Mutex};
@@ -304,9 +305,9 @@ impl FakeProxy {
     pub fn seed_config_server(&self, config_entry: Value) -> Value {
         let view = views::config_server_view(&config_entry)
             .unwrap_or_else(|e| panic!("seed_config_server: {e}"));
-        let shown = views::without_byok(
+        let shown = version::shown_keys(
             views::redact_registry_view(view.clone()),
-            self.shared.config.supports_byok,
+            &self.shared.config,
         );
         lock(&self.shared.state).config_servers.push(view);
         Value::Object(shown)
@@ -347,7 +348,7 @@ impl FakeProxy {
                     views::db_view(&s.row, s.blob.as_ref()),
                     Audience::FullAdmin,
                 );
-                Value::Object(views::without_byok(view, self.shared.config.supports_byok))
+                Value::Object(version::shown_keys(view, &self.shared.config))
             })
             .collect()
     }

@@ -39,6 +39,7 @@ pub fn resolved(
             require_env: false,
             env: &none,
             reserved_env: &[],
+            proxy_version: None,
         },
     );
     assert!(

@@ -1,6 +1,7 @@
 //! Direct calls to a real LiteLLM proxy, for setting up live state in the end-to-end
 //! suite (servers made "in the dashboard", users' stored keys).
 
+use mcpform::model::support::ProxyVersion;
 use serde_json::Value;
 
 /// The real proxy named by `LITELLM_BASE_URL` and `LITELLM_MASTER_KEY`, if any.
@@ -105,6 +106,25 @@ impl RealProxy {
         let (status, list) = self.call("GET", "/v1/mcp/server", None);
         assert_eq!(status, 200, "{list}");
         list.as_array().cloned().unwrap_or_default()
+    }
+
+    /// The proxy's LiteLLM version (`litellm_version` of the admin readiness details):
+    /// the suite's version-specific expectations branch on it, explicitly. When
+    /// `LITELLM_EXPECTED_VERSION` is set (CI sets it for each proxy it starts), the proxy
+    /// must be that version.
+    pub fn version(&self) -> ProxyVersion {
+        let (status, details) = self.call("GET", "/health/readiness/details", None);
+        assert_eq!(status, 200, "{details}");
+        let text = details["litellm_version"].as_str().unwrap_or_default();
+        let version = ProxyVersion::parse(text)
+            .unwrap_or_else(|| panic!("the proxy's version `{text}` does not parse"));
+        if let Ok(expected) = std::env::var("LITELLM_EXPECTED_VERSION") {
+            assert_eq!(
+                text, expected,
+                "LITELLM_EXPECTED_VERSION names another proxy"
+            );
+        }
+        version
     }
 
     /// Deletes every server whose name starts with `prefix` (best effort).

@@ -139,6 +139,16 @@ impl Scenario {
         )
     }
 
+    /// Deletes server `id` at the end (the list may not show it).
+    pub fn remember(&self, id: &str) {
+        self.created.borrow_mut().push(id.to_owned());
+    }
+
+    /// The proxy's LiteLLM version (what it stores and does: mcpform's support table).
+    pub fn version(&self) -> mcpform::model::support::ProxyVersion {
+        self.proxy.version()
+    }
+
     /// The id of the live server with this name.
     pub fn id_of(&self, name: &str) -> String {
         self.proxy

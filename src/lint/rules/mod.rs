@@ -9,6 +9,7 @@ mod names;
 mod secrets;
 mod transport;
 mod urls;
+mod versions;
 
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -39,4 +40,5 @@ pub static ALL: &[&dyn Rule] = &[
     &mcp_info::McpInfoReserved,
     &mcp_info::McpInfoDescription,
     &lifecycle::IgnoreChanges,
+    &versions::ProxyVersionRule,
 ];

@@ -255,6 +255,7 @@ mod tests {
                 require_env: false,
                 env: &env,
                 reserved_env: &[],
+                proxy_version: None,
             },
         );
         let d: Vec<_> = linted

@@ -26,6 +26,7 @@ pub(crate) fn hits_with_env(
         require_env,
         env: &lookup,
         reserved_env: &[],
+        proxy_version: None,
     };
     lint(load_text("t.yaml", yaml), &options)
         .diagnostics
@@ -45,6 +46,7 @@ pub(crate) fn lint_one(yaml: &str, reserved_env: &[&str], rule: RuleId) -> Vec<D
         require_env: false,
         env: &env,
         reserved_env,
+        proxy_version: None,
     };
     lint(load_text("t.yaml", yaml), &options)
         .diagnostics
@@ -62,4 +64,24 @@ pub(crate) fn one_server(fields: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Lints `yaml` for a proxy of `version` (`--proxy-version`) and returns every
+/// `proxy-version` finding.
+pub(crate) fn lint_at_version(
+    yaml: &str,
+    version: Option<crate::model::support::ProxyVersion>,
+) -> Vec<Diagnostic> {
+    let env = |_: &str| None;
+    let options = LintOptions {
+        require_env: false,
+        env: &env,
+        reserved_env: &[],
+        proxy_version: version,
+    };
+    lint(load_text("t.yaml", yaml), &options)
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.rule == RuleId::ProxyVersion)
+        .collect()
 }

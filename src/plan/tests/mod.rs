@@ -22,6 +22,7 @@ fn desired(yaml: &str) -> Vec<ResolvedServer> {
             require_env: false,
             env: &none,
             reserved_env: &[],
+            proxy_version: None,
         },
     );
     assert!(!linted.has_errors(), "{:#?}", linted.diagnostics);
@@ -473,3 +474,4 @@ fn openapi_creates_are_looked_up_by_id_first() {
 
 mod order;
 mod security;
+mod versions;

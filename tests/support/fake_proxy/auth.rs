@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, Method, header};
 use super::handlers::{Caller, master_caller};
 use super::reply::Reply;
 use super::state::State;
+use super::{FakeConfig, version};
 
 /// The key the request presents: `x-litellm-api-key` first, then `Authorization`, with a
 /// `Bearer `/`bearer `/`Basic ` prefix removed.
@@ -32,8 +33,9 @@ pub(crate) fn presented_key(headers: &HeaderMap) -> Option<String> {
 pub(crate) fn authenticate(
     headers: &HeaderMap,
     state: &State,
-    master_key: &str,
+    cfg: &FakeConfig,
 ) -> Result<Caller, Reply> {
+    let master_key = cfg.master_key.as_str();
     let Some(key) = presented_key(headers) else {
         return Err(Reply::auth(
             "Authentication Error, No api key passed in.",
@@ -75,6 +77,20 @@ pub(crate) fn authenticate(
             ),
             "auth_error",
             "None",
+        ));
+    }
+    if !cfg.since(version::MODERN) {
+        // 1.87.5 names the key's last four characters and its hash (the token's id).
+        let chars: Vec<char> = key.chars().collect();
+        let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
+        let digest = ring::digest::digest(&ring::digest::SHA256, key.as_bytes());
+        let hash: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        return Err(Reply::auth(
+            &format!(
+                "Authentication Error, Invalid proxy server token passed. Received API Key = sk-...{tail}, Key Hash (Token) ={hash}. Unable to find token in cache or `LiteLLM_VerificationTokenTable`"
+            ),
+            "token_not_found_in_db",
+            "key",
         ));
     }
     Err(Reply::auth(

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value, json};
 
 use super::reply::body_error;
+use mcpform::model::support::{ProxyVersion, value_support};
 
 /// The value-space of one request field, with pydantic's coercion rules.
 #[derive(Clone, Copy, Debug)]
@@ -25,6 +26,8 @@ enum Kind {
     McpInfo,
     EnvVars,
     Credentials,
+    /// `MCPAuth`: the values of the proxy's version (mcpform's support table).
+    AuthType,
     /// Accepted as sent (server-managed inputs the endpoint overwrites anyway).
     Any,
 }
@@ -74,7 +77,45 @@ const AUTH_TYPES: &[&str] = &[
     "true_passthrough",
     "oauth_delegate",
 ];
-const AUTH_TYPE_MSG: &str = "Input should be <MCPAuth.none: 'none'>, <MCPAuth.api_key: 'api_key'>, <MCPAuth.bearer_token: 'bearer_token'>, <MCPAuth.basic: 'basic'>, <MCPAuth.authorization: 'authorization'>, <MCPAuth.oauth2: 'oauth2'>, <MCPAuth.aws_sigv4: 'aws_sigv4'>, <MCPAuth.token: 'token'>, <MCPAuth.oauth2_token_exchange: 'oauth2_token_exchange'>, <MCPAuth.oauth2_id_jag: 'oauth2_id_jag'>, <MCPAuth.true_passthrough: 'true_passthrough'> or <MCPAuth.oauth_delegate: 'oauth_delegate'>";
+/// The `auth_type` literal of `version`: the values it accepts, and pydantic's message
+/// listing them (the real 1.87.5 lists nine, 1.108.7 twelve).
+fn auth_types(version: ProxyVersion) -> Kind {
+    static KNOWN: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<ProxyVersion, Kind>>,
+    > = std::sync::OnceLock::new();
+    let cache = KNOWN.get_or_init(Default::default);
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    *cache
+        .entry(version)
+        .or_insert_with(|| auth_types_of(version))
+}
+
+fn auth_types_of(version: ProxyVersion) -> Kind {
+    let known: Vec<&'static str> = AUTH_TYPES
+        .iter()
+        .copied()
+        .filter(|a| value_support("auth_type", &Value::from(*a)).is_none_or(|r| version >= r.since))
+        .collect();
+    let shown: Vec<String> = known
+        .iter()
+        .map(|a| format!("<MCPAuth.{a}: '{a}'>"))
+        .collect();
+    let msg = match shown.split_last() {
+        Some((last, rest)) if !rest.is_empty() => {
+            format!("Input should be {} or {last}", rest.join(", "))
+        }
+        Some((only, _)) => format!("Input should be {only}"),
+        None => String::new(),
+    };
+    // Leaked once per version (cached above): a handful per test run.
+    Kind::Literal(
+        Box::leak(known.into_boxed_slice()),
+        Box::leak(msg.into_boxed_str()),
+    )
+}
+
 const OAUTH2_FLOWS: &[&str] = &["client_credentials", "authorization_code"];
 const OAUTH2_FLOW_MSG: &str = "Input should be 'client_credentials' or 'authorization_code'";
 const TOKEN_AUTH_METHODS: &[&str] = &["client_secret_basic", "client_secret_post"];
@@ -87,7 +128,7 @@ const SERVER_FIELDS: &[Spec] = &[
     opt("alias", Kind::Str),
     opt("description", Kind::Str),
     def("transport", Kind::Literal(TRANSPORTS, TRANSPORT_MSG)),
-    opt("auth_type", Kind::Literal(AUTH_TYPES, AUTH_TYPE_MSG)),
+    opt("auth_type", Kind::AuthType),
     opt("credentials", Kind::Credentials),
     opt("url", Kind::Str),
     opt("spec_path", Kind::Str),
@@ -205,7 +246,11 @@ impl Payload {
     }
 }
 
-pub(crate) fn validate_fields(body: &Value, model: Model) -> Result<Payload, Vec<Value>> {
+pub(crate) fn validate_fields(
+    body: &Value,
+    model: Model,
+    version: ProxyVersion,
+) -> Result<Payload, Vec<Value>> {
     let model_name = match model {
         Model::NewServer => "NewMCPServerRequest",
         Model::UpdateServer => "UpdateMCPServerRequest",
@@ -232,7 +277,11 @@ pub(crate) fn validate_fields(body: &Value, model: Model) -> Result<Payload, Vec
         match raw.get(spec.name) {
             Some(v) => {
                 let loc = [Value::from(spec.name)];
-                if let Some(ok) = coerce(v, spec.kind, spec.nullable, &loc, &mut errors) {
+                let kind = match spec.kind {
+                    Kind::AuthType => auth_types(version),
+                    other => other,
+                };
+                if let Some(ok) = coerce(v, kind, spec.nullable, &loc, &mut errors) {
                     payload.fields.insert(spec.name.to_string(), ok);
                     payload.sent.insert(spec.name.to_string());
                 }
@@ -281,7 +330,7 @@ fn coerce(
             Some(s) if allowed.contains(&s) => Ok(v.clone()),
             _ => Err(body_error("literal_error", loc, msg)),
         },
-        Kind::Any => Ok(v.clone()),
+        Kind::Any | Kind::AuthType => Ok(v.clone()),
     };
     match scalar {
         Ok(v) => Some(v),

@@ -1,6 +1,7 @@
 //! The endpoint handlers, each in the proxy's order of checks (validation → role → lookup →
 //! write). They run with the state lock held and never await.
 
+use mcpform::model::support::Behaviour;
 use serde_json::{Map, Value, json};
 
 use super::fields::{Model, Payload};
@@ -9,7 +10,7 @@ use super::state::{Conflict, State, StoredServer};
 use super::util::{Micros, isoformat_utc, naive_now, pydantic_utc, truthy, uuid4};
 use super::validation::{self, Features, normalize_names, parse_server_body, stamp_oauth2_flow};
 use super::views::{self, Audience};
-use super::{CredentialKind, FakeConfig, Role};
+use super::{CredentialKind, FakeConfig, Role, version};
 
 /// The identity behind the request's key.
 #[derive(Clone, Debug)]
@@ -61,18 +62,19 @@ pub(crate) fn master_caller() -> Caller {
 }
 
 /// The config switches that change request validation.
-pub(crate) fn features(cfg: &FakeConfig) -> Features {
+pub(crate) fn features(cfg: &FakeConfig) -> Features<'_> {
     Features {
         stdio_enabled: cfg.stdio_enabled,
-        supports_byok: cfg.supports_byok,
+        cfg,
     }
 }
 
-/// The last steps of every server view: the audience's sanitising and the BYOK switch.
+/// The last steps of every server view: the audience's sanitising and the keys this
+/// version shows.
 pub(crate) fn finish(view: Map<String, Value>, audience: Audience, cfg: &FakeConfig) -> Value {
-    Value::Object(views::without_byok(
+    Value::Object(version::shown_keys(
         views::for_audience(view, audience),
-        cfg.supports_byok,
+        cfg,
     ))
 }
 
@@ -97,12 +99,19 @@ pub(crate) fn list_servers(state: &State, cfg: &FakeConfig, caller: &Caller) -> 
         .chain(state.config_servers.iter().cloned())
         .filter(|v| caller.may_access(view_id(v), v))
         .collect();
-    shown.sort_by_cached_key(display_order);
+    if cfg.since(version::MODERN) {
+        shown.sort_by_cached_key(display_order);
+    } else {
+        // Before 1.105 the list is the database's order: PostgreSQL's heap order, which
+        // puts a row written last at the end until deletes free space earlier on.
+        shown.sort_by_cached_key(|v| state.written(view_id(v)));
+    }
     let items = shown
         .into_iter()
         .map(|v| {
             let mut v = views::redact_registry_view(v);
             annotate_user_credential(state, caller, &mut v);
+            version::unlisted_to_default(&mut v, cfg);
             finish(v, caller.audience(cfg), cfg)
         })
         .collect();
@@ -209,6 +218,7 @@ pub(crate) fn get_server(state: &mut State, cfg: &FakeConfig, caller: &Caller, x
     if let Resolved::Db(s) = &resolved
         && cfg.unloadable_specs
         && has_remote_spec(&s.row)
+        && cfg.since(version::MODERN)
     {
         return Reply::json(
             503,
@@ -221,7 +231,18 @@ pub(crate) fn get_server(state: &mut State, cfg: &FakeConfig, caller: &Caller, x
         Resolved::Db(s) => views::db_view(&s.row, s.blob.as_ref()),
         Resolved::Registry(v) => views::redact_registry_view(v.clone()),
     };
-    let mut view = views::with_health_check(view, naive_now());
+    let mut view = if cfg.since(version::MODERN) {
+        views::with_health_check(view, naive_now())
+    } else {
+        let has_token = match &resolved {
+            Resolved::Db(s) => s
+                .blob
+                .as_ref()
+                .is_some_and(|b| b.contains_key("auth_value")),
+            Resolved::Registry(_) => false,
+        };
+        version::old_health_check(view, naive_now(), has_token)
+    };
     if let Resolved::Db(s) = &resolved
         && !in_registry(&s.row)
     {
@@ -233,6 +254,17 @@ pub(crate) fn get_server(state: &mut State, cfg: &FakeConfig, caller: &Caller, x
         );
     }
     Reply::json(200, finish(view, caller.audience(cfg), cfg))
+}
+
+/// The host of a spec URL, as the proxy's DNS error names it.
+fn spec_host(spec_path: &str) -> String {
+    spec_path
+        .split_once("://")
+        .map_or(spec_path, |(_, rest)| rest)
+        .split(['/', ':', '?'])
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Whether a row's OpenAPI spec is fetched over HTTP (the only kind that can fail here).
@@ -281,7 +313,9 @@ pub(crate) fn try_create(
 ) -> Result<Value, Reply> {
     let mut p = parse_server_body(body, Model::NewServer, features(cfg))?;
     normalize_names(&mut p)?;
-    stamp_oauth2_flow(&mut p);
+    if cfg.lacks("oauth2_flow").is_none() {
+        stamp_oauth2_flow(&mut p);
+    }
     if caller.role != Role::ProxyAdmin {
         return Err(Reply::detail_error(
             403,
@@ -302,17 +336,38 @@ pub(crate) fn try_create(
             ));
         }
     }
+    if let Some(field) = version::refused_field(&p.fields, cfg) {
+        return Err(version::refused_write(
+            "creating mcp server",
+            "createOne",
+            field,
+        ));
+    }
     let server = new_row(p, &caller.user_id);
-    let conflict = state.identifier_conflict(server.str("server_name"), server.str("alias"), None);
-    if let Some(c) = conflict {
-        return Err(conflict_reply(&c));
+    if cfg.has(Behaviour::UniqueNames) {
+        let conflict =
+            state.identifier_conflict(server.str("server_name"), server.str("alias"), None);
+        if let Some(c) = conflict {
+            return Err(conflict_reply(&c));
+        }
     }
     let view = finish(
         views::db_view(&server.row, server.blob.as_ref()),
         Audience::FullAdmin,
         cfg,
     );
+    let unloadable = cfg.unloadable_specs && has_remote_spec(&server.row);
+    let host = server.str("spec_path").map(spec_host).unwrap_or_default();
     state.insert(server);
+    if unloadable && !cfg.has(Behaviour::CreateIgnoresRegistry) {
+        // The row is saved; loading it into the registry fetches the spec, which fails.
+        return Err(Reply::detail_error(
+            500,
+            format!(
+                "Error creating mcp server: DNS resolution failed for '{host}': [Errno -2] Name or service not known"
+            ),
+        ));
+    }
     Ok(view)
 }
 
@@ -384,15 +439,21 @@ pub(crate) fn lift_token_exchange(blob: &mut Map<String, Value>, data: &mut Map<
 
 // ---------------------------------------------------------------- delete
 
-/// `DELETE /v1/mcp/server/{id}` → 202 with an empty body; purges the server's credentials.
-pub(crate) fn delete_server(state: &mut State, caller: &Caller, id: &str) -> Reply {
+/// `DELETE /v1/mcp/server/{id}` → 202 with an empty body; purges the server's credentials
+/// from 1.90 on.
+pub(crate) fn delete_server(
+    state: &mut State,
+    cfg: &FakeConfig,
+    caller: &Caller,
+    id: &str,
+) -> Reply {
     if caller.role != Role::ProxyAdmin {
         return Reply::detail_error(
             403,
             "Call not allowed to delete MCP server. User is not a proxy admin. route=DELETE /v1/mcp/server",
         );
     }
-    match state.remove(id) {
+    match state.remove(id, cfg.has(Behaviour::DeletePurgesStoredKeys)) {
         Some(_) => Reply::empty(202),
         None => Reply::detail_error(404, format!("MCP Server not found, passed server_id={id}")),
     }
@@ -429,6 +490,7 @@ fn authorize_for_credentials(
 /// `POST /v1/mcp/server/{id}/user-credential`.
 pub(crate) fn store_credential(
     state: &mut State,
+    cfg: &FakeConfig,
     caller: &Caller,
     id: &str,
     body: &Value,
@@ -437,7 +499,16 @@ pub(crate) fn store_credential(
         Ok(v) => v,
         Err(reply) => return reply,
     };
-    let view = match authorize_for_credentials(state, caller, id) {
+    let found = if cfg.since(version::CREDENTIAL_ACCESS_CHECK) {
+        authorize_for_credentials(state, caller, id)
+    } else {
+        // Before 1.92 only the database row is looked up: no access check at all.
+        state
+            .server(id)
+            .map(|s| views::registry_view(&s.row, s.blob.as_ref()))
+            .ok_or_else(|| Reply::detail_error(404, format!("MCP Server {id} not found")))
+    };
+    let view = match found {
         Ok(v) => v,
         Err(reply) => return reply,
     };

@@ -196,15 +196,20 @@ pub(crate) fn readiness_details(state: &State, cfg: &FakeConfig, caller: &Caller
             "None",
         );
     }
-    Reply::json(
-        200,
-        json!({
-            "status": "healthy", "db": "connected", "cache": null,
-            "litellm_version": cfg.version, "success_callbacks": [],
-            "use_aiohttp_transport": true, "log_level": "INFO", "is_detailed_debug": false,
-            "show_no_redis_warning": false, "show_env_credential_login_warning": true,
-        }),
-    )
+    let mut body = json!({
+        "status": "healthy", "db": "connected", "cache": null,
+        "litellm_version": cfg.version, "success_callbacks": cfg.success_callbacks(),
+        "use_aiohttp_transport": true, "log_level": "INFO", "is_detailed_debug": false,
+        "show_no_redis_warning": false, "show_env_credential_login_warning": true,
+    });
+    if !cfg.since(super::version::MODERN)
+        && let Value::Object(m) = &mut body
+    {
+        // The real 1.87.5 does not have the two warnings.
+        m.shift_remove("show_no_redis_warning");
+        m.shift_remove("show_env_credential_login_warning");
+    }
+    Reply::json(200, body)
 }
 
 /// The public `GET /health/readiness`; proxies before the details route (1.82) also

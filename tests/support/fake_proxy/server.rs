@@ -26,7 +26,7 @@ use super::update;
 use super::util::{percent_decode, query_pairs};
 use super::validation::{json_invalid, missing_body};
 use super::{FakeConfig, Recorded, RecordedBody};
-use super::{Role, identity, review};
+use super::{Role, identity, review, version};
 
 /// State shared by the test thread and the server thread.
 pub(crate) struct Shared {
@@ -396,11 +396,13 @@ fn route(
                 review::register(st, cfg, c, b)
             }),
         (Route::Server(id), "GET") => ctx.authed(|st, c| handlers::get_server(st, cfg, c, &id)),
-        (Route::Server(id), "DELETE") => ctx.authed(|st, c| handlers::delete_server(st, c, &id)),
+        (Route::Server(id), "DELETE") => {
+            ctx.authed(|st, c| handlers::delete_server(st, cfg, c, &id))
+        }
         (Route::Server(_), _) => Reply::method_not_allowed("GET, DELETE"),
         (Route::UserCredential(id), "POST") => ctx
             .with_body("MCPUserCredentialRequest", |st, c, b| {
-                handlers::store_credential(st, c, &id, b)
+                handlers::store_credential(st, cfg, c, &id, b)
             }),
         (Route::UserCredential(id), "DELETE") => {
             let user_id = query_pairs(query)
@@ -432,7 +434,7 @@ impl Ctx<'_> {
     /// the state locked.
     fn authed(&self, f: impl FnOnce(&mut State, &Caller) -> Reply) -> Reply {
         let mut state = lock(&self.shared.state);
-        match authenticate(self.headers, &state, &self.shared.config.master_key) {
+        match authenticate(self.headers, &state, &self.shared.config) {
             Ok(caller) if caller.role == Role::ProxyAdminViewer && !is_safe(self.method) => {
                 viewer_refused(self.path)
             }
@@ -448,14 +450,27 @@ impl Ctx<'_> {
         model: &str,
         f: impl FnOnce(&mut State, &Caller, &Value) -> Reply,
     ) -> Reply {
+        let cfg = &self.shared.config;
+        // Proxies before 1.105 show each error's `input` (and `ctx`).
+        let shown = |reply: Reply, body: &Value, json_error: Option<&str>| {
+            if reply.status == 422 && !cfg.since(version::MODERN) {
+                version::with_input(reply, body, json_error)
+            } else {
+                reply
+            }
+        };
         let body = match parse_body(self.headers, self.bytes) {
             Ok(b) => b,
-            Err(reply) => return reply,
+            Err((reply, json_error)) => return shown(reply, &Value::Null, json_error),
         };
         self.authed(|state, caller| match body {
-            BodyInput::Missing => missing_body(),
-            BodyInput::NotJson => Reply::validation(vec![model_type_error(model)]),
-            BodyInput::Json(v) => f(state, caller, &v),
+            BodyInput::Missing => shown(missing_body(), &Value::Null, None),
+            BodyInput::NotJson => shown(
+                Reply::validation(vec![model_type_error(model)]),
+                &Value::Null,
+                None,
+            ),
+            BodyInput::Json(v) => shown(f(state, caller, &v), &v, None),
         })
     }
 }
@@ -467,7 +482,12 @@ enum BodyInput {
     Json(Value),
 }
 
-fn parse_body(headers: &HeaderMap, bytes: &Bytes) -> Result<BodyInput, Reply> {
+/// The body, or the answer to one that cannot be read (with Python's message for JSON
+/// that does not parse).
+fn parse_body(
+    headers: &HeaderMap,
+    bytes: &Bytes,
+) -> Result<BodyInput, (Reply, Option<&'static str>)> {
     if bytes.is_empty() {
         return Ok(BodyInput::Missing);
     }
@@ -488,12 +508,18 @@ fn parse_body(headers: &HeaderMap, bytes: &Bytes) -> Result<BodyInput, Reply> {
         return Ok(BodyInput::NotJson);
     }
     let Ok(text) = std::str::from_utf8(bytes) else {
-        return Err(Reply::detail(400, "There was an error parsing the body"));
+        return Err((
+            Reply::detail(400, "There was an error parsing the body"),
+            None,
+        ));
     };
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Null) => Ok(BodyInput::Missing),
         Ok(v) => Ok(BodyInput::Json(v)),
-        Err(e) => Err(json_invalid(python_error_pos(text, &e))),
+        Err(e) => Err((
+            json_invalid(python_error_pos(text, &e)),
+            Some(version::python_json_error(&e)),
+        )),
     }
 }
 

@@ -82,6 +82,9 @@ pub(crate) struct State {
     credentials: Vec<StoredCredential>,
     /// How many `GET /v1/mcp/server/{id}` calls were answered (each runs a health check).
     pub(crate) get_by_id_calls: usize,
+    /// server_id → when its row was last written (a counter): the list's order before 1.105.
+    written: HashMap<String, u64>,
+    writes: u64,
 }
 
 impl State {
@@ -107,9 +110,20 @@ impl State {
         self.server(id).is_some() || self.config_server(id).is_some()
     }
 
+    /// When a row was last written (0: never, or a config server).
+    pub(crate) fn written(&self, id: &str) -> u64 {
+        self.written.get(id).copied().unwrap_or(0)
+    }
+
+    fn touch(&mut self, id: &str) {
+        self.writes += 1;
+        self.written.insert(id.to_string(), self.writes);
+    }
+
     /// Adds a new DB row.
     pub(crate) fn insert(&mut self, server: StoredServer) {
         let id = server.id().to_string();
+        self.touch(&id);
         self.index_identifiers(&server);
         self.by_id.insert(id, self.servers.len());
         self.servers.push(server);
@@ -120,21 +134,25 @@ impl State {
         let Some(&i) = self.by_id.get(server.id()) else {
             return;
         };
+        self.touch(server.id());
         let old = std::mem::replace(&mut self.servers[i], server);
         self.unindex_identifiers(&old);
         let new = self.servers[i].clone();
         self.index_identifiers(&new);
     }
 
-    /// Deletes a DB row and (like 1.90+) its per-user credentials.
-    pub(crate) fn remove(&mut self, id: &str) -> Option<StoredServer> {
+    /// Deletes a DB row and, when `purge` (1.90 and later), its per-user credentials.
+    pub(crate) fn remove(&mut self, id: &str, purge: bool) -> Option<StoredServer> {
         let i = self.by_id.remove(id)?;
         let removed = self.servers.remove(i);
         self.unindex_identifiers(&removed);
         for (pos, s) in self.servers.iter().enumerate().skip(i) {
             self.by_id.insert(s.id().to_string(), pos);
         }
-        self.credentials.retain(|c| c.server_id != id);
+        if purge {
+            self.credentials.retain(|c| c.server_id != id);
+        }
+        self.written.remove(id);
         Some(removed)
     }
 

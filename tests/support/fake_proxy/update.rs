@@ -11,7 +11,8 @@ use super::state::{Conflict, State, StoredServer};
 use super::util::{Micros, py_repr, pydantic_utc, truthy};
 use super::validation::{self, normalize_names, parse_server_body, protocol_conflicts};
 use super::views::{self, Audience};
-use super::{FakeConfig, Role};
+use super::{FakeConfig, Role, version};
+use mcpform::model::support::{Behaviour, RESET_WHEN_OMITTED};
 
 /// Fields that belong to the previous OAuth flow once url, issuer or auth class changes.
 const AUTH_FLOW_SCOPED_FIELDS: &[&str] = &[
@@ -57,8 +58,13 @@ fn try_update(
         check_update_against_stored(&p, old)?;
     }
     let mut data = prepare_update(&p, cfg);
+    if version::refused_field(&data, cfg).is_some() {
+        // Prisma's error escapes the handler (not recorded: assumed unhandled).
+        return Err(Reply::internal_error());
+    }
     let new_blob = merge_credentials(&p, &mut data, old.as_ref());
-    if let Some(c) = update_conflict(state, &data, old.as_ref(), &id) {
+    let conflict = update_conflict(state, &data, old.as_ref(), &id);
+    if let Some(c) = conflict.filter(|_| cfg.has(Behaviour::UniqueNames)) {
         return Err(conflict_reply(&c));
     }
     if ["static_headers", "env_vars", "mcp_info"]
@@ -143,7 +149,7 @@ fn prepare_update(p: &Payload, cfg: &FakeConfig) -> Map<String, Value> {
         .collect();
     if cfg.put_resets_omitted {
         data.retain(|k, v| !v.is_null() || k == "alias");
-        for (k, v) in reset_defaults(cfg.supports_byok) {
+        for (k, v) in reset_defaults(cfg) {
             data.entry(k).or_insert(v);
         }
         return data;
@@ -162,21 +168,17 @@ fn prepare_update(p: &Payload, cfg: &FakeConfig) -> Map<String, Value> {
     data
 }
 
-/// The non-null request defaults an old proxy writes on every PUT.
-fn reset_defaults(supports_byok: bool) -> Vec<(String, Value)> {
-    let mut out = vec![
-        ("transport", json!("sse")),
-        ("allow_all_keys", json!(false)),
-        ("available_on_public_internet", json!(true)),
-        ("mcp_access_groups", json!([])),
-        ("args", json!([])),
-        ("env", json!({})),
-    ];
-    if supports_byok {
-        out.push(("byok_description", json!([])));
-        out.push(("is_byok", json!(false)));
-    }
-    out.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+/// The non-null request defaults an old proxy writes on every PUT (mcpform's table), for
+/// the fields this version knows.
+fn reset_defaults(cfg: &FakeConfig) -> Vec<(String, Value)> {
+    RESET_WHEN_OMITTED
+        .iter()
+        .filter(|(field, _)| cfg.lacks(field).is_none())
+        .map(|(field, default)| {
+            let value = serde_json::from_str(default).unwrap_or(Value::Null);
+            ((*field).to_string(), value)
+        })
+        .collect()
 }
 
 /// `update_mcp_server`'s credential handling: stale OAuth-flow fields are cleared when url,

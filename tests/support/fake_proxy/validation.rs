@@ -16,9 +16,7 @@ use serde_json::{Map, Value, json};
 use super::fields::{Model, Payload, model_type_error, validate_fields, validate_user_credential};
 use super::reply::{Reply, body_error};
 use super::util::{py_repr, py_repr_str, py_str, truthy};
-
-/// Request fields a proxy before 1.82.1 does not know (pydantic `extra="ignore"` drops them).
-const BYOK_FIELDS: &[&str] = &["is_byok", "byok_description", "byok_api_key_help_url"];
+use super::{FakeConfig, version};
 
 const STDIO_ALLOWED: &[&str] = &["deno", "docker", "node", "npx", "python", "python3", "uvx"];
 const STDIO_DISABLED: &str = "stdio MCP servers are disabled on this proxy. Set LITELLM_ENABLE_MCP_STDIO=true on the proxy and restart to enable them";
@@ -27,18 +25,23 @@ const PER_SERVER_DISCOVERY_MSG: &str = "per_server_oauth_discovery is only suppo
 
 /// Proxy features that change validation.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Features {
+pub(crate) struct Features<'a> {
     pub(crate) stdio_enabled: bool,
-    pub(crate) supports_byok: bool,
+    /// The proxy's configuration: which fields and values its request model knows.
+    pub(crate) cfg: &'a FakeConfig,
 }
 
 /// Validates a server create/update body through the pydantic stages 1–3.
-pub(crate) fn parse_server_body(body: &Value, model: Model, f: Features) -> Result<Payload, Reply> {
-    let body = drop_unknown_byok(body, f);
+pub(crate) fn parse_server_body(
+    body: &Value,
+    model: Model,
+    f: Features<'_>,
+) -> Result<Payload, Reply> {
+    let body = version::drop_unknown_fields(body, f.cfg);
     if let Some(msg) = before_validators(&body, model, f) {
         return Err(value_error(&msg));
     }
-    let payload = validate_fields(&body, model).map_err(Reply::validation)?;
+    let payload = validate_fields(&body, model, f.cfg.at()).map_err(Reply::validation)?;
     check_protocol_after(&payload, model)?;
     Ok(payload)
 }
@@ -73,21 +76,10 @@ fn value_error(msg: &str) -> Reply {
     )])
 }
 
-/// Without BYOK support the three BYOK fields are unknown, so pydantic ignores them.
-fn drop_unknown_byok(body: &Value, f: Features) -> Value {
-    let mut body = body.clone();
-    if let (false, Value::Object(map)) = (f.supports_byok, &mut body) {
-        for name in BYOK_FIELDS {
-            map.shift_remove(*name);
-        }
-    }
-    body
-}
-
 // ---------------------------------------------------------------- stage 1: before validators
 
 /// The model "before" validators; pydantic runs the last-defined one first.
-fn before_validators(body: &Value, model: Model, f: Features) -> Option<String> {
+fn before_validators(body: &Value, model: Model, f: Features<'_>) -> Option<String> {
     let Value::Object(raw) = body else {
         return None;
     };
@@ -136,7 +128,7 @@ fn dcr_bridge_message(got: &str) -> String {
 
 /// http/sse need `url` or `spec_path`; stdio needs the opt-in, `command`, `args` and an
 /// allow-listed command. Only a `transport` the body names is checked (the default is not).
-fn transport_rule(raw: &Map<String, Value>, f: Features) -> Option<String> {
+fn transport_rule(raw: &Map<String, Value>, f: Features<'_>) -> Option<String> {
     let transport = raw.get("transport").and_then(Value::as_str);
     match transport {
         Some("http" | "sse") => {
@@ -151,7 +143,7 @@ fn transport_rule(raw: &Map<String, Value>, f: Features) -> Option<String> {
     }
 }
 
-fn stdio_rule(raw: &Map<String, Value>, f: Features) -> Option<String> {
+fn stdio_rule(raw: &Map<String, Value>, f: Features<'_>) -> Option<String> {
     if !f.stdio_enabled {
         return Some(STDIO_DISABLED.to_string());
     }

@@ -1,0 +1,156 @@
+//! The behaviours mcpform depends on that changed between LiteLLM versions, each with
+//! the first version that has it (see the module above for how they were found).
+
+use super::{ProxyVersion, v};
+
+/// The fields `UpdateMCPServerRequest` gives a default that is not `null`, with that
+/// default as JSON: a proxy without [`Behaviour::PartialUpdate`] writes the default when a
+/// PUT omits one (its `exclude_none` dump keeps defaults). Read from 1.87.5's request
+/// model, and seen on the real 1.87.5 (a PUT with only `server_id` and `url` turned an
+/// http server into `sse`). `alias` is written as `null` unless the PUT carries one.
+pub const RESET_WHEN_OMITTED: &[(&str, &str)] = &[
+    ("transport", "\"sse\""),
+    ("mcp_access_groups", "[]"),
+    ("args", "[]"),
+    ("env", "{}"),
+    ("allow_all_keys", "false"),
+    ("available_on_public_internet", "true"),
+    ("delegate_auth_to_upstream", "false"),
+    ("is_byok", "false"),
+    ("byok_description", "[]"),
+];
+
+/// A behaviour mcpform depends on that changed between versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+    /// `is_byok`, `byok_description`, `byok_api_key_help_url` and users' stored keys.
+    Byok,
+    /// `GET /health/readiness/details` (the version, for admins), `/v2/user/info` and
+    /// the submission routes.
+    ReadinessDetails,
+    /// A PUT changes only the fields it carries.
+    PartialUpdate,
+    /// A create answers once the row is saved, whatever the registry makes of it.
+    CreateIgnoresRegistry,
+    /// Deleting a server deletes its users' stored keys.
+    DeletePurgesStoredKeys,
+    /// A `proxy_admin_viewer` key sees the sanitised view, like every non-admin.
+    ViewerSanitised,
+    /// The admin `GET /v1/mcp/server/{id}/user-credentials`.
+    AdminCredentialList,
+    /// Server names and aliases are unique, ignoring case.
+    UniqueNames,
+    /// stdio servers only with `LITELLM_ENABLE_MCP_STDIO=true` on the proxy.
+    StdioOptIn,
+}
+
+/// One row of the behaviour table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BehaviourSupport {
+    /// Which.
+    pub behaviour: Behaviour,
+    /// The first version that behaves so.
+    pub since: ProxyVersion,
+    /// The newest version checked that does not.
+    pub last_without: ProxyVersion,
+    /// What changed, older versions first.
+    pub what: &'static str,
+    /// What mcpform does about it.
+    pub mcpform: &'static str,
+}
+
+const fn behaviour(
+    behaviour: Behaviour,
+    since: ProxyVersion,
+    last_without: ProxyVersion,
+    what: &'static str,
+    mcpform: &'static str,
+) -> BehaviourSupport {
+    BehaviourSupport {
+        behaviour,
+        since,
+        last_without,
+        what,
+        mcpform,
+    }
+}
+
+/// Every behaviour row, oldest first.
+pub const BEHAVIOURS: &[BehaviourSupport] = &[
+    behaviour(
+        Behaviour::Byok,
+        v(1, 82, 1),
+        v(1, 82, 0),
+        "BYOK: `is_byok` and users' stored keys; before, the BYOK fields are dropped",
+        "plan refuses a file that sets them (they would be dropped)",
+    ),
+    behaviour(
+        Behaviour::ReadinessDetails,
+        v(1, 85, 0),
+        v(1, 82, 1),
+        "`/health/readiness/details` (the version, for admins), `/v2/user/info` and the submission routes",
+        "reads the version from the public `/health/readiness` before; \"unknown\" when neither says",
+    ),
+    behaviour(
+        Behaviour::PartialUpdate,
+        v(1, 88, 0),
+        v(1, 87, 5),
+        "a PUT changes only the fields it carries; before, it resets every omitted field that has a default (`transport`, `allow_all_keys`, `is_byok`, …) and ignores `null`",
+        "updates carry every field the proxy would reset, from the live server when the file does not manage it; clearing a field to `null` is a plan error before",
+    ),
+    behaviour(
+        Behaviour::CreateIgnoresRegistry,
+        v(1, 89, 0),
+        v(1, 88, 6),
+        "a create answers once the row is saved; before, the proxy loads the new server (an OpenAPI server's spec) first and answers 500 when it cannot, although the row is saved",
+        "apply reads a create that answered 5xx back by id: saved as sent is applied",
+    ),
+    behaviour(
+        Behaviour::DeletePurgesStoredKeys,
+        v(1, 90, 0),
+        v(1, 89, 0),
+        "deleting a server deletes its users' stored keys; before, they are kept, and a server created later with the same id takes them over",
+        "plan warns on a delete of a BYOK server before",
+    ),
+    behaviour(
+        Behaviour::ViewerSanitised,
+        v(1, 90, 0),
+        v(1, 88, 0),
+        "a `proxy_admin_viewer` key sees the sanitised list; before (from 1.85), it sees every field",
+        "plan accepts a viewer key before, with a warning; apply never does",
+    ),
+    behaviour(
+        Behaviour::AdminCredentialList,
+        v(1, 103, 0),
+        v(1, 102, 0),
+        "the admin list of a server's stored keys (`GET …/user-credentials`); before, a 404",
+        "stored-key counts are \"unknown\" before, and the change is guarded",
+    ),
+    behaviour(
+        Behaviour::UniqueNames,
+        v(1, 105, 0),
+        v(1, 103, 0),
+        "names and aliases unique, ignoring case; before, duplicates are accepted, even exact ones",
+        "lint's `name-unique` on every version; plan refuses a create that clashes with a live server",
+    ),
+    behaviour(
+        Behaviour::StdioOptIn,
+        v(1, 105, 0),
+        v(1, 103, 0),
+        "stdio servers only with `LITELLM_ENABLE_MCP_STDIO=true`; before, always",
+        "plan warns on a stdio create from this version on",
+    ),
+];
+
+impl Behaviour {
+    /// Its row.
+    pub const fn support(self) -> &'static BehaviourSupport {
+        // The rows are in the enum's order (tested).
+        &BEHAVIOURS[self as usize]
+    }
+
+    /// The first version that behaves so.
+    pub const fn since(self) -> ProxyVersion {
+        self.support().since
+    }
+}

@@ -1,0 +1,379 @@
+//! What each LiteLLM version stores, and the version-dependent behaviours mcpform relies
+//! on: one table. plan reads it through the version it gathers, `lint --proxy-version`
+//! offline, and the fake proxy of the tests derives its "behave as version X" from it.
+//!
+//! Each row has the first version that has it and the newest version checked without it
+//! (patch releases between the two were not all read). Found by reading the request
+//! model, the Prisma schema and the registry's list builder in the published wheels of
+//! 1.80.0, 1.82.1, 1.85.0, 1.87.5, 1.88.0, 1.88.6, 1.89.0, 1.90.0, 1.92.0, 1.92.2,
+//! 1.93.0, 1.93.2, 1.94.0, 1.95.0, 1.100.0, 1.101.0, 1.101.6, 1.102.0, 1.103.0,
+//! 1.105.0, 1.105.7, 1.106.0 and 1.108.7 (plus `../shared/reference/litellm-mcp-api.md`
+//! §9 for 1.82.0 and 1.102.0), and checked against real 1.87.5 and 1.108.7 proxies.
+//! Fields not in the table are stored and listed by every version checked (1.80.0 on).
+
+use serde_json::Value;
+
+pub use super::proxy::ProxyVersion;
+
+pub(super) const fn v(major: u32, minor: u32, patch: u32) -> ProxyVersion {
+    ProxyVersion::new(major, minor, patch)
+}
+
+/// Older than any version: the stage every field starts in.
+const ANY: ProxyVersion = v(0, 0, 0);
+
+/// What a proxy that does not support a field does with a request that carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Older {
+    /// Drops it without an error (its request model does not know the field).
+    Dropped,
+    /// Stores it, but its list shows the field as empty: mcpform, which plans from the
+    /// list, can neither compare nor check it.
+    Unlisted,
+    /// Refuses the whole create or update with a 500: the request model knows the
+    /// field, the database has no column for it.
+    Refused,
+}
+
+/// What a field holds when a file does not set it: values a file may write on any
+/// version, since a proxy without the field behaves the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Absent {
+    /// `null`.
+    Null,
+    /// `null` or `false`.
+    False,
+    /// `null` or `true`.
+    True,
+    /// `null` or `[]`.
+    EmptyList,
+    /// `null` or `{}`.
+    EmptyMap,
+}
+
+/// One field some LiteLLM versions do not store (or do not list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSupport {
+    /// The field, as files and the API name it.
+    pub field: &'static str,
+    /// The first version that stores it and shows it in its list.
+    pub since: ProxyVersion,
+    /// The newest version checked without it.
+    pub last_without: ProxyVersion,
+    /// What older versions do with it: `(from, what)`, newest first; the last stage
+    /// starts at 0.0.0.
+    pub older: &'static [(ProxyVersion, Older)],
+    /// Values that mean "not set".
+    pub absent: Absent,
+}
+
+const fn row(
+    field: &'static str,
+    since: ProxyVersion,
+    last_without: ProxyVersion,
+    older: &'static [(ProxyVersion, Older)],
+    absent: Absent,
+) -> FieldSupport {
+    FieldSupport {
+        field,
+        since,
+        last_without,
+        older,
+        absent,
+    }
+}
+
+const DROPPED: &[(ProxyVersion, Older)] = &[(ANY, Older::Dropped)];
+/// Stored from 1.82.1, listed from 1.93.0.
+const TOOL_MAPS: &[(ProxyVersion, Older)] =
+    &[(v(1, 82, 1), Older::Unlisted), (ANY, Older::Dropped)];
+/// Stored from 1.85.0, listed later.
+const UNLISTED_FROM_1_85: &[(ProxyVersion, Older)] =
+    &[(v(1, 85, 0), Older::Unlisted), (ANY, Older::Dropped)];
+/// In the request model from 1.85.0 without a column (a 500), stored from 1.89.0,
+/// listed from 1.93.0.
+const OAUTH2_FLOW: &[(ProxyVersion, Older)] = &[
+    (v(1, 89, 0), Older::Unlisted),
+    (v(1, 85, 0), Older::Refused),
+    (ANY, Older::Dropped),
+];
+
+/// Every field some checked version does not store or list, by the version that does.
+pub const FIELDS: &[FieldSupport] = &[
+    row("spec_path", v(1, 82, 1), v(1, 80, 0), DROPPED, Absent::Null),
+    row(
+        "allow_all_keys",
+        v(1, 82, 1),
+        v(1, 80, 0),
+        DROPPED,
+        Absent::False,
+    ),
+    row(
+        "available_on_public_internet",
+        v(1, 82, 1),
+        v(1, 80, 0),
+        DROPPED,
+        Absent::True,
+    ),
+    row(
+        "authorization_url",
+        v(1, 82, 1),
+        v(1, 80, 0),
+        DROPPED,
+        Absent::Null,
+    ),
+    row("token_url", v(1, 82, 1), v(1, 80, 0), DROPPED, Absent::Null),
+    row(
+        "registration_url",
+        v(1, 82, 1),
+        v(1, 80, 0),
+        DROPPED,
+        Absent::Null,
+    ),
+    row("is_byok", v(1, 82, 1), v(1, 82, 0), DROPPED, Absent::False),
+    row(
+        "byok_description",
+        v(1, 82, 1),
+        v(1, 82, 0),
+        DROPPED,
+        Absent::EmptyList,
+    ),
+    row(
+        "byok_api_key_help_url",
+        v(1, 82, 1),
+        v(1, 82, 0),
+        DROPPED,
+        Absent::Null,
+    ),
+    row(
+        "instructions",
+        v(1, 85, 0),
+        v(1, 82, 1),
+        DROPPED,
+        Absent::Null,
+    ),
+    row(
+        "delegate_auth_to_upstream",
+        v(1, 87, 5),
+        v(1, 85, 0),
+        UNLISTED_FROM_1_85,
+        Absent::False,
+    ),
+    row(
+        "source_url",
+        v(1, 88, 0),
+        v(1, 87, 5),
+        UNLISTED_FROM_1_85,
+        Absent::Null,
+    ),
+    row(
+        "env_vars",
+        v(1, 89, 0),
+        v(1, 88, 6),
+        DROPPED,
+        Absent::EmptyList,
+    ),
+    row("timeout", v(1, 89, 0), v(1, 88, 6), DROPPED, Absent::Null),
+    row(
+        "oauth_passthrough",
+        v(1, 89, 0),
+        v(1, 88, 6),
+        DROPPED,
+        Absent::False,
+    ),
+    row(
+        "oauth2_flow",
+        v(1, 93, 0),
+        v(1, 92, 2),
+        OAUTH2_FLOW,
+        Absent::Null,
+    ),
+    row(
+        "tool_name_to_display_name",
+        v(1, 93, 0),
+        v(1, 92, 2),
+        TOOL_MAPS,
+        Absent::EmptyMap,
+    ),
+    row(
+        "tool_name_to_description",
+        v(1, 93, 0),
+        v(1, 92, 2),
+        TOOL_MAPS,
+        Absent::EmptyMap,
+    ),
+    row(
+        "max_concurrent_requests",
+        v(1, 93, 0),
+        v(1, 92, 2),
+        DROPPED,
+        Absent::Null,
+    ),
+    row(
+        "token_exchange_endpoint",
+        v(1, 93, 0),
+        v(1, 92, 2),
+        DROPPED,
+        Absent::Null,
+    ),
+    row("audience", v(1, 93, 0), v(1, 92, 2), DROPPED, Absent::Null),
+    row(
+        "subject_token_type",
+        v(1, 93, 0),
+        v(1, 92, 2),
+        DROPPED,
+        Absent::Null,
+    ),
+    row(
+        "token_exchange_profile",
+        v(1, 93, 0),
+        v(1, 92, 2),
+        DROPPED,
+        Absent::Null,
+    ),
+    row(
+        "dcr_bridge",
+        v(1, 93, 0),
+        v(1, 92, 2),
+        DROPPED,
+        Absent::False,
+    ),
+    row("issuer", v(1, 94, 0), v(1, 93, 2), DROPPED, Absent::Null),
+    row(
+        "per_server_oauth_discovery",
+        v(1, 102, 0),
+        v(1, 101, 6),
+        DROPPED,
+        Absent::False,
+    ),
+    row("rpm", v(1, 106, 0), v(1, 105, 7), DROPPED, Absent::Null),
+];
+
+/// One value of an enumerated field that older versions refuse (a 422: their request
+/// model does not have it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValueSupport {
+    /// The field.
+    pub field: &'static str,
+    /// The value, as files and the API spell it.
+    pub value: &'static str,
+    /// The first version that accepts it.
+    pub since: ProxyVersion,
+    /// The newest version checked without it.
+    pub last_without: ProxyVersion,
+}
+
+const fn value(
+    field: &'static str,
+    value: &'static str,
+    since: ProxyVersion,
+    last_without: ProxyVersion,
+) -> ValueSupport {
+    ValueSupport {
+        field,
+        value,
+        since,
+        last_without,
+    }
+}
+
+/// Every enumerated value some checked version refuses (`MCPAuth` in `litellm/types/mcp.py`;
+/// the real 1.87.5 lists the nine it accepts in its 422).
+pub const VALUES: &[ValueSupport] = &[
+    value("auth_type", "aws_sigv4", v(1, 85, 0), v(1, 82, 1)),
+    value("auth_type", "token", v(1, 85, 0), v(1, 82, 1)),
+    value(
+        "auth_type",
+        "oauth2_token_exchange",
+        v(1, 85, 0),
+        v(1, 82, 1),
+    ),
+    value("auth_type", "true_passthrough", v(1, 93, 0), v(1, 92, 2)),
+    value("auth_type", "oauth_delegate", v(1, 93, 0), v(1, 92, 2)),
+    value("auth_type", "oauth2_id_jag", v(1, 94, 0), v(1, 93, 2)),
+];
+
+/// The support row of a field's value, if some version refuses it.
+pub fn value_support(field: &str, value: &Value) -> Option<&'static ValueSupport> {
+    let text = value.as_str()?;
+    VALUES.iter().find(|r| r.field == field && r.value == text)
+}
+
+impl ValueSupport {
+    /// Why a file with this value cannot be planned against `version`, when it cannot.
+    pub(crate) fn problem(&self, version: ProxyVersion) -> Option<String> {
+        (version < self.since).then(|| {
+            format!(
+                "LiteLLM `{version}` refuses `{}: {}` (a 422: it does not know the value); `{}` is the first version that accepts it",
+                self.field, self.value, self.since
+            )
+        })
+    }
+}
+
+/// The support row of a field, if some version lacks it.
+pub fn field_support(field: &str) -> Option<&'static FieldSupport> {
+    FIELDS.iter().find(|r| r.field == field)
+}
+
+impl FieldSupport {
+    /// What `version` does with the field: `None` when it stores and lists it.
+    pub fn at(&self, version: ProxyVersion) -> Option<Older> {
+        if version >= self.since {
+            return None;
+        }
+        self.older
+            .iter()
+            .find(|(from, _)| version >= *from)
+            .map(|(_, what)| *what)
+    }
+
+    /// Whether `value` means "not set" for this field (a proxy without it behaves so).
+    pub fn is_absent(&self, value: &Value) -> bool {
+        match (self.absent, value) {
+            (_, Value::Null) => true,
+            (Absent::False, Value::Bool(b)) => !b,
+            (Absent::True, Value::Bool(b)) => *b,
+            (Absent::EmptyList, Value::Array(a)) => a.is_empty(),
+            (Absent::EmptyMap, Value::Object(m)) => m.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// Why a file that sets the field cannot be planned against `version` (`what` is
+    /// [`FieldSupport::at`] of it).
+    pub(crate) fn problem(&self, version: ProxyVersion, what: Older) -> String {
+        let (field, since) = (self.field, self.since);
+        match what {
+            Older::Dropped => format!(
+                "LiteLLM `{version}` does not store `{field}`: it drops the field without an error; `{since}` is the first version that stores it"
+            ),
+            Older::Unlisted => format!(
+                "LiteLLM `{version}` stores `{field}` but leaves it out of its list, so mcpform can neither compare nor check it; `{since}` is the first version that lists it"
+            ),
+            Older::Refused => format!(
+                "LiteLLM `{version}` refuses any create or update that carries `{field}` (a 500: its database has no such column); `{since}` is the first version that stores and lists it"
+            ),
+        }
+    }
+}
+
+impl ProxyVersion {
+    /// Whether this version behaves so.
+    pub fn has(self, behaviour: Behaviour) -> bool {
+        self >= behaviour.since()
+    }
+
+    /// What this version does with `field`: `None` when it stores and lists it (or the
+    /// table does not know the field).
+    pub fn lacks(self, field: &str) -> Option<Older> {
+        field_support(field)?.at(self)
+    }
+}
+
+mod behaviours;
+
+pub use behaviours::{BEHAVIOURS, Behaviour, BehaviourSupport, RESET_WHEN_OMITTED};
+
+#[cfg(test)]
+mod tests;

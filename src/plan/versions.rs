@@ -1,0 +1,165 @@
+//! What the connected proxy's version means for a plan, from the support table in
+//! [`crate::model::support`]: a declared field the proxy does not store (or list) is one
+//! plan error, and is neither compared nor sent, so it never shows as a diff; on a proxy
+//! without partial updates, updates carry what the proxy would otherwise reset, and a
+//! field cannot be cleared to `null`.
+
+use serde_json::Value;
+
+use super::Notice;
+use crate::live::{Facts, LiveServer, LiveState};
+use crate::model::support::{
+    Behaviour, Older, ProxyVersion, RESET_WHEN_OMITTED, field_support, value_support,
+};
+use crate::model::{FieldKind, server_field};
+use crate::resolve::ResolvedServer;
+
+/// The BYOK fields, which the list shows on every server of a proxy that stores them.
+const BYOK_FIELDS: &[&str] = &["is_byok", "byok_description", "byok_api_key_help_url"];
+
+/// What the proxy stores and does, as far as the planner can tell.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Support {
+    /// Its version, when it said.
+    version: Option<ProxyVersion>,
+    /// Whether its list shows `is_byok` on every server (evidence of BYOK support, even
+    /// when the version is unknown).
+    byok_listed: bool,
+}
+
+impl Support {
+    pub(super) fn new(facts: &Facts, live: &LiveState) -> Support {
+        Support {
+            version: facts.version,
+            byok_listed: live.supports_byok(),
+        }
+    }
+
+    /// What the proxy does with `field` when a write carries it: `None` when it stores
+    /// and lists it, or nothing says otherwise.
+    pub(super) fn lacks(&self, field: &str) -> Option<Older> {
+        if let Some(what) = self.version.and_then(|v| v.lacks(field)) {
+            return Some(what);
+        }
+        (!self.byok_listed && BYOK_FIELDS.contains(&field)).then_some(Older::Dropped)
+    }
+
+    /// Whether a write may carry `field`, and a comparison read it.
+    pub(super) fn stores(&self, field: &str) -> bool {
+        self.lacks(field).is_none()
+    }
+
+    /// Whether a known version resets what a PUT omits (before 1.88).
+    pub(super) fn resets_omitted(&self) -> bool {
+        self.version
+            .is_some_and(|v| !v.has(Behaviour::PartialUpdate))
+    }
+
+    /// Whether a behaviour is known to be there (`None`: the version is unknown).
+    pub(super) fn has(&self, behaviour: Behaviour) -> Option<bool> {
+        self.version.map(|v| v.has(behaviour))
+    }
+
+    /// One error for each field `d` sets that the proxy does not store or list, and for
+    /// each value it refuses.
+    pub(super) fn check(&self, d: &ResolvedServer, errors: &mut Vec<Notice>) {
+        for (field, value) in &d.public {
+            let refused = value_support(field, value)
+                .zip(self.version)
+                .and_then(|(row, v)| row.problem(v));
+            if let Some(why) = refused {
+                errors.push(super::notice(
+                    d,
+                    format!("{why}. Choose another `{field}` or upgrade the proxy"),
+                ));
+            }
+            let Some(what) = self.lacks(field) else {
+                continue;
+            };
+            let absent = field_support(field).map_or(value.is_null(), |r| r.is_absent(value));
+            if absent {
+                continue;
+            }
+            let why = match (self.version, field_support(field)) {
+                (Some(v), Some(row)) if v.lacks(field).is_some() => row.problem(v, what),
+                _ => format!(
+                    "the proxy does not list `is_byok` on its servers: it does not know BYOK (older than 1.82.1) and would silently drop `{field}`"
+                ),
+            };
+            errors.push(super::notice(
+                d,
+                format!(
+                    "{why}. Remove `{field}` from the file or upgrade the proxy: mcpform neither compares nor sends it"
+                ),
+            ));
+        }
+    }
+
+    /// One error for each field an update would clear to `null` on a proxy whose PUT
+    /// ignores `null` (lists and maps are sent empty instead, which it keeps).
+    pub(super) fn check_clears(
+        &self,
+        d: &ResolvedServer,
+        changed: &[(String, Value, Value)],
+        errors: &mut Vec<Notice>,
+    ) {
+        if !self.resets_omitted() {
+            return;
+        }
+        let Some(v) = self.version else { return };
+        let since = Behaviour::PartialUpdate.since();
+        for (field, old, new) in changed {
+            let scalar = server_field(field).is_none_or(|f| f.kind == FieldKind::Scalar);
+            if scalar && new.is_null() && !old.is_null() {
+                errors.push(super::notice(
+                    d,
+                    format!(
+                        "LiteLLM `{v}` cannot clear `{field}`: before `{since}` a PUT ignores `null`, so the update would leave the old value. Clear it on the proxy by hand, or stop managing it (remove `{field}` from the file)"
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// The fields an update must carry besides `fields` so that the proxy resets
+    /// nothing: on a proxy before 1.88, each field with a non-null default that the
+    /// update does not manage, at its live value.
+    pub(super) fn carried(&self, fields: &[String], l: &LiveServer) -> Vec<(String, Value)> {
+        if !self.resets_omitted() {
+            return Vec::new();
+        }
+        RESET_WHEN_OMITTED
+            .iter()
+            .filter(|(f, _)| !fields.iter().any(|x| x == f) && self.stores(f))
+            .filter_map(|(f, _)| {
+                let live = l.get(f).filter(|v| !v.is_null())?;
+                Some(((*f).to_owned(), live.clone()))
+            })
+            .collect()
+    }
+
+    /// A value as a proxy before 1.88 can store it: `null` lists and maps are sent
+    /// empty (its PUT ignores `null`; empty is the same after normalisation).
+    pub(super) fn sendable(&self, field: &str, value: Value) -> Value {
+        if !(self.resets_omitted() && value.is_null()) {
+            return value;
+        }
+        match server_field(field).map(|f| f.kind) {
+            Some(FieldKind::List) => Value::Array(Vec::new()),
+            Some(FieldKind::Map) => Value::Object(serde_json::Map::new()),
+            _ => value,
+        }
+    }
+}
+
+/// The warning for a delete of a BYOK server on a proxy that keeps its users' keys.
+pub(super) fn kept_keys_warning(support: &Support, l: &LiveServer) -> Option<String> {
+    if !l.is_byok() || support.has(Behaviour::DeletePurgesStoredKeys) != Some(false) {
+        return None;
+    }
+    let since = Behaviour::DeletePurgesStoredKeys.since();
+    Some(format!(
+        "LiteLLM before `{since}` keeps users' stored keys when a server is deleted: a server created later with the id `{}` would take them over",
+        crate::escape::terminal_line(l.server_id())
+    ))
+}

@@ -1,0 +1,129 @@
+//! The proxy's version, end to end against the fake behaving as LiteLLM 1.87.5: fields it
+//! does not store are one plan error each (never a diff, never sent), the version is in
+//! every header, and apply on a proxy without partial updates keeps every field.
+
+use serde_json::{Value, json};
+
+use super::run;
+use crate::support::cli::{Workspace, code, stable, stdout};
+use crate::support::fake_proxy::{FakeConfig, FakeProxy, RecordedBody};
+
+/// A weather server as made on the old proxy, plus the fields 1.87.5 lacks in the file.
+const NEWER: &str = "version: 1
+servers:
+  - server_name: weather
+    server_id: weather
+    transport: sse
+    url: https://weather.example.invalid/sse
+    description: Weather
+    rpm: 600
+    timeout: 12.5
+    tool_name_to_display_name:
+      forecast: get-forecast
+";
+
+fn old_proxy() -> FakeProxy {
+    FakeProxy::start(FakeConfig::as_version("1.87.5"))
+}
+
+fn weather(fake: &FakeProxy) {
+    fake.seed_server(
+        json!({"server_id": "weather", "server_name": "weather", "transport": "sse",
+        "url": "https://weather.example.invalid/sse", "description": "Weather"}),
+    );
+}
+
+#[test]
+fn fields_the_old_proxy_does_not_store_are_errors_not_diffs() {
+    let fake = old_proxy();
+    weather(&fake);
+    let ws = Workspace::new();
+    ws.write("s.yaml", NEWER);
+    let out = run(&ws, &fake, &["plan", "s.yaml", "--detailed-exitcode"]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    insta::assert_snapshot!(
+        "plan_old_proxy_unsupported_fields",
+        stable(&stdout(&out), &ws, &fake.base_url())
+    );
+    let out = run(&ws, &fake, &["plan", "s.yaml", "--format", "json"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["proxy"]["version"], "1.87.5");
+    assert_eq!(doc["summary"]["update"], 0, "never a diff: {doc:#}");
+    assert_eq!(doc["errors"].as_array().map(Vec::len), Some(3), "{doc:#}");
+    let out = run(&ws, &fake, &["plan", "s.yaml", "--format", "markdown"]);
+    assert!(
+        stdout(&out).contains("(LiteLLM `1.87.5`)"),
+        "{}",
+        stdout(&out)
+    );
+    // The same file without them plans empty.
+    let kept: String = NEWER
+        .lines()
+        .take_while(|l| !l.contains("rpm"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    ws.write("s.yaml", &kept);
+    let out = run(&ws, &fake, &["plan", "s.yaml", "--detailed-exitcode"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+}
+
+#[test]
+fn apply_on_the_old_proxy_keeps_every_field_and_then_plans_empty() {
+    let fake = old_proxy();
+    // Made in the dashboard with fields the file does not manage.
+    fake.seed_server(
+        json!({"server_id": "gh", "server_name": "gh", "transport": "http",
+        "url": "https://gh.example.invalid/mcp", "allow_all_keys": true,
+        "mcp_access_groups": ["dev"], "auth_type": "bearer_token", "is_byok": true,
+        "byok_description": ["Read"]}),
+    );
+    let ws = Workspace::new();
+    ws.write(
+        "s.yaml",
+        "version: 1\nservers:\n  - server_name: gh\n    transport: http\n    url: https://gh.example.invalid/mcp\n    description: from git\n    auth_type: bearer_token\n    is_byok: true\n",
+    );
+    fake.clear_journal();
+    let out = run(
+        &ws,
+        &fake,
+        &["apply", "s.yaml", "--auto-approve", "--progress", "none"],
+    );
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let put = fake
+        .journal()
+        .into_iter()
+        .find(|r| r.method == "PUT")
+        .expect("an update");
+    let RecordedBody::Json(body) = put.body else {
+        panic!("{:?}", put.body)
+    };
+    // A full body: what 1.87.5 would otherwise reset is sent at its live value.
+    assert_eq!(body["allow_all_keys"], true, "{body:#}");
+    assert_eq!(body["mcp_access_groups"], json!(["dev"]));
+    assert_eq!(body["byok_description"], json!(["Read"]));
+    let row = &fake.rows()[0];
+    assert_eq!(row["allow_all_keys"], true);
+    assert_eq!(row["mcp_access_groups"], json!(["dev"]));
+    assert_eq!(row["description"], "from git");
+    let out = run(&ws, &fake, &["plan", "s.yaml", "--detailed-exitcode"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+}
+
+#[test]
+fn a_refused_keys_hash_and_tail_from_an_old_proxy_never_reach_the_output() {
+    let fake = old_proxy();
+    let ws = Workspace::new();
+    ws.write("s.yaml", "version: 1\nservers: []\n");
+    let key = "sk-e2e-refused-key-4f2a";
+    let out = ws
+        .mcpform(&fake.base_url(), key)
+        .args(["plan", "s.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    let err = crate::support::cli::stderr(&out);
+    assert!(err.contains("Invalid proxy server token passed"), "{err}");
+    let digest = ring::digest::digest(&ring::digest::SHA256, key.as_bytes());
+    let hash: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    assert!(!err.contains(&hash) && !err.contains("sk-...4f2a"), "{err}");
+}
