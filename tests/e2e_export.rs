@@ -87,9 +87,19 @@ fn e2e_export_then_lint_plan_apply_and_export_again_change_nothing() {
         "    description: \"yes\"\n",
         "    description: \"Jira: issues, #boards\"\n",
         "    #   auth_value: ${env:MCPFORM_",
-        "      - name: USER_TOKEN\n        scope: user\n",
     ] {
         assert!(ours.contains(line), "{line:?} in\n{ours}");
+    }
+    // Proxies before 1.89 (1.87.5 in CI) drop `env_vars` and `timeout`, before 1.106
+    // `rpm`: what the proxy did not store is not exported, and the plan stays empty.
+    let version = s.version();
+    for (field, line) in [
+        ("env_vars", "      - name: USER_TOKEN\n        scope: user\n"),
+        ("timeout", "    timeout: 12.5\n"),
+        ("rpm", "    rpm: 60\n"),
+    ] {
+        let stored = version.lacks(field).is_none();
+        assert_eq!(ours.contains(line), stored, "{field} on {version}:\n{ours}");
     }
     s.ws.write("ours.yaml", &ours);
     let upper = p.to_uppercase();
