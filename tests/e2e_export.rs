@@ -94,7 +94,10 @@ fn e2e_export_then_lint_plan_apply_and_export_again_change_nothing() {
     // `rpm`: what the proxy did not store is not exported, and the plan stays empty.
     let version = s.version();
     for (field, line) in [
-        ("env_vars", "      - name: USER_TOKEN\n        scope: user\n"),
+        (
+            "env_vars",
+            "      - name: USER_TOKEN\n        scope: user\n",
+        ),
         ("timeout", "    timeout: 12.5\n"),
         ("rpm", "    rpm: 60\n"),
     ] {

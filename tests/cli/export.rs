@@ -270,7 +270,11 @@ fn an_older_proxy_exports_only_the_fields_it_reports_and_still_plans_empty() {
     // 1.87.5 stores `tool_name_to_display_name` but does not list it (from 1.93.0), so
     // export cannot see it; 1.82.0 drops the BYOK fields and `allow_all_keys` too.
     for (version, kept, hidden) in [
-        ("1.87.5", "allow_all_keys: true", "tool_name_to_display_name"),
+        (
+            "1.87.5",
+            "allow_all_keys: true",
+            "tool_name_to_display_name",
+        ),
         ("1.82.0", "url: https://wiki", "is_byok"),
     ] {
         let fake = FakeProxy::start(FakeConfig::as_version(version));
@@ -282,9 +286,18 @@ fn an_older_proxy_exports_only_the_fields_it_reports_and_still_plans_empty() {
         let out = run(&ws, &fake, &["export", "-o", "servers.yaml"]);
         assert_eq!(code(&out), 0, "{version}: {}", stderr(&out));
         let text = std::fs::read_to_string(ws.path().join("servers.yaml")).unwrap();
-        assert!(text.contains(kept) && !text.contains(hidden), "{version}:\n{text}");
+        assert!(
+            text.contains(kept) && !text.contains(hidden),
+            "{version}:\n{text}"
+        );
         let plan = run(&ws, &fake, &["plan", "servers.yaml", "--detailed-exitcode"]);
-        assert_eq!(code(&plan), 0, "{version}: {}{}", stdout(&plan), stderr(&plan));
+        assert_eq!(
+            code(&plan),
+            0,
+            "{version}: {}{}",
+            stdout(&plan),
+            stderr(&plan)
+        );
         assert!(stdout(&plan).contains(version), "{}", stdout(&plan));
     }
 }
