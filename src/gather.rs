@@ -92,9 +92,16 @@ pub(crate) async fn admit(client: &Client, access: Access) -> Result<Admitted, G
                 "{who}, which can read but not write; apply needs a proxy_admin key (the master key or an admin user's key)"
             )));
         }
-        _ => unreadable.map(|e| {
-            format!("the proxy's version could not be read ({e}); planning goes on with it unknown")
-        }),
+        _ => match (unreadable, version.as_deref()) {
+            (Some(e), _) => Some(format!(
+                "the proxy's version could not be read ({e}); {UNKNOWN_VERSION}"
+            )),
+            // Said, but not as major.minor.patch: the support table cannot place it.
+            (None, Some(said)) if parsed.is_none() => Some(format!(
+                "the proxy says its version is `{said}`, which is not major.minor.patch; {UNKNOWN_VERSION}"
+            )),
+            _ => None,
+        },
     };
     Ok(Admitted {
         caller,
@@ -102,6 +109,10 @@ pub(crate) async fn admit(client: &Client, access: Access) -> Result<Admitted, G
         warning,
     })
 }
+
+/// What planning does without a version it can place in the support table.
+const UNKNOWN_VERSION: &str =
+    "planning goes on with it unknown (updates carry the live values an older proxy would reset)";
 
 /// Reads the list, then whatever `needs` asks for, until it asks for nothing new.
 /// Each round can only add facts, so it ends; three rounds cover look-ups, then the

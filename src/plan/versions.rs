@@ -123,9 +123,14 @@ impl Support {
 
     /// The fields an update must carry besides `fields` so that the proxy resets
     /// nothing: on a proxy before 1.88, each field with a non-null default that the
-    /// update does not manage, at its live value.
+    /// update does not manage, at its live value. Also when the version is unknown:
+    /// sending a live value back is harmless to a proxy with partial updates, while
+    /// leaving it out would reset it on an older one.
     pub(super) fn carried(&self, fields: &[String], l: &LiveServer) -> Vec<(String, Value)> {
-        if !self.resets_omitted() {
+        if self
+            .version
+            .is_some_and(|v| v.has(Behaviour::PartialUpdate))
+        {
             return Vec::new();
         }
         RESET_WHEN_OMITTED

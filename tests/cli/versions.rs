@@ -127,3 +127,45 @@ fn a_refused_keys_hash_and_tail_from_an_old_proxy_never_reach_the_output() {
     let hash: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
     assert!(!err.contains(&hash) && !err.contains("sk-...4f2a"), "{err}");
 }
+
+#[test]
+fn a_version_that_is_not_major_minor_patch_is_unknown_and_updates_reset_nothing() {
+    // The fake answers as the reference, but says a version the table cannot place.
+    let fake = FakeProxy::start(FakeConfig {
+        version: "main-nightly".to_owned(),
+        ..FakeConfig::default()
+    });
+    fake.seed_server(json!({"server_id": "wiki", "server_name": "wiki",
+        "transport": "sse", "url": "https://wiki.example.invalid/sse",
+        "allow_all_keys": true, "mcp_access_groups": ["dev"], "description": "old"}));
+    let ws = Workspace::new();
+    ws.write(
+        "s.yaml",
+        "version: 1\nservers:\n  - server_name: wiki\n    transport: sse\n    url: https://wiki.example.invalid/sse\n    description: new\n",
+    );
+    let out = run(&ws, &fake, &["plan", "s.yaml", "--format", "json"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warned = doc["warnings"].to_string();
+    assert!(
+        warned.contains("`main-nightly`, which is not major.minor.patch")
+            && warned.contains("updates carry the live values"),
+        "{doc:#}"
+    );
+    let body = &doc["actions"][0]["body"];
+    assert_eq!(
+        (&body["allow_all_keys"], &body["mcp_access_groups"]),
+        (&json!(true), &json!(["dev"])),
+        "an unknown version might reset what a PUT omits: {doc:#}"
+    );
+    let out = run(&ws, &fake, &["apply", "s.yaml", "--auto-approve"]);
+    assert_eq!(code(&out), 0, "{}", crate::support::cli::stderr(&out));
+    let out = run(&ws, &fake, &["plan", "s.yaml", "--detailed-exitcode"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let rows = fake.rows();
+    let live = rows.iter().find(|r| r["server_id"] == "wiki").unwrap();
+    assert_eq!(
+        (&live["allow_all_keys"], &live["description"]),
+        (&json!(true), &json!("new")),
+        "{live:#}"
+    );
+}

@@ -159,9 +159,17 @@ fn an_update_before_1_88_carries_what_the_proxy_would_reset() {
     };
     assert!(fields.contains_key("allow_all_keys") && fields.contains_key("mcp_access_groups"));
     // A proxy with partial updates keeps what a PUT omits: nothing extra is sent.
-    let p = at(Some(REFERENCE), &d, vec![row(hand_made)], false);
+    let p = at(Some(REFERENCE), &d, vec![row(hand_made.clone())], false);
     let body = p.actions[0].body.as_ref().unwrap();
     assert!(!body.contains_key("allow_all_keys") && !body.contains_key("mcp_access_groups"));
+    // An unknown version might be an old one: the live values go back, changing nothing
+    // on a newer proxy and resetting nothing on an older one.
+    let p = at(None, &d, vec![row(hand_made)], false);
+    let a = &p.actions[0];
+    assert_eq!(a.changes.len(), 1, "{:#?}", a.changes);
+    let body = a.body.as_ref().unwrap();
+    assert_eq!(body["allow_all_keys"], true);
+    assert_eq!(body["mcp_access_groups"], json!(["dev"]));
 }
 
 #[test]
