@@ -37,7 +37,8 @@ done <<<"${MCPFORM_ACTION_PATHS:-.}"
 work=$(mktemp -d "${RUNNER_TEMP:-/tmp}/mcpform.XXXXXX")
 args=("$command" --github)
 if ! is_true "${MCPFORM_ACTION_COMMENT:-true}"; then args+=(--no-comment); fi
-if [[ -n ${MCPFORM_ACTION_COMMENT_KEY:-} ]]; then args+=(--comment-key "$MCPFORM_ACTION_COMMENT_KEY"); fi
+# `--opt=VALUE`: a value that starts with `-` stays a value.
+if [[ -n ${MCPFORM_ACTION_COMMENT_KEY:-} ]]; then args+=("--comment-key=$MCPFORM_ACTION_COMMENT_KEY"); fi
 case "$command" in
   plan)
     args+=(--detailed-exitcode --out "$work/plan.json")
@@ -45,7 +46,7 @@ case "$command" in
     ;;
   apply)
     args+=(--auto-approve --progress lines --report "$work/apply.json")
-    args+=(--parallelism "${MCPFORM_ACTION_PARALLELISM:-4}" --max-deletes "${MCPFORM_ACTION_MAX_DELETES:-5}")
+    args+=("--parallelism=${MCPFORM_ACTION_PARALLELISM:-4}" "--max-deletes=${MCPFORM_ACTION_MAX_DELETES:-5}")
     if is_true "${MCPFORM_ACTION_PRUNE:-false}"; then args+=(--prune); fi
     ;;
 esac

@@ -49,13 +49,38 @@ pub(crate) fn snippet_char(c: char) -> char {
 /// Text for one line of terminal output: every unsafe character, line breaks included,
 /// becomes a visible escape (`\n`, `\t`, `\x1b`, `\u{202e}`).
 pub(crate) fn terminal_line(s: &str) -> Cow<'_, str> {
-    escape_if(s, is_unsafe_for_terminal)
+    no_workflow_command(escape_if(s, is_unsafe_for_terminal))
 }
 
 /// Text that may span lines (a proxy's multi-line message): line breaks and tabs stay,
 /// every other unsafe character becomes a visible escape.
 pub(crate) fn terminal_text(s: &str) -> Cow<'_, str> {
-    escape_if(s, |c| c != '\n' && c != '\t' && is_unsafe_for_terminal(c))
+    no_workflow_command(escape_if(s, |c| {
+        c != '\n' && c != '\t' && is_unsafe_for_terminal(c)
+    }))
+}
+
+/// `text` with the first `:` of every line that starts (after blanks) with `::` shown
+/// as `\x3a`: the GitHub Actions runner reads such a line of a step's stdout or stderr
+/// as a workflow command (`::stop-commands::`, `::add-mask::`, `::error file=…::`), and
+/// outside text must never give one. mcpform's own commands are printed raw.
+fn no_workflow_command(text: Cow<'_, str>) -> Cow<'_, str> {
+    let starts_one = |line: &str| line.trim_start().starts_with("::");
+    if !text.split('\n').any(starts_one) {
+        return text;
+    }
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            if starts_one(line) {
+                let blanks = line.len() - line.trim_start().len();
+                format!("{}\\x3a{}", &line[..blanks], &line[blanks + 1..])
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    Cow::Owned(lines.join("\n"))
 }
 
 fn escape_if(s: &str, unsafe_char: impl Fn(char) -> bool) -> Cow<'_, str> {
@@ -189,6 +214,29 @@ mod tests {
             uri_path("s/a b%\x1b\u{202e}:#?.yaml"),
             "s/a%20b%25%1B%E2%80%AE%3A%23%3F.yaml"
         );
+    }
+
+    /// The Actions runner reads every line of a step's stdout and stderr whose first
+    /// non-blank characters are `::` as a workflow command (`::stop-commands::`,
+    /// `::add-mask::`, `::error file=…::`): outside text must never start one.
+    #[test]
+    fn outside_text_never_starts_a_workflow_command() {
+        let hostile =
+            "upstream says\n::stop-commands::pwned\n \t::error file=x::fake\n\u{a0}::add-mask::y";
+        let text = terminal_text(hostile);
+        assert_eq!(text.lines().count(), 4, "{text}");
+        for line in text.lines() {
+            assert!(!line.trim_start().starts_with("::"), "{text}");
+        }
+        assert_eq!(
+            terminal_text("a\n::b"),
+            "a\n\\x3a:b",
+            "visible, and only the first colon"
+        );
+        assert_eq!(terminal_line("::warning::x"), "\\x3a:warning::x");
+        assert_eq!(terminal_line("  ::x"), "  \\x3a:x");
+        assert!(matches!(terminal_line("a ::b"), Cow::Borrowed(_)));
+        assert!(matches!(terminal_text("a\nb ::c"), Cow::Borrowed(_)));
     }
 
     #[test]

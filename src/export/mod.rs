@@ -305,7 +305,7 @@ fn render_server(
         reveal,
         fits: &server::fits,
     };
-    let found = placeholders::substitute(&d.server_name, &mut fields, &policy, names);
+    let mut found = placeholders::substitute(&d.server_name, &mut fields, &policy, names);
     yaml::write_seq(out, &[serde_json::Value::Object(fields)], 2);
     for field in &d.unfit {
         comment(
@@ -324,15 +324,37 @@ fn render_server(
             out,
             "them, uncomment this and set the variables (plan then sends them once):",
         );
-        let mut block = hint.clone();
-        for (k, v) in block.iter_mut() {
-            if v.is_null() {
-                let name = names.allocate(&d.server_name, k);
-                *v = serde_json::Value::String(format!("${{env:{name}}}"));
+        // The keys the proxy lists (`scopes`, …) are its text: one that mcpform would
+        // read as a reference becomes a placeholder here too, or uncommenting the block
+        // would make plan read the variable it names. Before the keys to fill in get
+        // theirs, which read as references by design.
+        let mut wrapped = serde_json::Map::new();
+        wrapped.insert(
+            "credentials".into(),
+            serde_json::Value::Object(hint.clone()),
+        );
+        let no_fields = std::collections::BTreeSet::new();
+        let only_references = placeholders::Policy {
+            recorded: &no_fields,
+            reveal: true,
+            fits: &|_, _| true,
+        };
+        found.extend(placeholders::substitute(
+            &d.server_name,
+            &mut wrapped,
+            &only_references,
+            names,
+        ));
+        if let Some(serde_json::Value::Object(block)) = wrapped.get_mut("credentials") {
+            for (k, v) in block.iter_mut() {
+                if v.is_null() {
+                    let name = names.allocate(&d.server_name, k);
+                    *v = serde_json::Value::String(format!("${{env:{name}}}"));
+                }
             }
         }
-        let mut text = String::from("credentials:");
-        yaml::write_value(&mut text, &serde_json::Value::Object(block), 0);
+        let mut text = String::new();
+        yaml::write_map(&mut text, &wrapped, 0);
         for line in text.lines() {
             comment(out, line);
         }

@@ -333,3 +333,43 @@ fn placeholder_names_avoid_reserved_variables() {
     );
     assert_eq!(e.placeholders[0].name, "MCPFORM_FINGERPRINT_KEY_2");
 }
+
+#[test]
+fn listed_credentials_text_that_reads_as_a_reference_is_a_placeholder_in_the_commented_block() {
+    // A non-admin's submission lists `scopes` and a header name that read as references:
+    // uncommenting the block (as the file tells the reader to) must not make plan read
+    // the CI's variables.
+    let e = round_trip(
+        json!([server(
+            "a",
+            "a",
+            json!({"auth_type": "oauth2",
+                   "credentials": {"scopes": ["read", "${env:HOME}"], "upstream_token_header": "X-${ENV:PATH}"}})
+        )]),
+        ExportOptions::default(),
+    );
+    let block: Vec<&str> = e.text.lines().filter(|l| l.starts_with("    #")).collect();
+    assert!(
+        block
+            .iter()
+            .all(|l| !l.contains("${env:HOME}") && !l.contains("${ENV:PATH}")),
+        "{}",
+        e.text
+    );
+    assert!(
+        block.contains(&"    #     - ${env:MCPFORM_A_CREDENTIALS_SCOPES_1}"),
+        "{}",
+        e.text
+    );
+    let env = env_of(&e);
+    assert_eq!(
+        env.get("MCPFORM_A_CREDENTIALS_SCOPES_1")
+            .map(String::as_str),
+        Some("${env:HOME}")
+    );
+    assert_eq!(
+        env.get("MCPFORM_A_CREDENTIALS_UPSTREAM_TOKEN_HEADER")
+            .map(String::as_str),
+        Some("X-${ENV:PATH}")
+    );
+}

@@ -101,17 +101,22 @@ impl Api {
         })
     }
 
-    /// The token's user (`GET /user`); `None` when the token cannot say, as the
-    /// workflow's `GITHUB_TOKEN` cannot (403), or on any failure but a refused token.
+    /// The token's user (`GET /user`); `None` when GitHub says the token cannot ask, as
+    /// the workflow's `GITHUB_TOKEN` cannot (403; 404 on some servers). Any other
+    /// failure is an error: guessing "a bot" would miss a personal token's own comment
+    /// and write a second one.
     pub(crate) async fn me(&self) -> Result<Option<String>, ApiError> {
         match self.call(Method::GET, "user", None).await {
             Ok((v, _)) => Ok(v.get("login").and_then(Value::as_str).map(str::to_owned)),
-            Err(e @ ApiError::Denied { status: 401, .. }) => Err(e),
-            Err(_) => Ok(None),
+            Err(ApiError::Denied {
+                status: 403 | 404, ..
+            }) => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
-    /// Every comment of an issue or pull request, following `Link: rel="next"`.
+    /// Every comment of an issue or pull request, following `Link: rel="next"` (on the
+    /// API's origin only) for at most [`MAX_PAGES`] pages; more is an error.
     pub(crate) async fn comments(&self, number: u64) -> Result<Vec<Comment>, ApiError> {
         let first = format!(
             "repos/{}/issues/{number}/comments?per_page=100",
@@ -128,8 +133,15 @@ impl Api {
                 reason: "the answer is not a list".into(),
             })?;
             out.extend(list.iter().filter_map(comment));
-            if pages < MAX_PAGES {
-                next = next_link(&headers).map(|l| self.same_origin(&l));
+            next = next_link(&headers).map(|l| self.same_origin(&l));
+            if next.is_some() && pages >= MAX_PAGES {
+                // Stopping quietly would miss a comment further on and write a second.
+                return Err(ApiError::Failed {
+                    call: self.shown(&first),
+                    reason: format!(
+                        "more than {MAX_PAGES} pages of comments (or a `Link` that never ends): the sticky comment cannot be looked for among them all"
+                    ),
+                });
             }
         }
         Ok(out)
@@ -451,6 +463,64 @@ mod tests {
         assert!(api.same_origin("https://api.example/next?page=2").is_ok());
         assert!(api.same_origin("https://evil.example/next").is_err());
         assert_eq!(api.clean("token ghs_canary\nleaked"), "token ****\\nleaked");
+    }
+
+    /// A loopback API whose every answer is `status` with `headers` and `body`; `{base}`
+    /// in a header becomes its own address.
+    async fn serve(
+        status: u16,
+        headers: &'static [(&'static str, &'static str)],
+        body: &'static str,
+    ) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let own = base.clone();
+        let app = axum::Router::new().fallback(move || {
+            let own = own.clone();
+            async move {
+                let mut response = axum::http::Response::builder().status(status);
+                for (k, v) in headers {
+                    response = response.header(*k, v.replace("{base}", &own));
+                }
+                response.body(axum::body::Body::from(body)).unwrap()
+            }
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        base
+    }
+
+    #[tokio::test]
+    async fn who_the_token_is_is_unknown_only_when_github_says_so() {
+        let denied = serve(
+            403,
+            &[],
+            r#"{"message":"Resource not accessible by integration"}"#,
+        )
+        .await;
+        let api = Api::new(&denied, "o/r", Secret::new("t")).unwrap();
+        assert_eq!(api.me().await, Ok(None));
+        // Any other failure is an error, never "no identity" (which would look for a
+        // bot's comment instead of the token's own, and write a second one).
+        let broken = serve(500, &[], "{}").await;
+        let api = Api::new(&broken, "o/r", Secret::new("t")).unwrap();
+        let err = api.me().await.unwrap_err();
+        assert!(err.to_string().contains("GET /user"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_next_link_that_never_ends_is_an_error_not_a_short_list() {
+        let endless = serve(
+            200,
+            &[(
+                "link",
+                r#"<{base}/repos/o/r/issues/1/comments?page=2>; rel="next""#,
+            )],
+            r#"[{"id": 1, "body": "b", "user": {"login": "u", "type": "User"}}]"#,
+        )
+        .await;
+        let api = Api::new(&endless, "o/r", Secret::new("t")).unwrap();
+        let err = api.comments(1).await.unwrap_err();
+        assert!(err.to_string().contains("pages"), "{err}");
     }
 
     #[test]

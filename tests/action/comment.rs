@@ -179,3 +179,15 @@ fn secondary_rate_limits_are_waited_out() {
     assert_eq!(s.ours(7).len(), 1, "{}", o.log);
     assert!(!o.log.contains("::warning"), "{}", o.log);
 }
+
+#[test]
+fn a_comment_key_that_starts_with_a_dash_is_a_key_not_an_option() {
+    let s = Setup::new();
+    s.write("servers/wiki.yaml", WIKI);
+    let o = s.plan(&[("comment-key", "-prod")]);
+    assert!(!o.failed(), "{}", o.log);
+    assert_eq!(s.ours(7).len(), 1, "{}", o.log);
+    let plain = s.plan(&[("comment-key", "prod")]);
+    assert!(!plain.failed(), "{}", plain.log);
+    assert_eq!(s.ours(7).len(), 2, "`-prod` and `prod` are two keys");
+}
