@@ -155,7 +155,11 @@ fn check(
     let stale =
         |message: String| Box::new(ActionResult::new(a, Status::Stale).with_message(message));
     let body = match &a.body {
-        Some(body) => Some(resolve_body(s, a, body).map_err(stale)?),
+        Some(body) => Some(with_live_values(
+            a,
+            resolve_body(s, a, body).map_err(stale)?,
+            live,
+        )),
         None => None,
     };
     match (&a.action, &a.precondition, live) {
@@ -268,6 +272,21 @@ fn resolve_body(
         ));
     }
     Ok(resolved)
+}
+
+/// The body with the fields the plan leaves to apply (`from_live`) at the value the
+/// server holds now; the precondition checks by fingerprint that it is the planned one.
+fn with_live_values(
+    a: &Action,
+    mut body: Map<String, Value>,
+    live: Option<&LiveServer>,
+) -> Map<String, Value> {
+    for f in &a.from_live {
+        if let Some(v) = live.and_then(|l| l.get(f)) {
+            body.insert(f.clone(), v.clone());
+        }
+    }
+    body
 }
 
 /// A create's name or alias now held by a server this plan does not touch.

@@ -501,7 +501,8 @@ fn jitter() -> f64 {
 }
 
 /// The values in a ready body that must never be shown: what the plan's references
-/// resolved to, and every `credentials` value.
+/// resolved to, every `credentials` value, and the live values apply filled in
+/// (`from_live`).
 pub(super) fn secret_values(a: &Action, body: Option<&Map<String, Value>>) -> Vec<String> {
     let Some(body) = body else {
         return Vec::new();
@@ -523,6 +524,11 @@ pub(super) fn secret_values(a: &Action, body: Option<&Map<String, Value>>) -> Ve
     }
     if let Some(c) = body.get("credentials") {
         strings(c, &mut out);
+    }
+    for f in &a.from_live {
+        if let Some(v) = body.get(f) {
+            strings(v, &mut out);
+        }
     }
     // Longest first, so a secret that contains another is scrubbed whole.
     out.sort_by_key(|s| std::cmp::Reverse(s.len()));

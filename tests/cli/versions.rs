@@ -169,3 +169,41 @@ fn a_version_that_is_not_major_minor_patch_is_unknown_and_updates_reset_nothing(
         "{live:#}"
     );
 }
+
+#[test]
+fn env_carried_for_an_old_proxy_never_reaches_the_plan_and_is_kept() {
+    // A stdio server whose `env` (a token) was set in the dashboard; the file does not
+    // manage `env`. 1.87.5 resets an omitted `env` to `{}`, so the update must carry it,
+    // but its value can hold secrets: never in the plan, its JSON or the saved file.
+    let fake = old_proxy();
+    let canary = "ghp-canary-env-7c1e";
+    fake.seed_server(json!({"server_id": "files", "server_name": "files",
+        "transport": "stdio", "command": "npx", "args": ["fs-mcp"],
+        "env": {"GITHUB_TOKEN": canary}, "description": "old"}));
+    let ws = Workspace::new();
+    ws.write(
+        "s.yaml",
+        "version: 1\nservers:\n  - server_name: files\n    server_id: files\n    transport: stdio\n    command: npx\n    args: [fs-mcp]\n    description: new\n",
+    );
+    let out = run(
+        &ws,
+        &fake,
+        &["plan", "s.yaml", "--format", "json", "--out", "plan.json"],
+    );
+    assert_eq!(code(&out), 0, "{}", crate::support::cli::stderr(&out));
+    let saved = std::fs::read_to_string(ws.path().join("plan.json")).unwrap();
+    assert!(!stdout(&out).contains(canary), "{}", stdout(&out));
+    assert!(!saved.contains(canary), "{saved}");
+    let out = run(&ws, &fake, &["apply", "plan.json", "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert!(!stdout(&out).contains(canary), "{}", stdout(&out));
+    let rows = fake.rows();
+    let live = rows.iter().find(|r| r["server_id"] == "files").unwrap();
+    assert_eq!(
+        (&live["env"], &live["description"]),
+        (&json!({"GITHUB_TOKEN": canary}), &json!("new")),
+        "{live:#}"
+    );
+    let out = run(&ws, &fake, &["plan", "s.yaml", "--detailed-exitcode"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+}
