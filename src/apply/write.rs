@@ -270,11 +270,24 @@ impl<'a> Writer<'a> {
         let row = match read {
             Ok(row) => {
                 self.unreachable.store(0, Ordering::SeqCst);
-                match row.and_then(|r| LiveServer::from_json(r).ok()) {
-                    Some(l) if l.server_id() == a.server_id => Some(l),
-                    Some(other) => {
+                match row.map(LiveServer::from_json) {
+                    Some(Ok(l)) if l.server_id() == a.server_id => Some(l),
+                    Some(Ok(other)) => {
                         namesake = Some(other.server_id().to_owned());
                         None
+                    }
+                    // A success that is not a server says nothing about it: never "absent".
+                    Some(Err(reason)) => {
+                        attempts.push(Attempt {
+                            step: "read_back".into(),
+                            status: Some(200),
+                            outcome: terminal_line(&format!("not a server: {reason}")).into_owned(),
+                        });
+                        return Verdict::Retry {
+                            why: format!("{why}; the read-back did not answer a server"),
+                            wait: None,
+                            unknown: true,
+                        };
                     }
                     None => None,
                 }
