@@ -386,6 +386,27 @@ fn a_read_back_that_is_not_a_server_is_no_answer_never_absent() {
     assert_eq!(fake.rows()[0]["url"], "https://w.example.invalid/sse");
 }
 
+#[test]
+fn writes_that_could_not_be_verified_do_not_exit_0() {
+    // The list after the writes cannot be read: nothing was verified, so the run is not
+    // "everything applied".
+    let fake = FakeProxy::start(FakeConfig::default());
+    let ws = Workspace::new();
+    ws.write("s.yaml", ONE);
+    // The plan's list and preflight's list go through; the one after the writes fails.
+    fake.inject(
+        Fault::status(Method::GET, "/v1/mcp/server", 503)
+            .after(2)
+            .times(10),
+    );
+    let (exit, report, _) = apply_json(&ws, &fake, &["s.yaml"]);
+    assert_eq!(fake.rows().len(), 1, "{report:#}");
+    let problems = report["verification"]["problems"].to_string();
+    assert!(problems.contains("could not be read"), "{report:#}");
+    assert_eq!(exit, 1, "{report:#}");
+    assert_eq!(report["exit_code"], 1);
+}
+
 #[cfg(unix)]
 #[test]
 fn the_first_interrupt_lets_writes_in_flight_finish_and_reports() {
