@@ -1,7 +1,8 @@
 //! Apply, as a property: for generated desired servers and earlier live states (renames
 //! through pinned ids, alias swaps, OAuth url changes, an older proxy that resets
 //! omitted fields), and an interrupt at a generated point, apply, rerun when
-//! interrupted, then a plan is empty and nothing was created twice.
+//! interrupted, then a plan is empty, nothing was created twice and no field the file
+//! does not manage was reset.
 
 #[path = "support/mod.rs"]
 mod support;
@@ -116,7 +117,34 @@ fn seed(fake: &FakeProxy, i: usize, s: &Spec) {
     if let Some(c) = v.get_mut("credentials") {
         *c = json!({"auth_value": "set-in-the-dashboard"});
     }
+    // Set in the dashboard, not managed by the file: an older proxy resets both when a
+    // PUT omits them, so apply must keep them.
+    v["allow_all_keys"] = json!(true);
+    v["mcp_access_groups"] = json!(["ops"]);
     fake.seed_server(v);
+}
+
+/// The unmanaged fields [`seed`] set, on every server it seeded.
+fn unmanaged_kept(fake: &FakeProxy, c: &Case) -> Result<(), TestCaseError> {
+    let rows = fake.rows();
+    for (i, _) in c
+        .servers
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.earlier.is_some())
+    {
+        let row = rows
+            .iter()
+            .find(|r| r["server_id"] == format!("id_{i}"))
+            .ok_or_else(|| TestCaseError::fail(format!("id_{i} is gone")))?;
+        prop_assert_eq!(
+            (&row["allow_all_keys"], &row["mcp_access_groups"]),
+            (&json!(true), &json!(["ops"])),
+            "an unmanaged field was reset: {:#}",
+            row
+        );
+    }
+    Ok(())
 }
 
 /// Cancels apply when the n-th action starts.
@@ -213,6 +241,7 @@ proptest! {
         let (after, _) = run_apply(&fake, &client, &yaml, None);
         prop_assert!(after.results.is_empty(), "a plan right after apply is empty: {:#?}\n{yaml}", after.results);
         prop_assert_eq!(fake.rows().len(), c.servers.len(), "nothing created twice");
+        unmanaged_kept(&fake, &c)?;
     }
 }
 

@@ -231,11 +231,15 @@ impl Outcome {
         out
     }
 
-    /// 0 everything applied; 1 any failure, stale action, refusal or interrupt; 3 nothing
-    /// failed but a guard skipped something (or blocked what waited on it).
+    /// 0 everything applied; 1 any failure, stale action, refusal, interrupt or a
+    /// verification that could not run; 3 nothing failed but a guard skipped something
+    /// (or blocked what waited on it).
     pub(crate) fn exit_code(&self) -> u8 {
+        // Every problem verification finds fails its action, except a read that did not
+        // happen: then nothing was verified.
         let bad = self.refused.is_some()
             || self.interrupted
+            || !self.verification.problems.is_empty()
             || self.results.iter().any(|r| {
                 matches!(
                     r.status,

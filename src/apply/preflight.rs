@@ -9,9 +9,10 @@ use serde_json::{Map, Value};
 use super::{ActionResult, Moved, Outcome, Session, Status, Verification};
 use crate::gather::{Access, GatherError, Gathered, admit, gather};
 use crate::live::{CredentialCount, LiveServer, Needs};
+use crate::model::support::{Behaviour, ProxyVersion};
 use crate::plan::precondition::differences;
 use crate::plan::verify::mismatches;
-use crate::plan::{Action, ActionKind, Guard, Precondition, Seen};
+use crate::plan::{Action, ActionKind, Guard, PlanDocument, Precondition, Seen};
 use crate::render::guard_sentence;
 use crate::resolve::{SubstituteError, references_fingerprint, substitute_references};
 
@@ -53,7 +54,11 @@ pub(super) async fn prepare(s: &Session<'_>) -> Result<Prepared, Outcome> {
     }
     // A viewer's or user's key cannot write: refuse before the first request that would.
     match admit(s.client, Access::Write).await {
-        Ok(_) => {}
+        Ok(admitted) => {
+            if let Some(why) = version_moved(doc, admitted.version.as_deref()) {
+                return Err(refuse(s, why, Vec::new()));
+            }
+        }
         Err(GatherError::NotAdmin(why)) => return Err(refuse(s, why, Vec::new())),
         Err(GatherError::Client(e)) => {
             return Err(refuse(
@@ -120,9 +125,32 @@ pub(super) async fn prepare(s: &Session<'_>) -> Result<Prepared, Outcome> {
     Ok(p)
 }
 
+/// Why the plan cannot be applied to the proxy's version now: its updates were made
+/// for a proxy whose PUT changes only the fields it carries, and the proxy now resets
+/// what a PUT omits (or does not say that it does not), so they would reset fields the
+/// files do not manage.
+fn version_moved(doc: &PlanDocument, now: Option<&str>) -> Option<String> {
+    let partial = |v: Option<&str>| {
+        v.and_then(ProxyVersion::parse)
+            .is_some_and(|v| v.has(Behaviour::PartialUpdate))
+    };
+    let planned = doc.proxy.version.as_deref();
+    let updates = doc.actions.iter().any(|a| a.action == ActionKind::Update);
+    if !updates || !partial(planned) || partial(now) {
+        return None;
+    }
+    let shown = |v: Option<&str>| v.map_or_else(|| "unknown".to_owned(), |v| format!("`{v}`"));
+    Some(format!(
+        "the plan was made against LiteLLM {}, whose PUT changes only the fields it carries; the proxy's version is now {} (a proxy before `{}` resets every field a PUT omits), so the planned updates could reset fields the files do not manage; nothing was written. Plan again",
+        shown(planned),
+        shown(now),
+        Behaviour::PartialUpdate.since()
+    ))
+}
+
 /// What preflight reads besides the list: servers the plan saw by id, OpenAPI creates
 /// (the list may leave them out), and the stored-key counts of guarded changes.
-fn needs(doc: &crate::plan::PlanDocument) -> Needs {
+fn needs(doc: &PlanDocument) -> Needs {
     let mut n = Needs::default();
     for a in &doc.actions {
         let openapi = a
@@ -155,7 +183,11 @@ fn check(
     let stale =
         |message: String| Box::new(ActionResult::new(a, Status::Stale).with_message(message));
     let body = match &a.body {
-        Some(body) => Some(resolve_body(s, a, body).map_err(stale)?),
+        Some(body) => Some(with_live_values(
+            a,
+            resolve_body(s, a, body).map_err(stale)?,
+            live,
+        )),
         None => None,
     };
     match (&a.action, &a.precondition, live) {
@@ -268,6 +300,21 @@ fn resolve_body(
         ));
     }
     Ok(resolved)
+}
+
+/// The body with the fields the plan leaves to apply (`from_live`) at the value the
+/// server holds now; the precondition checks by fingerprint that it is the planned one.
+fn with_live_values(
+    a: &Action,
+    mut body: Map<String, Value>,
+    live: Option<&LiveServer>,
+) -> Map<String, Value> {
+    for f in &a.from_live {
+        if let Some(v) = live.and_then(|l| l.get(f)) {
+            body.insert(f.clone(), v.clone());
+        }
+    }
+    body
 }
 
 /// A create's name or alias now held by a server this plan does not touch.

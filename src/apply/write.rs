@@ -270,11 +270,24 @@ impl<'a> Writer<'a> {
         let row = match read {
             Ok(row) => {
                 self.unreachable.store(0, Ordering::SeqCst);
-                match row.and_then(|r| LiveServer::from_json(r).ok()) {
-                    Some(l) if l.server_id() == a.server_id => Some(l),
-                    Some(other) => {
+                match row.map(LiveServer::from_json) {
+                    Some(Ok(l)) if l.server_id() == a.server_id => Some(l),
+                    Some(Ok(other)) => {
                         namesake = Some(other.server_id().to_owned());
                         None
+                    }
+                    // A success that is not a server says nothing about it: never "absent".
+                    Some(Err(reason)) => {
+                        attempts.push(Attempt {
+                            step: "read_back".into(),
+                            status: Some(200),
+                            outcome: terminal_line(&format!("not a server: {reason}")).into_owned(),
+                        });
+                        return Verdict::Retry {
+                            why: format!("{why}; the read-back did not answer a server"),
+                            wait: None,
+                            unknown: true,
+                        };
                     }
                     None => None,
                 }
@@ -501,7 +514,8 @@ fn jitter() -> f64 {
 }
 
 /// The values in a ready body that must never be shown: what the plan's references
-/// resolved to, and every `credentials` value.
+/// resolved to, every `credentials` value, and the live values apply filled in
+/// (`from_live`).
 pub(super) fn secret_values(a: &Action, body: Option<&Map<String, Value>>) -> Vec<String> {
     let Some(body) = body else {
         return Vec::new();
@@ -523,6 +537,11 @@ pub(super) fn secret_values(a: &Action, body: Option<&Map<String, Value>>) -> Ve
     }
     if let Some(c) = body.get("credentials") {
         strings(c, &mut out);
+    }
+    for f in &a.from_live {
+        if let Some(v) = body.get(f) {
+            strings(v, &mut out);
+        }
     }
     // Longest first, so a secret that contains another is scrubbed whole.
     out.sort_by_key(|s| std::cmp::Reverse(s.len()));

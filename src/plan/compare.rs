@@ -146,7 +146,12 @@ pub(super) fn update(
     let guard = guard(d, l, facts);
     let warnings = oauth_purge(d, l, &changes).into_iter().collect();
     let carried = support.carried(&fields, l);
-    let body = body::update(d, l, &fields, &carried, sends_credentials, key, support);
+    // A carried value that can hold secrets (a stdio server's `env`) stays out of the
+    // plan: apply sends it back from its own read of the server, whose fingerprint the
+    // precondition checks.
+    let (from_live, sent): (Vec<_>, Vec<_>) = carried.iter().cloned().partition(|(f, _)| hidden(f));
+    let from_live: Vec<String> = from_live.into_iter().map(|(f, _)| f).collect();
+    let body = body::update(d, l, &fields, &sent, sends_credentials, key, support);
     let (references, secrets_fingerprint) = d.references_in(&body);
     // What the body carries from the live server must still be there at apply time.
     let watched = fields
@@ -177,6 +182,7 @@ pub(super) fn update(
         after: Vec::new(),
         temp_names: None,
         restores_oauth: false,
+        from_live,
         writes: 1,
         blocked: false,
     };
@@ -325,6 +331,7 @@ pub(super) fn create(
         after: Vec::new(),
         temp_names: None,
         restores_oauth: false,
+        from_live: Vec::new(),
         writes: 1,
         blocked: false,
     }

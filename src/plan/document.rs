@@ -154,13 +154,13 @@ impl PlanDocument {
     }
 
     /// The digest of what apply acts on; changes with any action, body, reference,
-    /// guard or precondition, the proxy URL or the options, never with the time.
+    /// field filled from the live server, guard or precondition, the proxy URL or the options, never with the time.
     pub fn digest(&self) -> String {
         let actions: Vec<Value> = self
             .actions
             .iter()
             .map(|a| {
-                json!({
+                let mut action = json!({
                     "action": a.action,
                     "server_id": a.server_id,
                     "server_name": a.server_name,
@@ -176,7 +176,12 @@ impl PlanDocument {
                     "after": a.after,
                     "temp_names": a.temp_names,
                     "restores_oauth": a.restores_oauth,
-                })
+                });
+                // Only when set, so that the digests of other plans stay as they were.
+                if !a.from_live.is_empty() {
+                    action["from_live"] = json!(a.from_live);
+                }
+                action
             })
             .collect();
         digest(&json!({

@@ -10,7 +10,7 @@ use super::action::Expected;
 use crate::live::LiveServer;
 use crate::live::normalise::{Context, canonical};
 use crate::model::proxy::is_injected_key;
-use crate::secret::FingerprintKey;
+use crate::secret::{FingerprintKey, redact_url_userinfo};
 
 /// The expected value of each of `fields` on `live`; `secret(field)` says which to keep
 /// as a fingerprint. Apply computes the same for the server it reads again and compares.
@@ -29,7 +29,9 @@ pub(crate) fn expected_fields<'a>(
         .into_iter()
         .map(|f| {
             let value = observed(live, f, &ctx);
-            let expected = if secret(f) {
+            // A URL with a user and password (set in the dashboard) is a secret too: the
+            // plan shows it redacted, so its document and apply's report must not.
+            let expected = if secret(f) || has_userinfo(&value) {
                 Expected::Hmac(key.fingerprint(&value))
             } else {
                 Expected::Value(value)
@@ -37,6 +39,11 @@ pub(crate) fn expected_fields<'a>(
             (f.to_owned(), expected)
         })
         .collect()
+}
+
+/// Whether a value is a URL that carries `user:password@`.
+fn has_userinfo(value: &Value) -> bool {
+    value.as_str().is_some_and(|s| redact_url_userinfo(s) != s)
 }
 
 /// A field as a precondition sees it: normalised like the planner compares it, except
@@ -52,8 +59,8 @@ fn observed(live: &LiveServer, field: &str, ctx: &Context<'_>) -> Value {
 }
 
 /// Differences between what a plan expected and what `live` holds now, as
-/// `(field, expected, found)`; secret fields compare by fingerprint and are reported by
-/// name only (both values `None`).
+/// `(field, expected, found)`; secret fields (and URLs with a password on either side)
+/// compare by fingerprint and are reported by name only (both values `None`).
 pub fn differences(
     expected: &BTreeMap<String, Expected>,
     live: &LiveServer,

@@ -111,6 +111,7 @@ fn delete(l: &LiveServer, facts: &Facts, key: &FingerprintKey) -> Action {
         after: Vec::new(),
         temp_names: None,
         restores_oauth: false,
+        from_live: Vec::new(),
         writes: 1,
         blocked: false,
     }

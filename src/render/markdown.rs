@@ -233,6 +233,7 @@ mod tests {
             after: Vec::new(),
             temp_names: None,
             restores_oauth: false,
+            from_live: Vec::new(),
             writes: 1,
             blocked: false,
         }

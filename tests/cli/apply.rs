@@ -362,6 +362,51 @@ fn a_5xx_without_a_write_is_settled_by_reading_back_then_retried() {
     assert_eq!(bodies, 2);
 }
 
+#[test]
+fn a_read_back_that_is_not_a_server_is_no_answer_never_absent() {
+    // The write's outcome is unknown (a 503) and the read-back answers 200 with something
+    // that is not a server row (a gateway page, another shape): that says nothing about the
+    // server, so apply reads again later; it must not conclude "deleted" (or, for a
+    // delete, "done").
+    let fake = FakeProxy::start(FakeConfig::default());
+    fake.seed_server(
+        json!({"server_id": "weather", "server_name": "weather", "transport": "sse",
+        "url": "https://old.example.invalid/sse"}),
+    );
+    let ws = Workspace::new();
+    ws.write("s.yaml", ONE);
+    fake.inject(Fault::status(Method::PUT, "/v1/mcp/server", 503));
+    fake.inject(
+        Fault::status(Method::GET, "/v1/mcp/server/weather", 200)
+            .with_body(json!({"detail": "upstream is warming up"})),
+    );
+    let (exit, report, _) = apply_json(&ws, &fake, &["s.yaml"]);
+    assert_eq!(exit, 0, "{report:#}");
+    assert_eq!(report["results"][0]["status"], "applied", "{report:#}");
+    assert_eq!(fake.rows()[0]["url"], "https://w.example.invalid/sse");
+}
+
+#[test]
+fn writes_that_could_not_be_verified_do_not_exit_0() {
+    // The list after the writes cannot be read: nothing was verified, so the run is not
+    // "everything applied".
+    let fake = FakeProxy::start(FakeConfig::default());
+    let ws = Workspace::new();
+    ws.write("s.yaml", ONE);
+    // The plan's list and preflight's list go through; the one after the writes fails.
+    fake.inject(
+        Fault::status(Method::GET, "/v1/mcp/server", 503)
+            .after(2)
+            .times(10),
+    );
+    let (exit, report, _) = apply_json(&ws, &fake, &["s.yaml"]);
+    assert_eq!(fake.rows().len(), 1, "{report:#}");
+    let problems = report["verification"]["problems"].to_string();
+    assert!(problems.contains("could not be read"), "{report:#}");
+    assert_eq!(exit, 1, "{report:#}");
+    assert_eq!(report["exit_code"], 1);
+}
+
 #[cfg(unix)]
 #[test]
 fn the_first_interrupt_lets_writes_in_flight_finish_and_reports() {

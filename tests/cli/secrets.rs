@@ -375,3 +375,62 @@ fn no_secret_in_any_apply_output_report_or_error() {
     ));
     seen.assert_clean();
 }
+
+#[test]
+fn a_password_in_a_live_url_never_reaches_the_plan_file_or_a_stale_report() {
+    // A URL with a password, set in the dashboard; the file sets another URL. The plan
+    // shows the old URL with its user-info hidden: its precondition, its saved file and
+    // the report of a stale apply must not show it either.
+    const PASSWORD: &str = "pw-canary-3e2d1c0b";
+    let fake = FakeProxy::start(FakeConfig::default());
+    fake.seed_server(
+        json!({"server_id": "wiki", "server_name": "wiki", "transport": "http",
+        "url": format!("https://bot:{PASSWORD}@wiki.example.invalid/mcp")}),
+    );
+    let ws = Workspace::new();
+    ws.write(
+        "s.yaml",
+        "version: 1\nservers:\n  - server_name: wiki\n    transport: http\n    url: https://wiki.example.invalid/mcp\n",
+    );
+    let run = |args: &[&str]| {
+        ws.mcpform(&fake.base_url(), &fake.master_key())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let mut seen = Vec::new();
+    for format in ["human", "json", "markdown"] {
+        let out = run(&["plan", "s.yaml", "--format", format, "--out", "plan.json"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        seen.push((format!("plan --format {format}"), stdout(&out)));
+    }
+    let saved = std::fs::read_to_string(ws.path().join("plan.json")).unwrap();
+    seen.push(("plan.json".to_owned(), saved));
+    // Someone moves the server to another URL with a password: the apply is stale.
+    let (client, runtime) = crate::support::inprocess::client_for(&fake);
+    let body = json!({"server_id": "wiki", "server_name": "wiki", "alias": "wiki",
+        "url": format!("https://bot:{PASSWORD}-2@wiki.example.invalid/mcp")});
+    runtime
+        .block_on(client.update(body.as_object().unwrap()))
+        .unwrap();
+    for format in ["human", "json"] {
+        let out = run(&[
+            "apply",
+            "plan.json",
+            "--format",
+            format,
+            "--progress",
+            "none",
+        ]);
+        assert_eq!(code(&out), 1, "{}", stdout(&out));
+        assert!(stdout(&out).contains("stale"), "{}", stdout(&out));
+        seen.push((format!("apply --format {format}"), stdout(&out)));
+        seen.push((format!("apply --format {format} (stderr)"), stderr(&out)));
+    }
+    for (what, text) in &seen {
+        assert!(
+            !text.contains(PASSWORD),
+            "{what} shows the password:\n{text}"
+        );
+    }
+}

@@ -169,3 +169,89 @@ fn a_version_that_is_not_major_minor_patch_is_unknown_and_updates_reset_nothing(
         "{live:#}"
     );
 }
+
+#[test]
+fn env_carried_for_an_old_proxy_never_reaches_the_plan_and_is_kept() {
+    // A stdio server whose `env` (a token) was set in the dashboard; the file does not
+    // manage `env`. 1.87.5 resets an omitted `env` to `{}`, so the update must carry it,
+    // but its value can hold secrets: never in the plan, its JSON or the saved file.
+    let fake = old_proxy();
+    let canary = "ghp-canary-env-7c1e";
+    fake.seed_server(json!({"server_id": "files", "server_name": "files",
+        "transport": "stdio", "command": "npx", "args": ["fs-mcp"],
+        "env": {"GITHUB_TOKEN": canary}, "description": "old"}));
+    let ws = Workspace::new();
+    ws.write(
+        "s.yaml",
+        "version: 1\nservers:\n  - server_name: files\n    server_id: files\n    transport: stdio\n    command: npx\n    args: [fs-mcp]\n    description: new\n",
+    );
+    let out = run(
+        &ws,
+        &fake,
+        &["plan", "s.yaml", "--format", "json", "--out", "plan.json"],
+    );
+    assert_eq!(code(&out), 0, "{}", crate::support::cli::stderr(&out));
+    let saved = std::fs::read_to_string(ws.path().join("plan.json")).unwrap();
+    assert!(!stdout(&out).contains(canary), "{}", stdout(&out));
+    assert!(!saved.contains(canary), "{saved}");
+    let out = run(&ws, &fake, &["apply", "plan.json", "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert!(!stdout(&out).contains(canary), "{}", stdout(&out));
+    let rows = fake.rows();
+    let live = rows.iter().find(|r| r["server_id"] == "files").unwrap();
+    assert_eq!(
+        (&live["env"], &live["description"]),
+        (&json!({"GITHUB_TOKEN": canary}), &json!("new")),
+        "{live:#}"
+    );
+    let out = run(&ws, &fake, &["plan", "s.yaml", "--detailed-exitcode"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+}
+
+#[test]
+fn a_saved_plan_made_with_partial_updates_is_refused_by_a_proxy_without_them() {
+    // Planned against 1.108.7 (a PUT changes only what it carries), applied after the
+    // proxy at the same URL went back to 1.87.5 (a PUT resets what it omits): the
+    // update's body would reset `allow_all_keys` and `mcp_access_groups`, which the file
+    // does not manage.
+    let seed = json!({"server_id": "wiki", "server_name": "wiki", "transport": "sse",
+        "url": "https://wiki.example.invalid/sse", "allow_all_keys": true,
+        "mcp_access_groups": ["dev"], "description": "old"});
+    let new = FakeProxy::start(FakeConfig::default());
+    new.seed_server(seed.clone());
+    let ws = Workspace::new();
+    ws.write(
+        "s.yaml",
+        "version: 1\nservers:\n  - server_name: wiki\n    transport: sse\n    url: https://wiki.example.invalid/sse\n    description: new\n",
+    );
+    let out = run(&ws, &new, &["plan", "s.yaml", "--out", "plan.json"]);
+    assert_eq!(code(&out), 0, "{}", crate::support::cli::stderr(&out));
+    let old = old_proxy();
+    old.seed_server(seed);
+    // The same proxy URL, now served by the older version.
+    let path = ws.path().join("plan.json");
+    let mut doc: mcpform::plan::PlanDocument =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(doc.proxy.version.as_deref(), Some("1.108.7"));
+    doc.proxy.url = old.base_url();
+    doc.plan_digest = doc.digest();
+    std::fs::write(&path, doc.to_json().unwrap()).unwrap();
+    old.clear_journal();
+    let out = run(&ws, &old, &["apply", "plan.json", "--progress", "none"]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("`1.108.7`") && stdout(&out).contains("`1.87.5`"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        old.journal().iter().all(|r| r.method == "GET"),
+        "nothing written: {:?}",
+        old.journal()
+    );
+    let row = &old.rows()[0];
+    assert_eq!(
+        (&row["allow_all_keys"], &row["mcp_access_groups"]),
+        (&json!(true), &json!(["dev"]))
+    );
+}
