@@ -100,6 +100,9 @@ pub(crate) async fn admit(client: &Client, access: Access) -> Result<Admitted, G
             (None, Some(said)) if parsed.is_none() => Some(format!(
                 "the proxy says its version is `{said}`, which is not major.minor.patch; {UNKNOWN_VERSION}"
             )),
+            (None, None) => Some(format!(
+                "the proxy did not say its version (neither /health/readiness/details nor /health/readiness has `litellm_version`); {UNKNOWN_VERSION}"
+            )),
             _ => None,
         },
     };

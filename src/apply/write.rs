@@ -151,6 +151,8 @@ impl<'a> Writer<'a> {
         attempts: &mut Vec<Attempt>,
     ) -> Ended {
         let mut tries: u32 = 0;
+        // Whether an earlier attempt may have been carried out (its outcome unknown).
+        let mut maybe_done = false;
         loop {
             tries += 1;
             let sent = self.send(a, body).await;
@@ -158,6 +160,12 @@ impl<'a> Writer<'a> {
                 Ok(row) => {
                     self.unreachable.store(0, Ordering::SeqCst);
                     (Some(200), check_answer(a, step, body, row))
+                }
+                // A delete sent again after one whose outcome was unknown: that one did it.
+                Err(e)
+                    if maybe_done && a.action == ActionKind::Delete && e.status() == Some(404) =>
+                {
+                    (Some(404), Verdict::Settled(Ended::Done))
                 }
                 Err(e) => (
                     e.status(),
@@ -177,6 +185,7 @@ impl<'a> Writer<'a> {
             match verdict {
                 Verdict::Settled(ended) => return ended,
                 Verdict::Retry { why, wait, unknown } => {
+                    maybe_done |= unknown;
                     let wait = wait.unwrap_or_else(|| backoff(self.s.options.backoff, tries));
                     if Instant::now() + wait > deadline || self.stop.load(Ordering::SeqCst) {
                         return Ended::failed(

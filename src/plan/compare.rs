@@ -154,10 +154,11 @@ pub(super) fn update(
     let body = body::update(d, l, &fields, &sent, sends_credentials, key, support);
     let (references, secrets_fingerprint) = d.references_in(&body);
     // What the body carries from the live server must still be there at apply time.
+    let resettable: Vec<&str> = support.resettable(&fields).collect();
     let watched = fields
         .iter()
         .map(String::as_str)
-        .chain(carried.iter().map(|(f, _)| f.as_str()))
+        .chain(resettable)
         .chain(["mcp_info"]);
     let precondition = Precondition::Unchanged {
         fields: expected_fields(l, watched, &hidden, key),

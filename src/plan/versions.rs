@@ -127,20 +127,28 @@ impl Support {
     /// sending a live value back is harmless to a proxy with partial updates, while
     /// leaving it out would reset it on an older one.
     pub(super) fn carried(&self, fields: &[String], l: &LiveServer) -> Vec<(String, Value)> {
-        if self
-            .version
-            .is_some_and(|v| v.has(Behaviour::PartialUpdate))
-        {
-            return Vec::new();
-        }
-        RESET_WHEN_OMITTED
-            .iter()
-            .filter(|(f, _)| !fields.iter().any(|x| x == f) && self.stores(f))
-            .filter_map(|(f, _)| {
+        self.resettable(fields)
+            .filter_map(|f| {
                 let live = l.get(f).filter(|v| !v.is_null())?;
-                Some(((*f).to_owned(), live.clone()))
+                Some((f.to_owned(), live.clone()))
             })
             .collect()
+    }
+
+    /// The fields outside `fields` that a PUT may reset when it omits them: none on a
+    /// proxy known to have partial updates. Each is watched by the precondition, the
+    /// ones empty at plan time too (a value set before apply would be reset).
+    pub(super) fn resettable<'a>(
+        &'a self,
+        fields: &'a [String],
+    ) -> impl Iterator<Item = &'static str> + 'a {
+        let partial = self
+            .version
+            .is_some_and(|v| v.has(Behaviour::PartialUpdate));
+        RESET_WHEN_OMITTED
+            .iter()
+            .map(|(f, _)| *f)
+            .filter(move |f| !partial && !fields.iter().any(|x| x == f) && self.stores(f))
     }
 
     /// A value as a proxy before 1.88 can store it: `null` lists and maps are sent

@@ -632,3 +632,44 @@ fn writes_run_parallelism_at_a_time() {
         "four writes in flight at once: {connections:?}"
     );
 }
+
+#[test]
+fn a_delete_sent_again_after_an_unknown_outcome_and_answered_404_is_done() {
+    // The first DELETE commits and its answer is lost, the read-back fails too, so the
+    // delete is sent again: its 404 is the first attempt's work, not a failure.
+    let fake = FakeProxy::start(FakeConfig::default());
+    fake.seed_server(
+        json!({"server_id": "old", "server_name": "old", "transport": "sse",
+        "url": "https://o.example.invalid/sse",
+        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof(&fake, "old")}}),
+    );
+    let ws = Workspace::new();
+    ws.write("s.yaml", ONE);
+    fake.inject(Fault::commit_then_reset(
+        Method::DELETE,
+        "/v1/mcp/server/old",
+    ));
+    fake.inject(Fault::status(Method::GET, "/v1/mcp/server/old", 503).times(50));
+    let (exit, report, _) = apply_json(&ws, &fake, &["s.yaml", "--prune"]);
+    let old = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["server_id"] == "old")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(old["status"], "applied", "{report:#}");
+    let writes: Vec<&Value> = old["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|at| at["step"] == "write")
+        .collect();
+    assert_eq!(writes.len(), 2, "{old:#}");
+    assert_eq!(
+        (&writes[1]["status"], &writes[1]["outcome"]),
+        (&json!(404), &json!("done")),
+        "{old:#}"
+    );
+    assert_eq!(exit, 0, "{report:#}");
+    assert!(fake.rows().iter().all(|r| r["server_id"] != "old"));
+}

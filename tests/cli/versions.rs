@@ -130,9 +130,18 @@ fn a_refused_keys_hash_and_tail_from_an_old_proxy_never_reach_the_output() {
 
 #[test]
 fn a_version_that_is_not_major_minor_patch_is_unknown_and_updates_reset_nothing() {
-    // The fake answers as the reference, but says a version the table cannot place.
+    unknown_version_resets_nothing(
+        "main-nightly",
+        "`main-nightly`, which is not major.minor.patch",
+    );
+    unknown_version_resets_nothing("", "the proxy did not say its version");
+}
+
+fn unknown_version_resets_nothing(said: &str, warning: &str) {
+    // The fake answers as the reference, but says a version the table cannot place (or
+    // none at all).
     let fake = FakeProxy::start(FakeConfig {
-        version: "main-nightly".to_owned(),
+        version: said.to_owned(),
         ..FakeConfig::default()
     });
     fake.seed_server(json!({"server_id": "wiki", "server_name": "wiki",
@@ -147,8 +156,7 @@ fn a_version_that_is_not_major_minor_patch_is_unknown_and_updates_reset_nothing(
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let warned = doc["warnings"].to_string();
     assert!(
-        warned.contains("`main-nightly`, which is not major.minor.patch")
-            && warned.contains("updates carry the live values"),
+        warned.contains(warning) && warned.contains("updates carry the live values"),
         "{doc:#}"
     );
     let body = &doc["actions"][0]["body"];

@@ -83,7 +83,7 @@ pub struct FakeConfig {
     /// "authentication database is temporarily unreachable" (its SSRF error, misfiled).
     pub unloadable_specs: bool,
     /// `litellm_version` of `GET /health/readiness/details` (and of `/health/readiness`
-    /// when `routes_1_87` is off).
+    /// when `routes_1_87` is off); empty: `null` there, a proxy that does not say.
     pub version: String,
     /// The routes present in 1.87.0 and absent in 1.82.0 (patch releases between were not
     /// checked): `GET /v2/user/info`, `GET /health/readiness/details`,

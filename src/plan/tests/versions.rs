@@ -158,6 +158,21 @@ fn an_update_before_1_88_carries_what_the_proxy_would_reset() {
         panic!("{:?}", a.precondition)
     };
     assert!(fields.contains_key("allow_all_keys") && fields.contains_key("mcp_access_groups"));
+    // What is null now is watched too: set before apply, the PUT would reset it.
+    let p = at(
+        Some(OLD),
+        &d,
+        vec![old_row(
+            json!({"description": "old", "byok_description": null, "env": null}),
+        )],
+        false,
+    );
+    let Precondition::Unchanged { fields } = &p.actions[0].precondition else {
+        panic!("{:?}", p.actions[0].precondition)
+    };
+    for f in ["env", "byok_description", "args", "is_byok"] {
+        assert!(fields.contains_key(f), "{f}: {fields:#?}");
+    }
     // A proxy with partial updates keeps what a PUT omits: nothing extra is sent.
     let p = at(Some(REFERENCE), &d, vec![row(hand_made.clone())], false);
     let body = p.actions[0].body.as_ref().unwrap();

@@ -198,7 +198,7 @@ pub(crate) fn readiness_details(state: &State, cfg: &FakeConfig, caller: &Caller
     }
     let mut body = json!({
         "status": "healthy", "db": "connected", "cache": null,
-        "litellm_version": cfg.version, "success_callbacks": cfg.success_callbacks(),
+        "litellm_version": cfg.said_version(), "success_callbacks": cfg.success_callbacks(),
         "use_aiohttp_transport": true, "log_level": "INFO", "is_detailed_debug": false,
         "show_no_redis_warning": false, "show_env_credential_login_warning": true,
     });
@@ -221,7 +221,7 @@ pub(crate) fn readiness(cfg: &FakeConfig) -> Reply {
     Reply::json(
         200,
         json!({"status": "healthy", "db": "connected", "cache": null,
-               "litellm_version": cfg.version, "success_callbacks": []}),
+               "litellm_version": cfg.said_version(), "success_callbacks": []}),
     )
 }
 

@@ -68,6 +68,11 @@ impl FakeConfig {
         }
     }
 
+    /// `litellm_version` as the readiness routes answer it (`null` when empty).
+    pub(crate) fn said_version(&self) -> Option<&str> {
+        (!self.version.is_empty()).then_some(self.version.as_str())
+    }
+
     /// The version the fake behaves as.
     pub(crate) fn at(&self) -> ProxyVersion {
         ProxyVersion::parse(&self.version).unwrap_or(REFERENCE)
