@@ -144,7 +144,10 @@ pub(super) fn update(
         ),
     }
     let guard = guard(d, l, facts);
-    let warnings = oauth_purge(d, l, &changes).into_iter().collect();
+    let warnings = oauth_purge(d, l, &changes)
+        .into_iter()
+        .chain(support.blind_reset(d, &fields))
+        .collect();
     let carried = support.carried(&fields, l);
     // A carried value that can hold secrets (a stdio server's `env`) stays out of the
     // plan: apply sends it back from its own read of the server, whose fingerprint the

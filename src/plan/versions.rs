@@ -151,6 +151,31 @@ impl Support {
             .filter(move |f| !partial && !fields.iter().any(|x| x == f) && self.stores(f))
     }
 
+    /// A warning for an update that will reset a field this proxy stores but does not
+    /// list (`delegate_auth_to_upstream` on 1.85.0 to 1.87.4): its PUT resets what it
+    /// omits, and mcpform, which cannot see the value, cannot send it back.
+    pub(super) fn blind_reset(&self, d: &ResolvedServer, fields: &[String]) -> Option<Notice> {
+        let v = self.version.filter(|v| !v.has(Behaviour::PartialUpdate))?;
+        let blind: Vec<String> = RESET_WHEN_OMITTED
+            .iter()
+            .filter(|(f, _)| !fields.iter().any(|x| x == f))
+            .filter(|(f, _)| self.lacks(f) == Some(Older::Unlisted))
+            .map(|(f, default)| {
+                let since = field_support(f).map(|r| r.since).unwrap_or(v);
+                format!("`{f}` to `{default}` (listed from `{since}`)")
+            })
+            .collect();
+        (!blind.is_empty()).then(|| {
+            super::notice(
+                d,
+                format!(
+                    "LiteLLM `{v}` resets what an update omits, and does not list what mcpform would have to send back: this update resets {}. mcpform can neither see nor keep a value set on the proxy; upgrade it to manage the field",
+                    blind.join(", ")
+                ),
+            )
+        })
+    }
+
     /// A value as a proxy before 1.88 can store it: `null` lists and maps are sent
     /// empty (its PUT ignores `null`; empty is the same after normalisation).
     pub(super) fn sendable(&self, field: &str, value: Value) -> Value {

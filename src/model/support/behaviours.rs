@@ -96,7 +96,7 @@ pub const BEHAVIOURS: &[BehaviourSupport] = &[
         v(1, 88, 0),
         v(1, 87, 5),
         "a PUT changes only the fields it carries; before, it resets every omitted field that has a default (`transport`, `allow_all_keys`, `is_byok`, …) and ignores `null`",
-        "updates carry every field the proxy would reset, from the live server when the file does not manage it; clearing a field to `null` is a plan error before",
+        "updates carry every field the proxy would reset, from the live server when the file does not manage it; clearing a field to `null` is a plan error before; a field it stores without listing (`delegate_auth_to_upstream` on 1.85.0 to 1.87.4) cannot be carried, and plan warns that the update resets it",
     ),
     behaviour(
         Behaviour::CreateIgnoresRegistry,

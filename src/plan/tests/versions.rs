@@ -261,3 +261,40 @@ fn an_auth_type_the_proxy_does_not_know_is_an_error() {
     );
     assert!(at(Some(REFERENCE), &d, vec![], false).errors.is_empty());
 }
+
+#[test]
+fn an_update_on_a_proxy_that_resets_a_field_it_does_not_list_warns() {
+    // 1.85.0 to 1.87.4 store `delegate_auth_to_upstream` without listing it, and their
+    // PUT resets what it omits: an update resets it, whatever the proxy holds.
+    let d = desired(
+        "version: 1\nservers:\n  - server_name: s\n    transport: http\n    url: https://s.invalid/mcp\n    description: new\n",
+    );
+    let mut r = old_row(json!({"description": "old"}));
+    r.as_object_mut()
+        .unwrap()
+        .remove("delegate_auth_to_upstream");
+    let p = at(
+        Some(ProxyVersion::new(1, 86, 0)),
+        &d,
+        vec![r.clone()],
+        false,
+    );
+    let warned: Vec<&str> = p.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(
+        warned.iter().any(|w| w.contains("`delegate_auth_to_upstream` to `false`")
+            && w.contains("`1.87.5`")),
+        "{warned:#?}"
+    );
+    assert_eq!(p.actions.len(), 1);
+    // 1.87.5 lists it (the update carries it back), and 1.88 keeps what a PUT omits.
+    for version in [OLD, REFERENCE] {
+        let p = at(Some(version), &d, vec![r.clone()], false);
+        assert!(
+            p.warnings
+                .iter()
+                .all(|w| !w.message.contains("delegate_auth")),
+            "{version}: {:#?}",
+            p.warnings
+        );
+    }
+}
