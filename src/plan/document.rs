@@ -4,7 +4,7 @@
 //! values appear only as keyed fingerprints.
 //!
 //! `plan_digest` covers everything apply acts on (actions with their bodies, references,
-//! guards and preconditions, the proxy URL and the options), so a prompt, a PR comment
+//! guards and preconditions, the proxy URL and version and the options), so a prompt, a PR comment
 //! and a saved file can be matched to one another, and an edited file is refused.
 
 use serde::{Deserialize, Serialize};
@@ -184,12 +184,18 @@ impl PlanDocument {
                 action
             })
             .collect();
-        digest(&json!({
+        let mut covered = json!({
             "format_version": self.format_version,
             "proxy_url": self.proxy.url,
             "options": self.options,
             "actions": actions,
-        }))
+        });
+        // Apply judges by the version (a plan made for partial updates is refused by a
+        // proxy without them); only when known, as above.
+        if let Some(v) = &self.proxy.version {
+            covered["proxy_version"] = json!(v);
+        }
+        digest(&covered)
     }
 
     /// Pretty JSON, as `--out` writes it.

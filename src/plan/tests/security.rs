@@ -196,6 +196,13 @@ fn plan_documents_round_trip_and_refuse_edits() {
         matches!(result, Err(document::DocumentError::Digest)),
         "{result:?}"
     );
+    // Apply judges by the proxy's version: editing it is an edit too.
+    let downgraded = text.replace("\"1.108.7\"", "\"1.87.5\"");
+    assert_ne!(downgraded, text);
+    assert!(matches!(
+        PlanDocument::from_json(&downgraded),
+        Err(document::DocumentError::Digest)
+    ));
     let old = text.replace("\"format_version\": 2", "\"format_version\": 1");
     assert!(matches!(
         PlanDocument::from_json(&old),
