@@ -120,10 +120,15 @@ pub(crate) struct Comment {
     pub user_type: String,
 }
 
+/// The author of every comment the workflow's own `GITHUB_TOKEN` writes.
+pub(crate) const WORKFLOW_BOT: &str = "github-actions[bot]";
+
 /// Our comment among `comments`: the first that starts with `marker` and was written by
-/// `me` (the token's user, when `GET /user` said); when the token cannot say who it is
-/// (the workflow's `GITHUB_TOKEN` cannot), the first such comment by a bot. A human's
-/// comment is never taken over, even if it carries the marker.
+/// `me` (the token's user, when `GET /user` said). When the token cannot say who it is
+/// (the workflow's `GITHUB_TOKEN` and app tokens cannot), a bot's: the workflow bot's
+/// first, else the newest (another app may have copied the marker earlier; the newest
+/// is the one mcpform wrote when it could not edit that one). A human's comment is never
+/// taken over, even if it carries the marker.
 pub(crate) fn ours<'a>(
     comments: &'a [Comment],
     marker: &str,
@@ -135,10 +140,15 @@ pub(crate) fn ours<'a>(
             .iter()
             .filter(marked)
             .find(|c| c.login.eq_ignore_ascii_case(me)),
-        None => comments
-            .iter()
-            .filter(marked)
-            .find(|c| c.user_type == "Bot"),
+        None => {
+            let mut bots = comments
+                .iter()
+                .filter(marked)
+                .filter(|c| c.user_type == "Bot");
+            bots.clone()
+                .find(|c| c.login == WORKFLOW_BOT)
+                .or_else(|| bots.next_back())
+        }
     }
 }
 
@@ -222,5 +232,14 @@ mod tests {
         assert_eq!(ours(&list, m, None).map(|c| c.id), Some(3));
         assert_eq!(ours(&list, m, Some("someone")).map(|c| c.id), None);
         assert_eq!(ours(&list[..2], m, None).map(|c| c.id), None);
+        // Another app's copy of the marker, first: the workflow bot's comment still wins,
+        // and without one, the newest bot comment (the one mcpform wrote last).
+        let list = [
+            comment(1, &format!("{m}\ncopy"), "other-app[bot]", "Bot"),
+            comment(2, &format!("{m}\nmine"), "my-app[bot]", "Bot"),
+            comment(3, &format!("{m}\nreal"), WORKFLOW_BOT, "Bot"),
+        ];
+        assert_eq!(ours(&list, m, None).map(|c| c.id), Some(3));
+        assert_eq!(ours(&list[..2], m, None).map(|c| c.id), Some(2));
     }
 }

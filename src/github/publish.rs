@@ -161,7 +161,22 @@ async fn sticky(
     let body = comment::body(&marker, &footer, report.render);
     let written = match existing {
         Some(c) if c.body == body => c.clone(),
-        Some(c) => api.update(c.id, &body).await?,
+        Some(c) => match api.update(c.id, &body).await {
+            // A token that cannot say who it is took a bot's comment for its own, and
+            // may not edit it: another app's copy of the marker. Write our own (found
+            // first next time, as the workflow bot's or the newest); a token without
+            // `pull-requests: write` fails that too, with the usual warning.
+            Err(ApiError::Denied { status: 403, .. })
+                if me.is_none() && c.login != comment::WORKFLOW_BOT =>
+            {
+                warning(&format!(
+                    "the comment by `{}` carries mcpform's marker, but this token may not edit it (another app's copy?): mcpform writes its own",
+                    terminal_line(&c.login)
+                ));
+                api.create(number, &body).await?
+            }
+            other => other?,
+        },
         None => api.create(number, &body).await?,
     };
     eprintln!(

@@ -191,3 +191,36 @@ fn a_comment_key_that_starts_with_a_dash_is_a_key_not_an_option() {
     assert!(!plain.failed(), "{}", plain.log);
     assert_eq!(s.ours(7).len(), 2, "`-prod` and `prod` are two keys");
 }
+
+#[test]
+fn another_apps_copy_of_the_marker_is_left_alone_and_ours_is_written() {
+    let s = Setup::new();
+    s.write("servers/wiki.yaml", WIKI);
+    let first = s.plan(&[]);
+    assert!(!first.failed(), "{}", first.log);
+    // The marker does not depend on the pull request: another app copies this comment
+    // onto #8 before mcpform ever comments there.
+    let marker = s.ours(7)[0].body.lines().next().unwrap().to_owned();
+    let body = format!("{marker}\nan older report of another app");
+    let copy = s.github.seed_comment(8, "other-app[bot]", "Bot", &body);
+    s.pull_request(8, false);
+    let second = s.plan(&[]);
+    assert!(!second.failed(), "{}", second.log);
+    assert!(
+        second
+            .log
+            .contains("the comment by `other-app[bot]` carries mcpform's marker"),
+        "{}",
+        second.log
+    );
+    let ours = s.ours(8);
+    assert_eq!(ours.len(), 2, "{ours:?}");
+    assert_eq!((ours[0].id, ours[0].body.as_str()), (copy, body.as_str()));
+    assert_eq!(ours[1].login, "github-actions[bot]");
+    // Next time ours is found and updated: no third comment, no warning.
+    let third = s.plan(&[]);
+    assert!(!third.failed(), "{}", third.log);
+    assert_eq!(s.ours(8).len(), 2);
+    assert!(!third.log.contains("other-app"), "{}", third.log);
+    assert_eq!(third.outputs["comment-url"], second.outputs["comment-url"]);
+}
