@@ -40,6 +40,14 @@ fn write_atomically(path: &Path, text: &str, replace: bool) -> Result<(), CliErr
         path: path.to_path_buf(),
         source,
     };
+    // A rename over `/dev/stdout` (a link) or a FIFO would replace it, not write to it.
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        return Err(fail(std::io::Error::other(
+            "not a regular file (a device, pipe or directory): give `-` for standard output",
+        )));
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -71,6 +79,22 @@ mod tests {
         write_file(&out, "{}\n").unwrap();
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "{}\n");
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_or_a_pipe_is_refused_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("stdout");
+        std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+        for target in [link.as_path(), dir.path()] {
+            for replace in [true, false] {
+                let err = write_atomically(target, "x", replace).unwrap_err();
+                assert!(err.to_string().contains("give `-`"), "{err}");
+            }
+        }
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert_eq!(std::fs::read_link(&link).unwrap(), Path::new("/dev/null"));
     }
 
     #[test]
