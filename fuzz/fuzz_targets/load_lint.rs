@@ -21,6 +21,7 @@ use libfuzzer_sys::fuzz_target;
 use mcpform::escape::is_bidi_control;
 use mcpform::lint::{LintOptions, lint};
 use mcpform::load::{load_paths, load_text, load_texts};
+use mcpform::model::support::ProxyVersion;
 use mcpform::report::{LintFormat, ReportInput, write_report};
 use serde_json::Value;
 
@@ -48,7 +49,11 @@ fuzz_target!(|data: &[u8]| {
         require_env: data.len().is_multiple_of(3),
         env: &env,
         reserved_env: &[],
-        proxy_version: None,
+        // One input in five is linted for an older proxy (rule `proxy-version`).
+        proxy_version: data
+            .len()
+            .is_multiple_of(5)
+            .then_some(ProxyVersion::new(1, 87, 5)),
     };
     let linted = lint(loaded, &options);
     let input = ReportInput {
