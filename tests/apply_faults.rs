@@ -13,13 +13,12 @@ use std::time::Duration;
 use mcpform::apply::{ApplyOptions, Cancel, Outcome, Session, Silent, Status, apply};
 use mcpform::client::{Client, ClientConfig, ProxyUrl};
 use mcpform::gather::Gathered;
-use mcpform::plan::document::ProxyInfo;
-use mcpform::plan::{PlanDocument, PlanMeta, PlanOptions, plan};
+use mcpform::plan::{PlanOptions, plan};
 use mcpform::secret::{FingerprintKey, Secret};
 use serde_json::{Value, json};
 
 use support::fake_proxy::{FakeConfig, FakeProxy, Fault, Method, RecordedBody};
-use support::inprocess::{plan_live, resolved};
+use support::inprocess::{document, plan_live, resolved};
 
 const SERVERS: usize = 50;
 
@@ -58,17 +57,12 @@ fn run(
     let none = |_: &str| None;
     let desired = resolved(&yaml(), &key_text, &none);
     let (gathered, p) = plan_live(client, runtime, &desired, PlanOptions::default(), &key_text);
-    let meta = PlanMeta {
-        created_at: "2026-12-02T00:00:00Z".into(),
-        proxy: ProxyInfo {
-            url: client.shown_base(),
-            version: None,
-            live_servers: gathered.live.servers.len(),
-        },
-        options: PlanOptions::default(),
-        declared_servers: desired.len(),
-    };
-    let doc = PlanDocument::new(p, meta, &|_| None);
+    let doc = document(
+        p,
+        client.shown_base(),
+        gathered.live.servers.len(),
+        desired.len(),
+    );
     fake.clear_journal();
     if let Some(f) = fault {
         fake.inject(f);

@@ -12,14 +12,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use mcpform::apply::{ApplyOptions, Cancel, Observer, Outcome, Session, Status, apply};
 use mcpform::client::Client;
 use mcpform::gather::Gathered;
-use mcpform::plan::document::ProxyInfo;
-use mcpform::plan::{Action, Plan, PlanDocument, PlanMeta, PlanOptions, plan};
+use mcpform::plan::{Action, Plan, PlanOptions, plan};
 use mcpform::secret::{FingerprintKey, Secret};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use support::fake_proxy::{FakeConfig, FakeProxy};
-use support::inprocess::{client_for, plan_live, resolved};
+use support::inprocess::{client_for, document, plan_live, resolved};
 
 fn env(name: &str) -> Option<String> {
     Some(format!("secret-for-{name}"))
@@ -174,17 +173,12 @@ fn run_apply(
     let desired = resolved(yaml, &key_text, &env);
     let (gathered, p) = plan_live(client, runtime, &desired, PlanOptions::default(), &key_text);
     let before = p.clone();
-    let meta = PlanMeta {
-        created_at: "2026-12-02T00:00:00Z".into(),
-        proxy: ProxyInfo {
-            url: client.shown_base(),
-            version: None,
-            live_servers: gathered.live.servers.len(),
-        },
-        options: PlanOptions::default(),
-        declared_servers: desired.len(),
-    };
-    let doc = PlanDocument::new(p, meta, &|_| None);
+    let doc = document(
+        p,
+        client.shown_base(),
+        gathered.live.servers.len(),
+        desired.len(),
+    );
     let key = FingerprintKey::new(&Secret::new(key_text));
     let replan = |g: &Gathered| plan(&desired, &g.live, &g.facts, PlanOptions::default(), &key);
     let cancel = Cancel::default();

@@ -3,13 +3,12 @@
 
 use serde_json::{Value, json};
 
+use crate::proof;
 use crate::support::cli::{Workspace, code, stderr, stdout};
 use crate::support::fake_proxy::{
     CredentialKind, FakeConfig, FakeProxy, Fault, Method, RecordedBody,
 };
 use crate::support::inprocess::client_for;
-use mcpform::plan::owner_proof;
-use mcpform::secret::{FingerprintKey, Secret};
 
 const ENV: &[(&str, &str)] = &[
     ("JIRA_MCP_TOKEN", "jira-token-value"),
@@ -74,8 +73,13 @@ fn writes(fake: &FakeProxy) -> Vec<(String, String)> {
         .collect()
 }
 
-fn proof(fake: &FakeProxy, id: &str) -> String {
-    owner_proof(id, &FingerprintKey::new(&Secret::new(fake.master_key())))
+/// Seeds an sse server `id` that mcpform owns (its marker with a valid proof).
+fn seed_owned(fake: &FakeProxy, id: &str) {
+    fake.seed_server(
+        json!({"server_id": id, "server_name": id, "transport": "sse",
+        "url": "https://o.example.invalid/sse",
+        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof(fake, id)}}),
+    );
 }
 
 #[test]
@@ -216,11 +220,7 @@ fn prune_needs_consent_twice_and_respects_the_delete_budget() {
     let fake = FakeProxy::start(FakeConfig::default());
     for i in 0..3 {
         let id = format!("old{i}");
-        fake.seed_server(
-            json!({"server_id": id, "server_name": id, "transport": "sse",
-            "url": "https://o.example.invalid/sse",
-            "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof(&fake, &id)}}),
-        );
+        seed_owned(&fake, &id);
     }
     let ws = Workspace::new();
     ws.write("s.yaml", ONE);
@@ -520,11 +520,7 @@ fn skip_stale_applies_the_untouched_rest() {
 #[test]
 fn prune_never_deletes_when_no_server_is_declared_or_protection_was_recorded_since() {
     let fake = FakeProxy::start(FakeConfig::default());
-    fake.seed_server(
-        json!({"server_id": "old", "server_name": "old", "transport": "sse",
-        "url": "https://o.example.invalid/sse",
-        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof(&fake, "old")}}),
-    );
+    seed_owned(&fake, "old");
     let ws = Workspace::new();
     ws.write("empty.yaml", "version: 1\nservers: []\n");
     let (exit, report, _) = apply_json(&ws, &fake, &["empty.yaml", "--prune"]);
@@ -638,11 +634,7 @@ fn a_delete_sent_again_after_an_unknown_outcome_and_answered_404_is_done() {
     // The first DELETE commits and its answer is lost, the read-back fails too, so the
     // delete is sent again: its 404 is the first attempt's work, not a failure.
     let fake = FakeProxy::start(FakeConfig::default());
-    fake.seed_server(
-        json!({"server_id": "old", "server_name": "old", "transport": "sse",
-        "url": "https://o.example.invalid/sse",
-        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof(&fake, "old")}}),
-    );
+    seed_owned(&fake, "old");
     let ws = Workspace::new();
     ws.write("s.yaml", ONE);
     fake.inject(Fault::commit_then_reset(

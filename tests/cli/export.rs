@@ -2,11 +2,9 @@
 //! lint clean, plan empty, apply a no-op and a second export byte-identical; the files
 //! it refuses to overwrite, the env file, `--managed-only`, `--reveal-values`, keys.
 
-use mcpform::plan::owner_proof;
-use mcpform::secret::{FingerprintKey, Secret};
 use serde_json::json;
 
-use super::run;
+use super::{proof, run};
 use crate::support::cli::{Workspace, code, stable, stderr, stdout};
 use crate::support::env_file;
 use crate::support::fake_proxy::{FakeConfig, FakeProxy, Role};
@@ -14,10 +12,6 @@ use crate::support::real::RealProxy;
 
 const HEADER_SECRET: &str = "hdr-canary-5a4b3c2d";
 const ENV_SECRET: &str = "env-canary-1f2e3d4c";
-
-fn proof(fake: &FakeProxy, id: &str) -> String {
-    owner_proof(id, &FingerprintKey::new(&Secret::new(fake.master_key())))
-}
 
 /// A proxy with one server of each kind, one from config.yaml, one mcpform would
 /// refuse, and a submission awaiting approval.

@@ -14,6 +14,8 @@ mod proxy_input;
 mod secrets;
 mod versions;
 
+use mcpform::plan::owner_proof;
+use mcpform::secret::{FingerprintKey, Secret};
 use support::cli::Workspace;
 use support::fake_proxy::FakeProxy;
 
@@ -23,4 +25,9 @@ fn run(ws: &Workspace, fake: &FakeProxy, args: &[&str]) -> std::process::Output 
         .args(args)
         .output()
         .unwrap()
+}
+
+/// mcpform's proof that it owns server `id`, keyed as the fake's master key keys it.
+fn proof(fake: &FakeProxy, id: &str) -> String {
+    owner_proof(id, &FingerprintKey::new(&Secret::new(fake.master_key())))
 }

@@ -1,14 +1,13 @@
 //! `mcpform plan` against the fake proxy: every kind of change, exit codes, ownership,
 //! guards, formats, and an empty plan right after applying.
 
-use mcpform::plan::{PlanDocument, owner_proof};
-use mcpform::secret::{FingerprintKey, Secret};
+use mcpform::plan::PlanDocument;
 use serde_json::{Value, json};
 
-use crate::run;
 use crate::support::apply::apply_plan;
 use crate::support::cli::{Workspace, code, json, stable, stderr, stdout};
 use crate::support::fake_proxy::{CredentialKind, FakeConfig, FakeProxy, Method};
+use crate::{proof, run};
 
 const ENV: &[(&str, &str)] = &[
     ("JIRA_MCP_TOKEN", "jira-token-value"),
@@ -136,10 +135,6 @@ fn field_changes_show_old_and_new_and_adopt_dashboard_servers() {
 
 /// The ownership proof mcpform writes, keyed by the fake's master key (plan's default
 /// fingerprint key).
-fn proof(fake: &FakeProxy, id: &str) -> String {
-    owner_proof(id, &FingerprintKey::new(&Secret::new(fake.master_key())))
-}
-
 fn byok_server(fake: &FakeProxy) {
     fake.seed_server(json!({
         "server_id": "gh", "server_name": "github_tools", "transport": "http",

@@ -63,26 +63,35 @@ impl Collected {
     }
 }
 
-#[test]
-fn no_secret_in_any_output_error_or_plan_file() {
+/// The fake (the canary admin key, a secret set in the dashboard that the files do not
+/// know) and a workspace holding [`FILE`].
+fn canary_setup() -> (FakeProxy, Workspace) {
     let fake = FakeProxy::start(FakeConfig {
         master_key: ADMIN_KEY.to_owned(),
         ..FakeConfig::default()
     });
-    // A secret set in the dashboard, unknown to the files.
     fake.seed_server(json!({"server_id": "wiki", "server_name": "wiki", "transport": "http",
         "url": "https://wiki.example.invalid/mcp", "static_headers": {"Authorization": format!("Bearer {DASHBOARD}")}}));
     let ws = Workspace::new();
     ws.write("servers.yaml", FILE);
-    let run = |args: &[&str], token: &str| {
-        ws.mcpform(&fake.base_url(), ADMIN_KEY)
-            .env("MCPFORM_FINGERPRINT_KEY", FINGERPRINT_KEY)
-            .env("CANARY_TOKEN", token)
-            .env("CANARY_HEADER", HEADER)
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    (fake, ws)
+}
+
+/// `mcpform ARGS` with every canary in its environment, `token` as `CANARY_TOKEN`.
+fn canary_run(ws: &Workspace, fake: &FakeProxy, args: &[&str], token: &str) -> Output {
+    ws.mcpform(&fake.base_url(), ADMIN_KEY)
+        .env("MCPFORM_FINGERPRINT_KEY", FINGERPRINT_KEY)
+        .env("CANARY_TOKEN", token)
+        .env("CANARY_HEADER", HEADER)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn no_secret_in_any_output_error_or_plan_file() {
+    let (fake, ws) = canary_setup();
+    let run = |args: &[&str], token: &str| canary_run(&ws, &fake, args, token);
     let mut seen = Collected(Vec::new());
     for format in ["human", "json", "github", "sarif"] {
         let out = run(
@@ -284,23 +293,8 @@ fn a_value_that_came_from_a_reference_stays_hidden_after_the_file_stops_using_it
 
 #[test]
 fn no_secret_in_any_apply_output_report_or_error() {
-    let fake = FakeProxy::start(FakeConfig {
-        master_key: ADMIN_KEY.to_owned(),
-        ..FakeConfig::default()
-    });
-    fake.seed_server(json!({"server_id": "wiki", "server_name": "wiki", "transport": "http",
-        "url": "https://wiki.example.invalid/mcp", "static_headers": {"Authorization": format!("Bearer {DASHBOARD}")}}));
-    let ws = Workspace::new();
-    ws.write("servers.yaml", FILE);
-    let run = |args: &[&str], token: &str| {
-        ws.mcpform(&fake.base_url(), ADMIN_KEY)
-            .env("MCPFORM_FINGERPRINT_KEY", FINGERPRINT_KEY)
-            .env("CANARY_TOKEN", token)
-            .env("CANARY_HEADER", HEADER)
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let (fake, ws) = canary_setup();
+    let run = |args: &[&str], token: &str| canary_run(&ws, &fake, args, token);
     let mut seen = Collected(Vec::new());
     // A saved plan, then the secret rotates: refused as stale, by name only.
     let out = run(&["plan", "servers.yaml", "--out", "plan.json"], TOKEN);

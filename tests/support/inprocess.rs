@@ -67,17 +67,22 @@ pub fn plan_live(
     (gathered, p)
 }
 
-/// The plan document as JSON, as `mcpform plan --format json` prints it.
-pub fn document_json(p: Plan) -> serde_json::Value {
+/// The plan document of `p`, with a fixed date, the default options and no version.
+pub fn document(p: Plan, url: String, live_servers: usize, declared: usize) -> PlanDocument {
     let meta = PlanMeta {
         created_at: "2026-12-02T00:00:00Z".into(),
         proxy: ProxyInfo {
-            url: "fake".into(),
+            url,
             version: None,
-            live_servers: 0,
+            live_servers,
         },
         options: PlanOptions::default(),
-        declared_servers: 0,
+        declared_servers: declared,
     };
-    serde_json::to_value(PlanDocument::new(p, meta, &|_| None)).expect("document")
+    PlanDocument::new(p, meta, &|_| None)
+}
+
+/// The plan document as JSON, as `mcpform plan --format json` prints it.
+pub fn document_json(p: Plan) -> serde_json::Value {
+    serde_json::to_value(document(p, "fake".into(), 0, 0)).expect("document")
 }

@@ -158,6 +158,17 @@ async fn handle(
     if let Some(f) = &fault {
         lock(&shared.journal).mark(seq, f.marker());
     }
+    // The request as the proxy would serve it (the fault kinds that let it through).
+    let serve = || {
+        route(
+            &shared,
+            &parts.method,
+            &path,
+            query.as_deref(),
+            &parts.headers,
+            &bytes,
+        )
+    };
     let reply = match fault.map(|f| f.kind) {
         Some(FaultKind::Reset) => {
             conn.kill();
@@ -165,28 +176,14 @@ async fn handle(
         }
         Some(FaultKind::Status { status, body }) => Reply::json(status, body),
         Some(FaultKind::CommitThenStatus(status)) => {
-            let _committed = route(
-                &shared,
-                &parts.method,
-                &path,
-                query.as_deref(),
-                &parts.headers,
-                &bytes,
-            );
+            let _committed = serve();
             Reply::json(
                 status,
                 serde_json::json!({"error": {"message": "Internal server error", "type": "internal_server_error"}}),
             )
         }
         Some(FaultKind::CommitThenReset) => {
-            let _committed = route(
-                &shared,
-                &parts.method,
-                &path,
-                query.as_deref(),
-                &parts.headers,
-                &bytes,
-            );
+            let _committed = serve();
             conn.kill();
             return std::future::pending().await;
         }
@@ -204,23 +201,9 @@ async fn handle(
         }
         Some(FaultKind::Delay(d)) => {
             tokio::time::sleep(d).await;
-            route(
-                &shared,
-                &parts.method,
-                &path,
-                query.as_deref(),
-                &parts.headers,
-                &bytes,
-            )
+            serve()
         }
-        None => route(
-            &shared,
-            &parts.method,
-            &path,
-            query.as_deref(),
-            &parts.headers,
-            &bytes,
-        ),
+        None => serve(),
     };
     lock(&shared.journal).finish(seq, reply.status);
     into_response(reply)
