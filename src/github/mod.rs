@@ -142,7 +142,7 @@ pub(crate) fn apply(gh: &Github, s: &Settings, outcome: &Outcome, meta: &ReportM
             worth_a_comment: true,
             digest: Some(meta.plan_digest.clone()),
             outputs: vec![
-                ("has-changes", (!outcome.results.is_empty()).to_string()),
+                ("has-changes", outcome.wrote().to_string()),
                 ("guarded", guarded.to_string()),
                 ("summary-json", summary.to_string()),
             ],

@@ -160,3 +160,51 @@ fn plan_on_a_schedule_writes_the_summary_and_no_comment() {
     assert!(o.summary.contains("### mcpform plan"));
     assert!(s.github.calls().is_empty(), "{:?}", s.github.calls());
 }
+
+#[test]
+fn has_changes_is_true_only_when_apply_wrote_something() {
+    let s = Setup::new();
+    s.write("servers/wiki.yaml", WIKI);
+    s.push("89abcdef0123456789abcdef0123456789abcdef");
+    let url = s.proxy.base_url();
+    // A saved plan, applied twice: the second apply finds the server there already.
+    let o = s.plan(&[("comment", "false")]);
+    assert_eq!(o.outputs["exit-code"], "2", "{}", o.log);
+    let plan = o.outputs["plan-json"].clone();
+    let apply = || {
+        s.run(&[
+            ("command", "apply"),
+            ("paths", &plan),
+            ("proxy-url", &url),
+            ("api-key", ADMIN_KEY),
+            ("comment", "false"),
+        ])
+    };
+    let first = apply();
+    assert!(!first.failed(), "{}", first.log);
+    assert_eq!(first.outputs["has-changes"], "true");
+    assert_eq!(s.proxy.rows().len(), 1);
+    let writes = s.proxy.journal().len();
+    let again = apply();
+    assert!(!again.failed(), "{}", again.log);
+    let report: serde_json::Value = serde_json::from_str(&again.outputs["summary-json"]).unwrap();
+    assert_eq!(
+        report["summary"],
+        json!({"already_applied": 1}),
+        "{}",
+        again.log
+    );
+    assert_eq!(
+        again.outputs["has-changes"], "false",
+        "apply wrote nothing: {}",
+        again.log
+    );
+    assert!(
+        s.proxy
+            .journal()
+            .iter()
+            .skip(writes)
+            .all(|r| r.method == "GET"),
+        "no write the second time"
+    );
+}
