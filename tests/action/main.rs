@@ -113,6 +113,15 @@ impl Setup {
         );
     }
 
+    /// The event is `pull_request_target`: the base's workflow, with its secrets and a
+    /// token that can write, on a pull request (from a fork, or not).
+    pub(crate) fn pull_request_target(&self, number: u64, fork: bool) {
+        self.pull_request(number, fork);
+        self.env
+            .borrow_mut()
+            .insert("GITHUB_EVENT_NAME".into(), "pull_request_target".into());
+    }
+
     /// The event is a push of `sha`.
     pub(crate) fn push(&self, sha: &str) {
         self.set_event("push", json!({"ref": "refs/heads/main", "after": sha}));
