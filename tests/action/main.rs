@@ -14,6 +14,7 @@ mod expr;
 mod install;
 mod limits;
 mod readme;
+mod release;
 mod runner;
 mod static_check;
 
