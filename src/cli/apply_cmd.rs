@@ -114,7 +114,7 @@ pub(super) fn run(args: &ApplyArgs, color: bool) -> Result<u8, CliError> {
     let github = github.as_ref().map(|(g, s)| (g, s));
     if let Some((gh, settings)) = github {
         let env_of = |name: &str| std::env::var(name).ok();
-        if let Some(code) = crate::github::fork_with_key(
+        if crate::github::fork_with_key(
             gh,
             settings,
             crate::github::Kind::Apply,
@@ -122,7 +122,7 @@ pub(super) fn run(args: &ApplyArgs, color: bool) -> Result<u8, CliError> {
             &args.proxy.api_key_env,
             args.github.allow_fork_with_key,
         ) {
-            return Ok(code);
+            return Ok(super::exit::ERROR);
         }
     }
     let result = apply_run(args, color, github);

@@ -64,7 +64,7 @@ pub(super) fn run(args: &PlanArgs, color: bool) -> Result<u8, CliError> {
         return plan_run(args, color, None);
     };
     let env = |name: &str| std::env::var(name).ok();
-    if let Some(code) = crate::github::fork_with_key(
+    if crate::github::fork_with_key(
         &gh,
         &settings,
         crate::github::Kind::Plan,
@@ -72,7 +72,7 @@ pub(super) fn run(args: &PlanArgs, color: bool) -> Result<u8, CliError> {
         &args.proxy.api_key_env,
         args.github.allow_fork_with_key,
     ) {
-        return Ok(code);
+        return Ok(exit::ERROR);
     }
     if gh.is_fork_pull_request() && env(&args.proxy.api_key_env).is_none_or(|k| k.is_empty()) {
         return Ok(fork_without_secrets(

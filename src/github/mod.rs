@@ -184,9 +184,9 @@ pub(crate) fn stopped(
 /// `pull_request` run gets no secrets, so the key is there because of
 /// `pull_request_target` (the base's workflow, its secrets and a token that can write)
 /// or a workflow that hands secrets to forks: the pull request's author wrote the files
-/// mcpform would read with the key at hand. Refused (exit 1, with the summary and the
-/// comment saying so) unless the workflow says it was reviewed (`allowed`), then a
-/// warning. `None`: go on.
+/// mcpform would read with the key at hand. Refused (`true`: the command exits 1; the
+/// error, the summary and the comment say why) unless the workflow says it was reviewed
+/// (`allowed`), then a warning and `false`: go on.
 pub(crate) fn fork_with_key(
     gh: &Github,
     s: &Settings,
@@ -194,10 +194,10 @@ pub(crate) fn fork_with_key(
     proxy: Option<&str>,
     key_var: &str,
     allowed: bool,
-) -> Option<u8> {
+) -> bool {
     let key_set = std::env::var_os(key_var).is_some_and(|v| !v.is_empty());
     if !gh.is_fork_pull_request() || !key_set {
-        return None;
+        return false;
     }
     let event = if gh.event.name.is_empty() {
         "unknown".to_owned()
@@ -210,7 +210,7 @@ pub(crate) fn fork_with_key(
             "a pull request from a fork, with the admin key in the environment ({key_var}; event `{}`): mcpform will {what} it because allow-fork-with-key is set. The pull request's files are read with the key at hand: a maintainer must have reviewed them before this run",
             terminal_line(&event)
         ));
-        return None;
+        return false;
     }
     println!(
         "::error title=mcpform::{}",
@@ -229,7 +229,7 @@ pub(crate) fn fork_with_key(
         ),
         "CAUTION",
     );
-    Some(crate::cli::exit::ERROR)
+    true
 }
 
 /// A workflow command at a `file:line` (a plan action's `source`), or without a place.
