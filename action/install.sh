@@ -6,8 +6,9 @@
 #    commit the release was built from) that has one for this runner: downloaded from
 #    the release with SHA256SUMS, and refused unless its checksum matches.
 # 3. Otherwise `build=true`: the next steps restore a cached build or run
-#    `cargo install --locked` from the action's own source (action/build.sh). The cache
-#    key is computed here, in bash, because `hashFiles` cannot see the action's path.
+#    `cargo install --locked` from the action's own source with a pinned toolchain
+#    (action/build.sh). The cache key is computed here, in bash, because `hashFiles`
+#    cannot see the action's path.
 #
 # Outputs: bin (the binary's path), build (true|false), cache-dir, cache-key.
 set -euo pipefail
@@ -75,11 +76,15 @@ if try_release; then
   exit 0
 fi
 
-# Build from source. The key covers what the binary is built from.
+# Build from source. The key covers what the binary is built from, all of it in the
+# action's own directory (never the workspace, which may be a pull request's): the
+# source, the build script and its pinned toolchain.
+toolchain="rust$(rust_toolchain)"
+command -v rustup >/dev/null 2>&1 || toolchain=rust-unpinned
 hash_list="$RUNNER_TEMP/mcpform-source-hashes"
 (
   cd "$GITHUB_ACTION_PATH"
-  find Cargo.toml Cargo.lock src schemas -type f -print0 | LC_ALL=C sort -z |
+  find Cargo.toml Cargo.lock src schemas action/build.sh action/lib.sh -type f -print0 | LC_ALL=C sort -z |
     while IFS= read -r -d '' file; do
       printf '%s  %s\n' "$(sha256 "$file")" "$file"
     done
@@ -91,4 +96,4 @@ echo "mcpform: no release binary for this ref and runner; building $version from
 output bin "$cache_dir/bin/mcpform$exe"
 output build true
 output cache-dir "$cache_dir"
-output cache-key "mcpform-${RUNNER_OS:-unknown}-${RUNNER_ARCH:-unknown}-$version-$source_hash"
+output cache-key "mcpform-${RUNNER_OS:-unknown}-${RUNNER_ARCH:-unknown}-$version-$toolchain-$source_hash"

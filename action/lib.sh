@@ -35,3 +35,9 @@ is_true() {
     *) return 1 ;;
   esac
 }
+
+# rust_toolchain: the Rust toolchain the Action builds mcpform with, a full version (the
+# release workflow pins the same one; a test keeps them equal).
+rust_toolchain() {
+  echo 1.95.0
+}

@@ -50,6 +50,13 @@ case "$command" in
     if is_true "${MCPFORM_ACTION_PRUNE:-false}"; then args+=(--prune); fi
     ;;
 esac
+# A fork's pull request with the admin key present is refused unless the workflow says
+# it reviews pull requests first (mcpform explains in the log).
+case "$command" in
+  plan | apply)
+    if is_true "${MCPFORM_ACTION_ALLOW_FORK_WITH_KEY:-false}"; then args+=(--allow-fork-with-key); fi
+    ;;
+esac
 args+=(--)
 args+=("${paths[@]}")
 

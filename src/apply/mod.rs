@@ -222,6 +222,20 @@ pub struct Durations {
 }
 
 impl Outcome {
+    /// Whether apply changed anything on the proxy: an action `applied`, or one that
+    /// failed after a write the proxy accepted (verification found it otherwise) or may
+    /// have carried out (its outcome unknown). `already_applied`, skipped, stale and
+    /// refused actions wrote nothing.
+    pub fn wrote(&self) -> bool {
+        self.results.iter().any(|r| {
+            r.status == Status::Applied
+                || r.outcome_unknown
+                || r.attempts.iter().any(|t| {
+                    t.step != "read_back" && t.status.is_some_and(|s| (200..300).contains(&s))
+                })
+        })
+    }
+
     /// Counts by status.
     pub fn counts(&self) -> BTreeMap<Status, usize> {
         let mut out = BTreeMap::new();
@@ -348,4 +362,60 @@ pub async fn apply(s: &Session<'_>) -> Outcome {
         verification: ms(verifying),
     };
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(status: Status, attempts: &[(&str, Option<u16>)]) -> ActionResult {
+        ActionResult {
+            server_id: "wiki".into(),
+            server_name: "wiki".into(),
+            action: ActionKind::Update,
+            status,
+            message: None,
+            cause: None,
+            outcome_unknown: false,
+            fields: Vec::new(),
+            kept_keys: None,
+            attempts: attempts
+                .iter()
+                .map(|(step, status)| Attempt {
+                    step: (*step).into(),
+                    status: *status,
+                    outcome: String::new(),
+                })
+                .collect(),
+        }
+    }
+
+    fn outcome(results: Vec<ActionResult>) -> Outcome {
+        Outcome {
+            refused: None,
+            results,
+            verification: Verification::default(),
+            interrupted: false,
+            durations_ms: Durations::default(),
+        }
+    }
+
+    #[test]
+    fn wrote_is_true_only_for_a_write_the_proxy_took() {
+        let nothing = [
+            result(Status::AlreadyApplied, &[]),
+            result(Status::SkippedGuard, &[]),
+            result(Status::Stale, &[("read_back", Some(200))]),
+            result(Status::Failed, &[("write", Some(422))]),
+            result(Status::NotAttempted, &[]),
+        ];
+        assert!(!outcome(nothing.to_vec()).wrote());
+        assert!(!outcome(Vec::new()).wrote());
+        assert!(outcome(vec![result(Status::Applied, &[("write", Some(200))])]).wrote());
+        // Written, then found otherwise by verification.
+        assert!(outcome(vec![result(Status::Failed, &[("write", Some(200))])]).wrote());
+        let mut unknown = result(Status::Failed, &[("write", None)]);
+        unknown.outcome_unknown = true;
+        assert!(outcome(vec![unknown]).wrote());
+    }
 }

@@ -112,6 +112,19 @@ type GithubRun<'a> = Option<(&'a crate::github::Github, &'a crate::github::Setti
 pub(super) fn run(args: &ApplyArgs, color: bool) -> Result<u8, CliError> {
     let github = args.github.context(&args.paths);
     let github = github.as_ref().map(|(g, s)| (g, s));
+    if let Some((gh, settings)) = github {
+        let env_of = |name: &str| std::env::var(name).ok();
+        if crate::github::fork_with_key(
+            gh,
+            settings,
+            crate::github::Kind::Apply,
+            shown_proxy(&args.proxy, &env_of).as_deref(),
+            &args.proxy.api_key_env,
+            args.github.allow_fork_with_key,
+        ) {
+            return Ok(super::exit::ERROR);
+        }
+    }
     let result = apply_run(args, color, github);
     if let (Err(e), Some((gh, settings))) = (&result, github) {
         let env_of = |name: &str| std::env::var(name).ok();

@@ -22,6 +22,12 @@ pub struct GithubArgs {
     /// runs on the same proxy and paths keep two comments.
     #[arg(long, value_name = "KEY", requires = "github")]
     pub comment_key: Option<String>,
+
+    /// With --github: plan or apply a pull request from a fork although the admin key is
+    /// in the environment (`pull_request_target`), which is refused otherwise. Only for a
+    /// workflow where a maintainer reviews each pull request's files before it runs.
+    #[arg(long, requires = "github")]
+    pub allow_fork_with_key: bool,
 }
 
 impl GithubArgs {

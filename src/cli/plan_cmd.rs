@@ -64,6 +64,16 @@ pub(super) fn run(args: &PlanArgs, color: bool) -> Result<u8, CliError> {
         return plan_run(args, color, None);
     };
     let env = |name: &str| std::env::var(name).ok();
+    if crate::github::fork_with_key(
+        &gh,
+        &settings,
+        crate::github::Kind::Plan,
+        shown_proxy(&args.proxy, &env).as_deref(),
+        &args.proxy.api_key_env,
+        args.github.allow_fork_with_key,
+    ) {
+        return Ok(exit::ERROR);
+    }
     if gh.is_fork_pull_request() && env(&args.proxy.api_key_env).is_none_or(|k| k.is_empty()) {
         return Ok(fork_without_secrets(
             &args.paths,
@@ -104,7 +114,7 @@ pub(crate) fn fork_without_secrets(
     };
     let _ = write_report(LintFormat::Github, &input, &mut std::io::stdout().lock());
     crate::github::notice(
-        "a pull request from a fork runs without secrets, so mcpform linted the files and did not contact the proxy; the plan runs once the change is on a branch of this repository",
+        "a pull request from a fork, and no admin key in the environment (a fork's `pull_request` run gets no secrets): mcpform linted the files and did not contact the proxy; the plan runs once the change is on a branch of this repository",
     );
     crate::github::lint(gh, settings, &linted.loaded.sources, &linted.diagnostics);
     if linted.has_errors() {

@@ -24,7 +24,7 @@ pub(crate) use publish::{Commenting, notice};
 
 use crate::apply::{ApplyReport, Outcome, ReportMeta};
 use crate::diagnostic::{Diagnostic, Tally};
-use crate::escape::{github_data, github_property};
+use crate::escape::{github_data, github_property, terminal_line};
 use crate::plan::PlanDocument;
 use crate::render::render_markdown_with_limit;
 use crate::source::Sources;
@@ -142,7 +142,7 @@ pub(crate) fn apply(gh: &Github, s: &Settings, outcome: &Outcome, meta: &ReportM
             worth_a_comment: true,
             digest: Some(meta.plan_digest.clone()),
             outputs: vec![
-                ("has-changes", (!outcome.results.is_empty()).to_string()),
+                ("has-changes", outcome.wrote().to_string()),
                 ("guarded", guarded.to_string()),
                 ("summary-json", summary.to_string()),
             ],
@@ -178,6 +178,58 @@ pub(crate) fn stopped(
         },
         s.commenting,
     );
+}
+
+/// A pull request from a fork with the admin key in the environment. A fork's
+/// `pull_request` run gets no secrets, so the key is there because of
+/// `pull_request_target` (the base's workflow, its secrets and a token that can write)
+/// or a workflow that hands secrets to forks: the pull request's author wrote the files
+/// mcpform would read with the key at hand. Refused (`true`: the command exits 1; the
+/// error, the summary and the comment say why) unless the workflow says it was reviewed
+/// (`allowed`), then a warning and `false`: go on.
+pub(crate) fn fork_with_key(
+    gh: &Github,
+    s: &Settings,
+    kind: Kind,
+    proxy: Option<&str>,
+    key_var: &str,
+    allowed: bool,
+) -> bool {
+    let key_set = std::env::var_os(key_var).is_some_and(|v| !v.is_empty());
+    if !gh.is_fork_pull_request() || !key_set {
+        return false;
+    }
+    let event = if gh.event.name.is_empty() {
+        "unknown".to_owned()
+    } else {
+        gh.event.name.clone()
+    };
+    let what = kind.as_str();
+    if allowed {
+        publish::warning(&format!(
+            "a pull request from a fork, with the admin key in the environment ({key_var}; event `{}`): mcpform will {what} it because allow-fork-with-key is set. The pull request's files are read with the key at hand: a maintainer must have reviewed them before this run",
+            terminal_line(&event)
+        ));
+        return false;
+    }
+    println!(
+        "::error title=mcpform::{}",
+        github_data(&format!(
+            "refused: a pull request from a fork, with the admin key in the environment ({key_var}; event `{}`). A fork's `pull_request` run gets no secrets, so this is `pull_request_target` or a workflow that hands secrets to forks: the pull request's author wrote the files mcpform would read with the key at hand, and any code of theirs that ran in this job could read it too. Nothing was sent to the proxy. Run {what} for forks without the key (mcpform then lints), or, where a maintainer reviews every pull request before this step runs (an environment with required reviewers), set the Action's input allow-fork-with-key: true (--allow-fork-with-key)",
+            terminal_line(&event)
+        ))
+    );
+    stopped(
+        gh,
+        s,
+        kind,
+        proxy,
+        &format!(
+            "mcpform refused to {what} a pull request from a fork with the admin key in the environment (see the job log): nothing was sent to the proxy."
+        ),
+        "CAUTION",
+    );
+    true
 }
 
 /// A workflow command at a `file:line` (a plan action's `source`), or without a place.

@@ -87,9 +87,12 @@ fn comment_on_pull_request(gh: &Github, report: &Report<'_>) -> Option<String> {
     if number.is_none() && !push_of_apply {
         return None; // a schedule, a dispatch, a push of lint or plan: no pull request
     }
-    if gh.is_fork_pull_request() {
+    // A fork's `pull_request` run has a read-only token. `pull_request_target` runs the
+    // base's workflow with a token that can write: there the comment is tried (and a
+    // token without `pull-requests: write` gets the usual warning).
+    if gh.is_fork_pull_request() && gh.event.name != "pull_request_target" {
         notice(
-            "no pull-request comment: a pull request from a fork runs with a read-only token; the report is in the job summary",
+            "no pull-request comment: a pull request from a fork runs `pull_request` workflows with a read-only token; the report is in the job summary",
         );
         return None;
     }

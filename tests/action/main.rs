@@ -14,6 +14,7 @@ mod expr;
 mod install;
 mod limits;
 mod readme;
+mod release;
 mod runner;
 mod static_check;
 
@@ -111,6 +112,15 @@ impl Setup {
                 "head": {"sha": HEAD_SHA, "repo": {"full_name": head, "fork": fork}},
                 "base": {"repo": {"full_name": REPO}}}}),
         );
+    }
+
+    /// The event is `pull_request_target`: the base's workflow, with its secrets and a
+    /// token that can write, on a pull request (from a fork, or not).
+    pub(crate) fn pull_request_target(&self, number: u64, fork: bool) {
+        self.pull_request(number, fork);
+        self.env
+            .borrow_mut()
+            .insert("GITHUB_EVENT_NAME".into(), "pull_request_target".into());
     }
 
     /// The event is a push of `sha`.

@@ -121,3 +121,14 @@ fn the_readme_workflow_has_what_the_readme_promises() {
     );
     assert!(text.contains("schedule:") && jobs.contains_key("drift"));
 }
+
+#[test]
+fn the_readme_names_the_toolchain_the_action_builds_with() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let pinned = super::install::pinned_toolchain();
+    assert!(
+        readme.contains(&format!("a pinned toolchain, Rust {pinned}")),
+        "README: Rust {pinned}"
+    );
+}

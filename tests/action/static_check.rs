@@ -40,6 +40,7 @@ fn it_is_a_composite_action_with_the_inputs_and_outputs_of_the_issue() {
             "prune",
             "max-deletes",
             "sarif",
+            "allow-fork-with-key",
             "mcpform-path"
         ]
     );

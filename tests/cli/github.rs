@@ -224,4 +224,7 @@ fn comment_flags_need_github() {
     let out = e.run(&["lint", "--no-comment", "."]);
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains("--github"), "{}", stderr(&out));
+    let out = e.run(&["plan", "--allow-fork-with-key", "."]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("--github"), "{}", stderr(&out));
 }
