@@ -20,7 +20,8 @@ use crate::model::proxy::{
 };
 use crate::model::{ALWAYS_MANAGED, AuthType, Transport};
 use crate::resolve::ResolvedServer;
-use crate::secret::{FingerprintKey, redact_url_userinfo};
+use crate::secret::FingerprintKey;
+use crate::secret::urls::redact_value;
 
 /// Fields not compared as values (credentials by fingerprint; identity).
 const NOT_COMPARED: &[&str] = &["server_id", "credentials"];
@@ -369,11 +370,12 @@ fn change(field: &str, old: Value, new: Value, public: &Value, hidden: bool) -> 
     }
 }
 
+/// A value as the plan shows it: the secret parts of URLs in it (user-info, query
+/// values) as `****`, at any depth (`args`, `mcp_info.logo_url`).
 fn shown(v: Value) -> Shown {
     match v {
         Value::Null => Shown::Absent,
-        Value::String(s) => Shown::Value(Value::String(redact_url_userinfo(&s))),
-        other => Shown::Value(other),
+        other => Shown::Value(redact_value(other)),
     }
 }
 

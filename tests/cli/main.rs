@@ -12,6 +12,7 @@ mod keys;
 mod plan;
 mod proxy_input;
 mod secrets;
+mod url_secrets;
 mod versions;
 
 use mcpform::plan::owner_proof;
