@@ -13,6 +13,9 @@ use serde_json::{Map, Value};
 use crate::model::Template;
 use crate::model::proxy::SECRET_CAPABLE_FIELDS;
 use crate::secret::Secret;
+use crate::secret::urls::{Part, has_url_secrets, replace_secrets};
+
+mod litellm;
 
 /// Prefix of every placeholder's variable.
 pub(crate) const PREFIX: &str = "MCPFORM_";
@@ -140,7 +143,7 @@ pub(crate) fn substitute(
         for (path, s) in leaves {
             let why = if !matches!(Template::parse(&s), Ok(None)) {
                 Why::ReadsAsReference
-            } else if policy.reveal || s.is_empty() || s.contains("${") {
+            } else if policy.reveal || s.is_empty() || litellm::only_references(&s) {
                 continue;
             } else if plain_text_field(field)
                 && (field != "env_vars" || last(&path) == Some("value"))
@@ -148,6 +151,16 @@ pub(crate) fn substitute(
                 Why::PlainText
             } else if recorded {
                 Why::Recorded
+            } else if has_url_secrets(&s) {
+                let place = std::iter::once(field.as_str())
+                    .chain(plain(&path))
+                    .collect::<Vec<_>>()
+                    .join(".");
+                let key = key_for(field, &path);
+                let (text, found) = url_parts(server, &s, &key, &place, names);
+                set(value, &path, text);
+                out.extend(found);
+                continue;
             } else {
                 continue;
             };
@@ -180,6 +193,41 @@ pub(crate) fn substitute(
         }
     }
     out
+}
+
+/// `text` with each secret part of its URLs (user-info, query values) a placeholder
+/// named after the part (`<KEY>_USERINFO`, `<KEY>_<PARAMETER>`), except a part that is
+/// LiteLLM's own `${VAR}`. The rest of the URL stays readable in the file.
+fn url_parts(
+    server: &str,
+    text: &str,
+    key: &str,
+    place: &str,
+    names: &mut Names<'_>,
+) -> (String, Vec<Placeholder>) {
+    let mut found = Vec::new();
+    let replaced = replace_secrets(text, |part, value| {
+        if litellm::only_references(value) {
+            return value.to_owned();
+        }
+        let (label, shown) = match part {
+            Part::Userinfo => ("USERINFO".to_owned(), format!("{place} (user-info)")),
+            Part::Query(name) if name.is_empty() => {
+                ("QUERY".to_owned(), format!("{place} (query)"))
+            }
+            Part::Query(name) => (name.clone(), format!("{place} (query `{name}`)")),
+        };
+        let name = names.allocate(server, &format!("{key}_{label}"));
+        let reference = format!("${{env:{name}}}");
+        found.push(Placeholder {
+            name,
+            server: server.to_owned(),
+            place: shown,
+            value: Secret::new(value),
+        });
+        reference
+    });
+    (replaced.into_owned(), found)
 }
 
 /// The path's tokens without the item-name markers [`walk`] adds.

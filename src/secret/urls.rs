@@ -2,9 +2,9 @@
 //! secret, for plan (shown values, preconditions, notices), apply (stale messages) and
 //! export (placeholders).
 //!
-//! A URL here is any `scheme://…` run in a text (it ends at a blank, a control, a quote
-//! or `<>`), so a URL inside a proxy's message or a description is covered too. Its
-//! secret parts are:
+//! A URL here is a text that starts with `scheme://` (to its end), or any `scheme://…`
+//! run inside a text (it ends at a blank, a control, a quote or `<>`), so a URL inside
+//! a proxy's message or a description is covered too. Its secret parts are:
 //!
 //! * the whole user-info (`user:password@`): user names are secrets too, because a
 //!   token is often given as the user alone (`https://<token>@host`,
@@ -50,7 +50,12 @@ pub(crate) fn url_secrets(text: &str) -> Vec<UrlSecret> {
     while let Some(found) = text[from..].find("://") {
         let sep = from + found;
         let start = scheme_start(text, sep);
-        let end = text[sep..].find(ends_url).map_or(text.len(), |i| sep + i);
+        // A value that is a URL (`url`, `spec_path`) is one to its end, blanks and all:
+        // the proxy keeps what it was given. Inside other text a blank ends it.
+        let end = match start {
+            Some(0) => text.len(),
+            _ => text[sep..].find(ends_url).map_or(text.len(), |i| sep + i),
+        };
         if start.is_some() {
             parts(text, sep + 3, end, &mut out);
         }
@@ -209,6 +214,14 @@ mod tests {
             redact_urls("https://h.invalid/p"),
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn a_value_that_is_a_url_runs_to_its_end() {
+        assert_eq!(
+            shown("https://h.invalid/?a=x y&b=z\nw"),
+            "https://h.invalid/?a=****&b=****"
+        );
     }
 
     #[test]

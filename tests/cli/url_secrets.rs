@@ -124,3 +124,55 @@ fn a_rotated_query_token_is_a_change_shown_hidden_in_every_format() {
         "https://****@docs.example.invalid/mcp?token=****&region=****",
     );
 }
+
+#[test]
+fn export_writes_placeholders_for_url_secrets_and_the_file_plans_empty() {
+    let fake = FakeProxy::start(FakeConfig::default());
+    fake.seed_server(json!({"server_id": "docs", "server_name": "docs", "transport": "http",
+        "url": url(TOKEN), "mcp_info": {"logo_url": format!("https://l.example.invalid/a.png?sig={ROTATED}")}}));
+    fake.seed_server(
+        json!({"server_id": "spec", "server_name": "spec", "transport": "http",
+        "spec_path": format!("https://s.example.invalid/openapi.json?key={ROTATED}")}),
+    );
+    let ws = Workspace::new();
+    let out = run(
+        &ws,
+        &fake,
+        &["export", "-o", "servers.yaml", "--env-file", "mcpform.env"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let file = std::fs::read_to_string(ws.path().join("servers.yaml")).unwrap();
+    for (what, text) in [
+        ("the file", &file),
+        ("stdout", &stdout(&out)),
+        ("stderr", &stderr(&out)),
+    ] {
+        for secret in [TOKEN, ROTATED, PASSWORD] {
+            assert!(!text.contains(secret), "{what} shows {secret}:\n{text}");
+        }
+    }
+    assert!(
+        file.contains("url: https://${env:MCPFORM_DOCS_URL_USERINFO}@docs.example.invalid/mcp?token=${env:MCPFORM_DOCS_URL_TOKEN}&region=${env:MCPFORM_DOCS_URL_REGION}"),
+        "{file}"
+    );
+    assert!(
+        file.contains("spec_path: https://s.example.invalid/openapi.json?key=${env:MCPFORM_SPEC_SPEC_PATH_KEY}"),
+        "{file}"
+    );
+    let env = crate::support::env_file::parse(
+        &std::fs::read_to_string(ws.path().join("mcpform.env")).unwrap(),
+    );
+    assert!(env.contains(&(
+        "MCPFORM_DOCS_URL_USERINFO".into(),
+        format!("bot:{PASSWORD}")
+    )));
+    let lint = run(&ws, &fake, &["lint", "servers.yaml"]);
+    assert_eq!(code(&lint), 0, "{}", stdout(&lint));
+    let plan = ws
+        .mcpform(&fake.base_url(), &fake.master_key())
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .args(["plan", "servers.yaml", "--detailed-exitcode"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&plan), 0, "{}", stdout(&plan));
+}
