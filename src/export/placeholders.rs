@@ -16,6 +16,10 @@ use crate::secret::Secret;
 use crate::secret::urls::{Part, has_url_secrets, replace_secrets};
 
 mod litellm;
+mod names;
+
+pub(crate) use names::Names;
+pub use names::NoFreeName;
 
 /// Prefix of every placeholder's variable.
 pub(crate) const PREFIX: &str = "MCPFORM_";
@@ -37,55 +41,6 @@ impl Placeholder {
     pub(crate) fn value(&self) -> &str {
         self.value.expose()
     }
-}
-
-/// The placeholder names given so far in one file.
-pub(crate) struct Names<'a> {
-    used: BTreeSet<String>,
-    reserved_env: &'a [&'a str],
-}
-
-impl<'a> Names<'a> {
-    /// No names yet; `reserved_env` are the variables besides `env::RESERVED` that a file
-    /// may not read (the admin key's, `--api-key-env`).
-    pub(crate) fn new(reserved_env: &'a [&'a str]) -> Names<'a> {
-        Names {
-            used: BTreeSet::new(),
-            reserved_env,
-        }
-    }
-
-    /// A fresh name for `key` of `server`.
-    pub(crate) fn allocate(&mut self, server: &str, key: &str) -> String {
-        let base = format!("{PREFIX}{}_{}", sanitise(server), sanitise(key));
-        let mut name = base.clone();
-        let mut n = 2;
-        while self.used.contains(&name) || crate::env::reserved(&name, self.reserved_env).is_some()
-        {
-            name = format!("{base}_{n}");
-            n += 1;
-        }
-        self.used.insert(name.clone());
-        name
-    }
-
-    /// Gives back a name that ended up unused.
-    pub(crate) fn release(&mut self, name: &str) {
-        self.used.remove(name);
-    }
-}
-
-/// Upper case; every character outside `[A-Z0-9]` becomes `_`.
-fn sanitise(part: &str) -> String {
-    part.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// Fields never replaced: identity (the proxy's charset has no `$`, so these never held
@@ -129,7 +84,7 @@ pub(crate) fn substitute(
     fields: &mut Map<String, Value>,
     policy: &Policy<'_>,
     names: &mut Names<'_>,
-) -> Vec<Placeholder> {
+) -> Result<Vec<Placeholder>, NoFreeName> {
     let mut out = Vec::new();
     for (field, value) in fields.iter_mut() {
         if NEVER.contains(&field.as_str()) {
@@ -157,7 +112,7 @@ pub(crate) fn substitute(
                     .collect::<Vec<_>>()
                     .join(".");
                 let key = key_for(field, &path);
-                let (text, found) = url_parts(server, &s, &key, &place, names);
+                let (text, found) = url_parts(server, &s, &key, &place, names)?;
                 set(value, &path, text);
                 out.extend(found);
                 continue;
@@ -173,7 +128,7 @@ pub(crate) fn substitute(
             } else {
                 key_for(field, &path)
             };
-            let name = names.allocate(server, &key);
+            let name = names.allocate(server, &key)?;
             let mut replaced = value.clone();
             set(&mut replaced, &path, format!("${{env:{name}}}"));
             if why == Why::Recorded && !(policy.fits)(field, &replaced) {
@@ -192,7 +147,7 @@ pub(crate) fn substitute(
             });
         }
     }
-    out
+    Ok(out)
 }
 
 /// `text` with each secret part of its URLs (user-info, query values) a placeholder
@@ -204,8 +159,9 @@ fn url_parts(
     key: &str,
     place: &str,
     names: &mut Names<'_>,
-) -> (String, Vec<Placeholder>) {
+) -> Result<(String, Vec<Placeholder>), NoFreeName> {
     let mut found = Vec::new();
+    let mut failed = None;
     let replaced = replace_secrets(text, |part, value| {
         if litellm::only_references(value) {
             return value.to_owned();
@@ -217,7 +173,13 @@ fn url_parts(
             }
             Part::Query(name) => (name.clone(), format!("{place} (query `{name}`)")),
         };
-        let name = names.allocate(server, &format!("{key}_{label}"));
+        let name = match names.allocate(server, &format!("{key}_{label}")) {
+            Ok(name) => name,
+            Err(e) => {
+                failed.get_or_insert(e);
+                return String::new();
+            }
+        };
         let reference = format!("${{env:{name}}}");
         found.push(Placeholder {
             name,
@@ -227,7 +189,11 @@ fn url_parts(
         });
         reference
     });
-    (replaced.into_owned(), found)
+    let replaced = replaced.into_owned();
+    match failed {
+        Some(e) => Err(e),
+        None => Ok((replaced, found)),
+    }
 }
 
 /// The path's tokens without the item-name markers [`walk`] adds.
@@ -347,7 +313,7 @@ mod tests {
             reveal,
             fits: &fits,
         };
-        let found = substitute("my.server", &mut map, &policy, &mut names);
+        let found = substitute("my.server", &mut map, &policy, &mut names).unwrap();
         (Value::Object(map), found)
     }
 
@@ -411,22 +377,6 @@ mod tests {
                    "mcp_info": {"logo_url": "${env:MCPFORM_MY_SERVER_MCP_INFO_LOGO_URL}", "protocol_version": "2025-06-18"}})
         );
         assert!(found.iter().all(|p| !p.name.contains("TOK")));
-    }
-
-    #[test]
-    fn names_are_unique_and_never_reserved() {
-        let mut names = Names::new(&["MCPFORM_X_ADMIN"]);
-        assert_eq!(names.allocate("a.b", "X-Key"), "MCPFORM_A_B_X_KEY");
-        assert_eq!(names.allocate("a_b", "x_key"), "MCPFORM_A_B_X_KEY_2");
-        assert_eq!(names.allocate("a_b", "x.key"), "MCPFORM_A_B_X_KEY_3");
-        assert_eq!(
-            names.allocate("fingerprint", "key"),
-            "MCPFORM_FINGERPRINT_KEY_2"
-        );
-        assert_eq!(names.allocate("x", "admin"), "MCPFORM_X_ADMIN_2");
-        assert_eq!(names.allocate("é", ""), "MCPFORM___");
-        names.release("MCPFORM___");
-        assert_eq!(names.allocate("é", ""), "MCPFORM___");
     }
 
     #[test]

@@ -447,3 +447,31 @@ fn a_value_with_litellm_references_and_other_text_is_a_placeholder() {
         e.text
     );
 }
+
+/// A server whose name sanitises to `ACTION…` once made the export spin: every
+/// candidate name began with the reserved `MCPFORM_ACTION_`.
+#[test]
+fn a_server_named_like_a_reserved_family_still_gets_placeholders() {
+    let e = round_trip(
+        json!([
+            server(
+                "a",
+                "action_x",
+                json!({"static_headers": {"X-Key": "v1"}, "env_vars": [{"name": "R", "value": "v2"}]})
+            ),
+            server("b", "ACTIONS_y", json!({"static_headers": {"X-Key": "v3"}})),
+            server("c", "runner.z", json!({"static_headers": {"X-Key": "v4"}})),
+        ]),
+        ExportOptions::default(),
+    );
+    let names: Vec<&str> = e.placeholders.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "MCPFORM_SRV_ACTION_X_X_KEY",
+            "MCPFORM_SRV_ACTION_X_R",
+            "MCPFORM_ACTIONS_Y_X_KEY",
+            "MCPFORM_RUNNER_Z_X_KEY"
+        ]
+    );
+}
