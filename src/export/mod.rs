@@ -17,7 +17,7 @@ mod yaml;
 
 use std::collections::BTreeMap;
 
-pub use placeholders::Placeholder;
+pub use placeholders::{NoFreeName, Placeholder};
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::{LintOptions, lint};
@@ -95,7 +95,7 @@ pub enum ExportError {
     NotClean(Vec<String>),
     /// No placeholder name was free (bounded search; see `placeholders`).
     #[error(transparent)]
-    NoFreeName(#[from] placeholders::NoFreeName),
+    NoFreeName(#[from] NoFreeName),
 }
 
 /// The live servers as an mcpform file. `pending` are the submissions awaiting

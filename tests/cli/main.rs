@@ -9,6 +9,7 @@ mod faults;
 mod github;
 mod hostile_live;
 mod keys;
+mod outputs;
 mod plan;
 mod proxy_input;
 mod secrets;
