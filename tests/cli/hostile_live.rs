@@ -154,10 +154,8 @@ fn outside_text_never_gives_the_runner_a_workflow_command_of_either_form() {
         "url": "https://o.example.invalid/mcp", "description": STOP
     }));
     let ws = Workspace::new();
-    let declared = format!(
-        "version: 1\nservers:\n  - server_name: owned\n    transport: http\n    url: https://o.example.invalid/mcp\n    description: \"new ##[endgroup]\"\n"
-    );
-    ws.write("a ##[x].yaml", &declared);
+    let declared = "version: 1\nservers:\n  - server_name: owned\n    transport: http\n    url: https://o.example.invalid/mcp\n    description: \"new ##[endgroup]\"\n";
+    ws.write("a ##[x].yaml", declared);
     ws.write(
         "bad.yaml",
         "version: 1\nservers:\n  - server_name: bad ##[add-mask]x\n    transport: http\n",
