@@ -7,8 +7,15 @@
 //! reorder what a reader sees. Both are shown as visible escapes instead.
 //!
 //! Destinations: a terminal line (`terminal_line`, `terminal_text`), a source
-//! snippet, where each character keeps its column (`snippet_char`), a GitHub
-//! workflow command (`github_data`, `github_property`) and a URI (`uri_path`).
+//! snippet, where each character keeps its column (`snippet_text`), a GitHub
+//! workflow command (`github_data`, `github_property`), a JSON document printed or
+//! saved (`json_text`) and a URI (`uri_path`).
+//!
+//! Every one of them also keeps outside text from giving the GitHub Actions runner a
+//! workflow command: a line that starts (after blanks) with `::` (`::stop-commands::`,
+//! `::add-mask::`), and the legacy form `##[name]…`, which the runner obeys anywhere
+//! in a line (`##[stop-commands]` would make it ignore mcpform's own annotations,
+//! `##[add-mask]` blank words from the rest of the job's log).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -36,7 +43,7 @@ pub fn is_bidi_control(c: char) -> bool {
 /// the right columns. A C0 control becomes its Control Pictures symbol (U+2400–U+241F:
 /// ESC is `␛`), DEL is `␡`, and every other unsafe character (C1 controls, bidirectional
 /// controls, line separators) is `\u{FFFD}`.
-pub(crate) fn snippet_char(c: char) -> char {
+fn snippet_char(c: char) -> char {
     match c {
         '\t' => c,
         '\0'..='\x1f' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
@@ -46,18 +53,59 @@ pub(crate) fn snippet_char(c: char) -> char {
     }
 }
 
+/// One line of a source snippet: each character as [`snippet_char`] shows it, the `[`
+/// of every `##[` as `\u{FFFD}`, and the first `:` of a line that starts (after
+/// blanks) with `::` too, so no workflow command survives and every character still
+/// takes one column. (miette draws a gutter before each line; this holds without it.)
+pub(crate) fn snippet_text(s: &str) -> String {
+    let mut shown: String = s.chars().map(snippet_char).collect();
+    if shown.contains(LEGACY) {
+        shown = shown.replace(LEGACY, "##\u{FFFD}");
+    }
+    if shown.trim_start().starts_with("::") {
+        let blanks = shown.len() - shown.trim_start().len();
+        shown.replace_range(blanks..blanks + 1, "\u{FFFD}");
+    }
+    shown
+}
+
 /// Text for one line of terminal output: every unsafe character, line breaks included,
 /// becomes a visible escape (`\n`, `\t`, `\x1b`, `\u{202e}`).
 pub(crate) fn terminal_line(s: &str) -> Cow<'_, str> {
-    no_workflow_command(escape_if(s, is_unsafe_for_terminal))
+    no_workflow_command(no_legacy_command(escape_if(s, is_unsafe_for_terminal)))
 }
 
 /// Text that may span lines (a proxy's multi-line message): line breaks and tabs stay,
 /// every other unsafe character becomes a visible escape.
 pub(crate) fn terminal_text(s: &str) -> Cow<'_, str> {
-    no_workflow_command(escape_if(s, |c| {
+    no_workflow_command(no_legacy_command(escape_if(s, |c| {
         c != '\n' && c != '\t' && is_unsafe_for_terminal(c)
-    }))
+    })))
+}
+
+/// The runner's legacy workflow command prefix, obeyed anywhere in a line.
+const LEGACY: &str = "##[";
+
+/// `text` with the second `#` of every `##[` shown as `\x23`: the runner reads
+/// `##[name]message` anywhere in a line of a step's output as a workflow command.
+fn no_legacy_command(text: Cow<'_, str>) -> Cow<'_, str> {
+    if text.contains(LEGACY) {
+        Cow::Owned(text.replace(LEGACY, "#\\x23["))
+    } else {
+        text
+    }
+}
+
+/// A JSON document (a plan, a report, lint findings) as printed or saved: `##[`, which
+/// can only stand inside a string, becomes `#\u0023[`, the same string to any JSON
+/// reader, and no workflow command to the runner. A line of pretty-printed JSON never
+/// starts with `::` (strings are quoted and cannot hold a raw line break).
+pub(crate) fn json_text(json: String) -> String {
+    if json.contains(LEGACY) {
+        json.replace(LEGACY, "#\\u0023[")
+    } else {
+        json
+    }
 }
 
 /// `text` with the first `:` of every line that starts (after blanks) with `::` shown
@@ -107,7 +155,7 @@ pub(crate) fn github_data(s: &str) -> String {
     for c in s.chars() {
         push_github(&mut out, c);
     }
-    out
+    no_legacy_command(Cow::Owned(out)).into_owned()
 }
 
 /// A property value of a GitHub workflow command (`file=`, `title=`): as
@@ -121,7 +169,7 @@ pub(crate) fn github_property(s: &str) -> String {
             c => push_github(&mut out, c),
         }
     }
-    out
+    no_legacy_command(Cow::Owned(out)).into_owned()
 }
 
 fn push_github(out: &mut String, c: char) {
@@ -237,6 +285,74 @@ mod tests {
         assert_eq!(terminal_line("  ::x"), "  \\x3a:x");
         assert!(matches!(terminal_line("a ::b"), Cow::Borrowed(_)));
         assert!(matches!(terminal_text("a\nb ::c"), Cow::Borrowed(_)));
+    }
+
+    /// Outside text through every escaping function: no line starts (after blanks)
+    /// with `::`, and no `##[` anywhere, the runner's two forms of workflow command.
+    #[test]
+    fn no_escaped_text_is_a_workflow_command_of_either_form() {
+        use proptest::prelude::*;
+        let pieces = prop::sample::select(vec![
+            "::",
+            "##[",
+            "#",
+            "[",
+            "]",
+            ":",
+            "\n",
+            "\r",
+            " ",
+            "\t",
+            "\u{a0}",
+            "\u{2028}",
+            "stop-commands",
+            "add-mask",
+            "x",
+            "%",
+            ",",
+            "`",
+            "@",
+            "\x1b",
+        ]);
+        let hostile = prop::collection::vec(pieces, 0..24).prop_map(|p| p.concat());
+        proptest!(|(s in hostile)| {
+            let json = serde_json::to_string_pretty(&serde_json::json!({"v": s})).unwrap();
+            let outputs = [
+                ("terminal_line", terminal_line(&s).into_owned()),
+                ("terminal_text", terminal_text(&s).into_owned()),
+                ("snippet_text", s.split('\n').map(snippet_text).collect::<Vec<_>>().join("\n")),
+                ("json_text", json_text(json)),
+                ("uri_path", uri_path(&s)),
+                ("markdown::text", markdown::text(&s)),
+                ("markdown::code", markdown::code(&s)),
+                ("markdown::html", markdown::html(&s)),
+            ];
+            for (what, out) in &outputs {
+                prop_assert!(!out.contains("##["), "{}: {:?}", what, out);
+                for line in out.split(['\n', '\r']) {
+                    prop_assert!(!line.trim_start().starts_with("::"), "{}: {:?}", what, out);
+                }
+            }
+            // A command's data and properties follow mcpform's own `::name …::` on the
+            // same line: they must hold no line break at all.
+            for (what, out) in [("github_data", github_data(&s)), ("github_property", github_property(&s))] {
+                prop_assert!(!out.contains("##[") && !out.contains(['\n', '\r']), "{}: {:?}", what, out);
+            }
+        });
+        assert_eq!(terminal_line("a ##[add-mask]b"), "a #\\x23[add-mask]b");
+        assert_eq!(terminal_text("###[x]\n##["), "##\\x23[x]\n#\\x23[");
+        assert_eq!(
+            github_data("m ##[stop-commands]t"),
+            "m #\\x23[stop-commands]t"
+        );
+        assert_eq!(snippet_text("k: ##[x]"), "k: ##\u{FFFD}x]");
+        assert_eq!(
+            json_text("{\"v\": \"##[x]\"}".to_owned()),
+            "{\"v\": \"#\\u0023[x]\"}"
+        );
+        let back: serde_json::Value =
+            serde_json::from_str(&json_text(r###"{"v":"##[x]"}"###.to_owned())).unwrap();
+        assert_eq!(back["v"], "##[x]", "the same string to a JSON reader");
     }
 
     #[test]

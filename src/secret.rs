@@ -9,6 +9,8 @@ use std::fmt;
 use ring::hmac;
 use serde_json::Value;
 
+pub(crate) mod urls;
+
 /// A secret string (an admin key, a credential, a value read from `${env:…}`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -119,19 +121,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Hides the user:password part of URLs in text shown to people.
-pub(crate) fn redact_url_userinfo(s: &str) -> String {
-    let Some(scheme_end) = s.find("://") else {
-        return s.to_owned();
-    };
-    let rest = &s[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}****@{}", &s[..scheme_end + 3], &rest[at + 1..]),
-        None => s.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,18 +164,5 @@ mod tests {
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         );
         assert!(!fp.contains("hunter2"), "{fp}");
-    }
-
-    #[test]
-    fn url_userinfo_is_hidden() {
-        assert_eq!(
-            redact_url_userinfo("https://u:p@h.invalid/x"),
-            "https://****@h.invalid/x"
-        );
-        assert_eq!(
-            redact_url_userinfo("https://h.invalid/a@b"),
-            "https://h.invalid/a@b"
-        );
-        assert_eq!(redact_url_userinfo("plain"), "plain");
     }
 }

@@ -14,6 +14,8 @@ use support::env_file;
 use support::scenario::Scenario;
 
 const HEADER_SECRET: &str = "hdr-e2e-canary-41c9";
+const URL_TOKEN: &str = "qry-e2e-canary-5d0e";
+const URL_PASSWORD: &str = "upw-e2e-canary-6f1a";
 
 /// The file's servers whose name starts with `prefix`, as a file of their own. The
 /// exporter writes each server as a `  - ` item of the top-level list.
@@ -64,6 +66,12 @@ fn e2e_export_then_lint_plan_apply_and_export_again_change_nothing() {
     s.proxy.create(json!({
         "server_name": format!("{p}petstore"), "transport": "http", "spec_path": s.spec_file()
     }));
+    // A URL set in the dashboard with a password and query tokens.
+    s.proxy.create(json!({
+        "server_name": format!("{p}docs"), "transport": "http",
+        "url": format!("https://bot:{URL_PASSWORD}@docs.example.invalid/mcp?token={URL_TOKEN}&region=eu"),
+        "byok_api_key_help_url": format!("https://docs.example.invalid/keys?ref={URL_TOKEN}")
+    }));
     s.ws.write(
         "own.yaml",
         &format!(
@@ -76,17 +84,26 @@ fn e2e_export_then_lint_plan_apply_and_export_again_change_nothing() {
     let out = s.run(&["export", "-o", "all.yaml", "--env-file", "all.env"], &[]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let all = std::fs::read_to_string(s.ws.path().join("all.yaml")).unwrap();
-    for secret in [HEADER_SECRET, "tok-e2e-canary-77aa"] {
-        assert!(!all.contains(secret) && !stderr(&out).contains(secret));
+    for secret in [
+        HEADER_SECRET,
+        "tok-e2e-canary-77aa",
+        URL_TOKEN,
+        URL_PASSWORD,
+    ] {
+        assert!(
+            !all.contains(secret) && !stderr(&out).contains(secret),
+            "{secret} in\n{all}"
+        );
     }
     let (ours, count) = only_ours(&all, &p);
-    assert_eq!(count, 4, "{all}");
+    assert_eq!(count, 5, "{all}");
     for line in [
         "    transport: openapi\n",
         "    lifecycle:\n      prevent_destroy: true\n",
         "    description: \"yes\"\n",
         "    description: \"Jira: issues, #boards\"\n",
         "    #   auth_value: ${env:MCPFORM_",
+        "docs.example.invalid/mcp?token=${env:MCPFORM_",
     ] {
         assert!(ours.contains(line), "{line:?} in\n{ours}");
     }
@@ -111,7 +128,9 @@ fn e2e_export_then_lint_plan_apply_and_export_again_change_nothing() {
             .into_iter()
             .filter(|(k, _)| k.contains(&upper))
             .collect();
-    assert!(env.iter().any(|(_, v)| v == HEADER_SECRET), "{env:?}");
+    for secret in [HEADER_SECRET, URL_TOKEN] {
+        assert!(env.iter().any(|(_, v)| v == secret), "{secret}: {env:?}");
+    }
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
 
     let lint = s.run(&["lint", "ours.yaml"], &[]);

@@ -1,5 +1,6 @@
 //! The export round trip over generated live states: servers made "in the dashboard"
-//! (with awkward text everywhere, mcpform's markers on some), exported, linted clean,
+//! (with awkward text everywhere, URLs with passwords and query tokens, mcpform's
+//! markers on some), exported, linted clean,
 //! resolved with the env file, planned against the same fake: nothing to do; and a
 //! second export gives the same bytes. Runs the library in process against the fake.
 
@@ -127,25 +128,46 @@ fn body(
         _ => None,
     };
     let http_like = k.transport != "stdio";
+    // A URL set in the dashboard with a password and query tokens (awkward ones too).
+    let secrets = if k.flags[8] {
+        format!("bot:pw{i}@")
+    } else {
+        String::new()
+    };
+    let query = if k.flags[8] {
+        format!("?token=tok-{i}&sig={}&region=eu", text[9])
+    } else {
+        String::new()
+    };
     match k.transport {
         "stdio" => {
             s.insert("transport".into(), json!("stdio"));
             s.insert("command".into(), json!("npx"));
-            s.insert("args".into(), json!(["-y", text[0]]));
+            s.insert(
+                "args".into(),
+                // Inside other text a blank ends a URL: no awkward text here.
+                json!([
+                    "-y",
+                    text[0],
+                    format!("--url=https://{secrets}a.invalid/?token=tok-{i}&region=eu")
+                ]),
+            );
             s.insert("env".into(), json!({"MODE": text[1], "TOKEN": text[2]}));
         }
         "openapi" => {
             s.insert("transport".into(), json!("http"));
             s.insert(
                 "spec_path".into(),
-                json!(format!("https://s{i}.example.invalid/openapi.json")),
+                json!(format!(
+                    "https://{secrets}s{i}.example.invalid/openapi.json{query}"
+                )),
             );
         }
         t => {
             s.insert("transport".into(), json!(t));
             s.insert(
                 "url".into(),
-                json!(format!("https://s{i}.example.invalid/mcp")),
+                json!(format!("https://{secrets}s{i}.example.invalid/mcp{query}")),
             );
         }
     }
@@ -202,7 +224,10 @@ fn body(
     s.insert("available_on_public_internet".into(), json!(f[6]));
     let mut info = Map::new();
     if f[7] {
-        info.insert("logo_url".into(), json!("https://l.example.invalid/x.png"));
+        info.insert(
+            "logo_url".into(),
+            json!(format!("https://l.example.invalid/x.png{query}")),
+        );
         info.insert("team".into(), json!({"name": text[9], "size": 3}));
     }
     if k.owned >= 1 {
@@ -257,6 +282,11 @@ proptest! {
         let options = ExportOptions { full, reveal_values, managed_only, ..ExportOptions::default() };
         let e = export_now(&fake, &options, &key);
         prop_assert!(e.left_out.is_empty(), "{:?}\n{}", e.left_out, e.text);
+        if !reveal_values {
+            for secret in [":pw", "token=tok-", "region=eu"] {
+                prop_assert!(!e.text.contains(secret), "{} in\n{}", secret, e.text);
+            }
+        }
         let env = env_file::parse(&e.env_file());
         let lookup = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         let desired = resolved(&e.text, &fake.master_key(), &lookup);

@@ -756,3 +756,38 @@ fn human_output_names_the_file_of_whole_file_findings() {
         );
     }
 }
+
+// ---------------------------------------------------------------- aliases as keys
+
+/// An alias used as a mapping key names the key its anchor holds (a string), whether
+/// the anchor was on a value or on a key.
+#[test]
+fn an_alias_to_a_string_as_a_mapping_key_is_that_key() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "s.yaml",
+        "x-keys:\n  - &desc description\nversion: 1\nservers:\n  - server_name: s1\n    transport: http\n    &u url: https://s1.example.invalid/mcp\n    *desc : shared\n  - server_name: s2\n    transport: http\n    *u : https://s2.example.invalid/mcp\n",
+    );
+    let (code, doc) = lint_json(dir.path(), &["s.yaml"]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert!(diagnostics(&doc).is_empty(), "{doc:#}");
+}
+
+/// An alias to a mapping or list cannot be a key: one located error that says so,
+/// instead of the key going missing and its value read as the next key.
+#[test]
+fn an_alias_to_a_collection_as_a_mapping_key_is_a_located_error() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "s.yaml",
+        "x-defaults: &d {transport: http}\nversion: 1\nservers:\n  - server_name: s1\n    url: https://s1.example.invalid/mcp\n    *d : http\n",
+    );
+    let (code, doc) = lint_json(dir.path(), &["s.yaml"]);
+    assert_eq!(code, 1, "{doc:#}");
+    let d = only(&doc, "yaml-syntax");
+    assert_eq!(start(&d["range"]), (6, 5), "{doc:#}");
+    let human = lint(dir.path(), "human", &["s.yaml"]);
+    insta::assert_snapshot!("alias_to_a_collection_as_a_key", human.stdout);
+}

@@ -77,7 +77,7 @@ impl ApplyReport {
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
         let mut s = serde_json::to_string_pretty(self)?;
         s.push('\n');
-        Ok(s)
+        Ok(crate::escape::json_text(s))
     }
 }
 

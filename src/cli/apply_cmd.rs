@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::error::CliError;
 use super::github_args::GithubArgs;
-use super::output::{write_file, write_stdout};
+use super::output::{Kind, check_target, write_file, write_stdout};
 use super::plan_cmd::{
     connect, document, plan_live, prepare, resolve_or_report, runtime, shown_proxy, stopped_message,
 };
@@ -68,6 +68,11 @@ pub struct ApplyArgs {
     /// Also write the JSON report to this file (even when apply fails).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+
+    /// Let `--report` replace an existing file that is not an apply report. A file the
+    /// command reads (the saved plan, a YAML file) is never replaced.
+    #[arg(long)]
+    pub force: bool,
 
     /// Progress: a bar on a terminal, a line per server in CI logs.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
@@ -143,6 +148,11 @@ pub(super) fn run(args: &ApplyArgs, color: bool) -> Result<u8, CliError> {
 fn apply_run(args: &ApplyArgs, color: bool, github: GithubRun<'_>) -> Result<u8, CliError> {
     let env_of = |name: &str| std::env::var(name).ok();
     let started_at = now_rfc3339();
+    if let Some(report) = &args.report {
+        let mut inputs = crate::load::input_files(&args.paths);
+        inputs.extend(saved_plan(&args.paths).map(Path::to_path_buf));
+        check_target(report, "--report", Kind::Report, &inputs, args.force)?;
+    }
     let (client, key) = connect(&args.proxy, &env_of)?;
     let rt = runtime()?;
     let source = match saved_plan(&args.paths) {

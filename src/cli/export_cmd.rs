@@ -91,6 +91,14 @@ fn check_targets(args: &ExportArgs, stdout_is_terminal: bool) -> Result<(), CliE
                     .to_owned(),
             ));
         }
+        // A device or pipe (`/dev/stdout`) is refused by the write; say here what
+        // `--env-file` takes, since it does not take `-` either.
+        if std::fs::metadata(env_file).is_ok_and(|m| !m.is_file()) {
+            return Err(CliError::Usage(format!(
+                "--env-file needs a regular file (it holds secrets, written with mode 0600): `{}` is a device, pipe or directory",
+                terminal_line(&env_file.display().to_string())
+            )));
+        }
         if env_file == &args.output {
             return Err(CliError::Usage(
                 "--env-file and --output name the same file".to_owned(),
@@ -237,6 +245,8 @@ mod tests {
         assert!(refused(&["--reveal-values"], true).contains("terminal"));
         assert!(check_targets(&parse(&["--reveal-values"]), false).is_ok());
         assert!(refused(&["--env-file", "-"], false).contains("not `-`"));
+        let dir_path = dir.path().to_str().unwrap();
+        assert!(refused(&["--env-file", dir_path, "--force"], false).contains("regular file"));
         assert!(refused(&["-o", "a.yaml", "--env-file", "a.yaml"], false).contains("same file"));
         assert!(check_targets(&parse(&[]), true).is_ok());
     }

@@ -1,10 +1,112 @@
 //! Writing command output: stdout (a closed pipe is not an error) and files, written
-//! atomically through a private temporary file in the target's directory.
+//! atomically through a private temporary file in the target's directory, never over a
+//! file the command reads, nor (without `--force`) over a file that is not mcpform's
+//! own output of the same kind.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::error::CliError;
+use crate::escape::terminal_line;
+
+/// What a command writes to a file, for the rule on replacing one that exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A plan document (`plan --out`).
+    Plan,
+    /// An apply report (`apply --report`).
+    Report,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Plan => "an mcpform plan document",
+            Kind::Report => "an mcpform apply report",
+        }
+    }
+
+    /// Whether `doc` is one of this kind, as mcpform writes it.
+    fn holds(self, doc: &serde_json::Value) -> bool {
+        match self {
+            Kind::Plan => {
+                doc["tool"]["name"] == "mcpform"
+                    && doc["format_version"].is_u64()
+                    && doc["plan_digest"].is_string()
+            }
+            Kind::Report => doc["report_version"].is_u64() && doc["results"].is_array(),
+        }
+    }
+}
+
+/// Files read to decide whether one is mcpform's own output: larger ones are not.
+const MAX_OWN_OUTPUT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Checks, before the command reads the proxy, that writing `kind` to `path` destroys
+/// nothing: never a file the command reads (`inputs`: its YAML files, the saved plan it
+/// applies; compared as the same file, links and other names for it included), and,
+/// without `force`, no existing file other than an empty one or an earlier output of
+/// the same kind (so `plan --out plan.json` can run again). `-` is standard output.
+pub(crate) fn check_target(
+    path: &Path,
+    flag: &str,
+    kind: Kind,
+    inputs: &[PathBuf],
+    force: bool,
+) -> Result<(), CliError> {
+    if path == Path::new("-") {
+        return Ok(());
+    }
+    let shown = || terminal_line(&path.display().to_string()).into_owned();
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    if inputs.iter().any(|i| same_file(path, i)) {
+        return Err(CliError::Usage(format!(
+            "{flag} `{}` is a file this command reads: write {} elsewhere",
+            shown(),
+            kind.name()
+        )));
+    }
+    if force || !meta.is_file() || meta.len() == 0 || is_own(path, kind) {
+        // Devices and pipes are refused by the write itself, with its own message.
+        return Ok(());
+    }
+    Err(CliError::Usage(format!(
+        "{flag} `{}` exists and is not {}: pass --force to replace it",
+        shown(),
+        kind.name()
+    )))
+}
+
+fn is_own(path: &Path, kind: Kind) -> bool {
+    use std::io::Read;
+    let mut text = String::new();
+    let read = std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_OWN_OUTPUT_BYTES).read_to_string(&mut text));
+    read.is_ok()
+        && serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|doc| kind.holds(&doc))
+}
+
+/// Whether two paths name the same file (the same device and inode on Unix; the same
+/// canonical path elsewhere).
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        }
+    }
+}
 
 /// Writes to stdout; a reader that went away (`| head`) is not a failure.
 pub(crate) fn write_stdout(text: &str) -> Result<(), CliError> {

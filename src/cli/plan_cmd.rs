@@ -8,7 +8,7 @@ use super::error::CliError;
 use super::exit;
 use super::github_args::GithubArgs;
 use super::lint_cmd::lint_paths;
-use super::output::{write_file, write_stdout};
+use super::output::{Kind, check_target, write_file, write_stdout};
 use super::proxy_args::ProxyArgs;
 use crate::client::{Client, ProxyUrl};
 use crate::diagnostic::Diagnostic;
@@ -45,6 +45,11 @@ pub struct PlanArgs {
     /// Also save the plan document (JSON, no secrets) to this file (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+
+    /// Let `--out` replace an existing file that is not a plan document. A file the
+    /// command reads is never replaced.
+    #[arg(long)]
+    pub force: bool,
 
     /// Exit 0 without changes, 2 with changes, 3 with guarded changes (1 on error).
     #[arg(long)]
@@ -159,6 +164,10 @@ fn plan_run(
     github: Option<(&crate::github::Github, &crate::github::Settings)>,
 ) -> Result<u8, CliError> {
     let env = |name: &str| std::env::var(name).ok();
+    if let Some(out) = &args.out {
+        let inputs = crate::load::input_files(&args.paths);
+        check_target(out, "--out", Kind::Plan, &inputs, args.force)?;
+    }
     let session = prepare(
         &args.paths,
         color,

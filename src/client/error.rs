@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::transport::Tries;
 use crate::diagnostic::truncate;
 use crate::escape::{terminal_line, terminal_text};
+use crate::secret::urls::redact_urls;
 
 /// The longest proxy message an error repeats, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 1000;
@@ -224,13 +225,16 @@ fn validation_item(item: &Value) -> String {
 /// bidirectional overrides escaped.
 pub fn proxy_text(body: &str, key: &str) -> String {
     let message = scrub(&proxy_message(&scrub(body, key)), key);
+    // An upstream's URL in the message (a health check's error) may carry a token.
+    let message = redact_urls(&message);
     terminal_text(&truncate(&message, MAX_MESSAGE_CHARS)).into_owned()
 }
 
 /// Any other text from outside (a transport error, a header) for one line of an error:
-/// the key scrubbed, then shortened, then escaped.
+/// the key scrubbed and the secret parts of URLs hidden, then shortened, then escaped.
 pub fn outside_line(text: &str, key: &str) -> String {
-    terminal_line(&truncate(&scrub(text, key), MAX_MESSAGE_CHARS)).into_owned()
+    let text = scrub(text, key);
+    terminal_line(&truncate(&redact_urls(&text), MAX_MESSAGE_CHARS)).into_owned()
 }
 
 /// Removes every occurrence of a secret from a message (proxies echo keys in some

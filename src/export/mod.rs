@@ -17,7 +17,7 @@ mod yaml;
 
 use std::collections::BTreeMap;
 
-pub use placeholders::Placeholder;
+pub use placeholders::{NoFreeName, Placeholder};
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::{LintOptions, lint};
@@ -93,6 +93,9 @@ pub enum ExportError {
         .0.join("; ")
     )]
     NotClean(Vec<String>),
+    /// No placeholder name was free (bounded search; see `placeholders`).
+    #[error(transparent)]
+    NoFreeName(#[from] NoFreeName),
 }
 
 /// The live servers as an mcpform file. `pending` are the submissions awaiting
@@ -151,7 +154,7 @@ pub fn export(
     };
     // Each round leaves out at least one server, or ends.
     loop {
-        let doc = render(&drafts, &left_out, pending, not_owned, options);
+        let doc = render(&drafts, &left_out, pending, not_owned, options)?;
         let linted = lint(load_text("export.yaml", &doc.text), &lint_options);
         let verdict = judge(&linted.diagnostics, &doc.lines, &drafts);
         if !verdict.bugs.is_empty() {
@@ -252,7 +255,7 @@ fn render(
     pending: &[PendingServer],
     not_owned: usize,
     options: &ExportOptions<'_>,
-) -> Rendered {
+) -> Result<Rendered, ExportError> {
     let mut names = placeholders::Names::new(options.reserved_env);
     let mut body = String::new();
     let mut spans = Vec::new();
@@ -265,7 +268,7 @@ fn render(
             d,
             options.reveal_values,
             &mut names,
-        ));
+        )?);
         let lines = item.matches('\n').count();
         spans.push((line, line + lines));
         line += lines;
@@ -285,11 +288,11 @@ fn render(
         .into_iter()
         .map(|(a, b)| ((offset + a + 1) as u32, (offset + b) as u32))
         .collect();
-    Rendered {
+    Ok(Rendered {
         text,
         placeholders: found,
         lines,
-    }
+    })
 }
 
 /// One server as a list item, then its comments.
@@ -298,14 +301,14 @@ fn render_server(
     d: &Draft,
     reveal: bool,
     names: &mut placeholders::Names<'_>,
-) -> Vec<Placeholder> {
+) -> Result<Vec<Placeholder>, placeholders::NoFreeName> {
     let mut fields = d.fields.clone();
     let policy = placeholders::Policy {
         recorded: &d.recorded,
         reveal,
         fits: &server::fits,
     };
-    let mut found = placeholders::substitute(&d.server_name, &mut fields, &policy, names);
+    let mut found = placeholders::substitute(&d.server_name, &mut fields, &policy, names)?;
     yaml::write_seq(out, &[serde_json::Value::Object(fields)], 2);
     for field in &d.unfit {
         comment(
@@ -344,11 +347,11 @@ fn render_server(
             &mut wrapped,
             &only_references,
             names,
-        ));
+        )?);
         if let Some(serde_json::Value::Object(block)) = wrapped.get_mut("credentials") {
             for (k, v) in block.iter_mut() {
                 if v.is_null() {
-                    let name = names.allocate(&d.server_name, k);
+                    let name = names.allocate(&d.server_name, k)?;
                     *v = serde_json::Value::String(format!("${{env:{name}}}"));
                 }
             }
@@ -359,7 +362,7 @@ fn render_server(
             comment(out, line);
         }
     }
-    found
+    Ok(found)
 }
 
 fn comment(out: &mut String, text: &str) {

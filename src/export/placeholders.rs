@@ -13,6 +13,13 @@ use serde_json::{Map, Value};
 use crate::model::Template;
 use crate::model::proxy::SECRET_CAPABLE_FIELDS;
 use crate::secret::Secret;
+use crate::secret::urls::{Part, has_url_secrets, replace_secrets};
+
+mod litellm;
+mod names;
+
+pub(crate) use names::Names;
+pub use names::NoFreeName;
 
 /// Prefix of every placeholder's variable.
 pub(crate) const PREFIX: &str = "MCPFORM_";
@@ -34,55 +41,6 @@ impl Placeholder {
     pub(crate) fn value(&self) -> &str {
         self.value.expose()
     }
-}
-
-/// The placeholder names given so far in one file.
-pub(crate) struct Names<'a> {
-    used: BTreeSet<String>,
-    reserved_env: &'a [&'a str],
-}
-
-impl<'a> Names<'a> {
-    /// No names yet; `reserved_env` are the variables besides `env::RESERVED` that a file
-    /// may not read (the admin key's, `--api-key-env`).
-    pub(crate) fn new(reserved_env: &'a [&'a str]) -> Names<'a> {
-        Names {
-            used: BTreeSet::new(),
-            reserved_env,
-        }
-    }
-
-    /// A fresh name for `key` of `server`.
-    pub(crate) fn allocate(&mut self, server: &str, key: &str) -> String {
-        let base = format!("{PREFIX}{}_{}", sanitise(server), sanitise(key));
-        let mut name = base.clone();
-        let mut n = 2;
-        while self.used.contains(&name) || crate::env::reserved(&name, self.reserved_env).is_some()
-        {
-            name = format!("{base}_{n}");
-            n += 1;
-        }
-        self.used.insert(name.clone());
-        name
-    }
-
-    /// Gives back a name that ended up unused.
-    pub(crate) fn release(&mut self, name: &str) {
-        self.used.remove(name);
-    }
-}
-
-/// Upper case; every character outside `[A-Z0-9]` becomes `_`.
-fn sanitise(part: &str) -> String {
-    part.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// Fields never replaced: identity (the proxy's charset has no `$`, so these never held
@@ -126,7 +84,7 @@ pub(crate) fn substitute(
     fields: &mut Map<String, Value>,
     policy: &Policy<'_>,
     names: &mut Names<'_>,
-) -> Vec<Placeholder> {
+) -> Result<Vec<Placeholder>, NoFreeName> {
     let mut out = Vec::new();
     for (field, value) in fields.iter_mut() {
         if NEVER.contains(&field.as_str()) {
@@ -140,7 +98,7 @@ pub(crate) fn substitute(
         for (path, s) in leaves {
             let why = if !matches!(Template::parse(&s), Ok(None)) {
                 Why::ReadsAsReference
-            } else if policy.reveal || s.is_empty() || s.contains("${") {
+            } else if policy.reveal || s.is_empty() || litellm::only_references(&s) {
                 continue;
             } else if plain_text_field(field)
                 && (field != "env_vars" || last(&path) == Some("value"))
@@ -148,6 +106,16 @@ pub(crate) fn substitute(
                 Why::PlainText
             } else if recorded {
                 Why::Recorded
+            } else if has_url_secrets(&s) {
+                let place = std::iter::once(field.as_str())
+                    .chain(plain(&path))
+                    .collect::<Vec<_>>()
+                    .join(".");
+                let key = key_for(field, &path);
+                let (text, found) = url_parts(server, &s, &key, &place, names)?;
+                set(value, &path, text);
+                out.extend(found);
+                continue;
             } else {
                 continue;
             };
@@ -160,7 +128,7 @@ pub(crate) fn substitute(
             } else {
                 key_for(field, &path)
             };
-            let name = names.allocate(server, &key);
+            let name = names.allocate(server, &key)?;
             let mut replaced = value.clone();
             set(&mut replaced, &path, format!("${{env:{name}}}"));
             if why == Why::Recorded && !(policy.fits)(field, &replaced) {
@@ -179,7 +147,53 @@ pub(crate) fn substitute(
             });
         }
     }
-    out
+    Ok(out)
+}
+
+/// `text` with each secret part of its URLs (user-info, query values) a placeholder
+/// named after the part (`<KEY>_USERINFO`, `<KEY>_<PARAMETER>`), except a part that is
+/// LiteLLM's own `${VAR}`. The rest of the URL stays readable in the file.
+fn url_parts(
+    server: &str,
+    text: &str,
+    key: &str,
+    place: &str,
+    names: &mut Names<'_>,
+) -> Result<(String, Vec<Placeholder>), NoFreeName> {
+    let mut found = Vec::new();
+    let mut failed = None;
+    let replaced = replace_secrets(text, |part, value| {
+        if litellm::only_references(value) {
+            return value.to_owned();
+        }
+        let (label, shown) = match part {
+            Part::Userinfo => ("USERINFO".to_owned(), format!("{place} (user-info)")),
+            Part::Query(name) if name.is_empty() => {
+                ("QUERY".to_owned(), format!("{place} (query)"))
+            }
+            Part::Query(name) => (name.clone(), format!("{place} (query `{name}`)")),
+        };
+        let name = match names.allocate(server, &format!("{key}_{label}")) {
+            Ok(name) => name,
+            Err(e) => {
+                failed.get_or_insert(e);
+                return String::new();
+            }
+        };
+        let reference = format!("${{env:{name}}}");
+        found.push(Placeholder {
+            name,
+            server: server.to_owned(),
+            place: shown,
+            value: Secret::new(value),
+        });
+        reference
+    });
+    let replaced = replaced.into_owned();
+    match failed {
+        Some(e) => Err(e),
+        None => Ok((replaced, found)),
+    }
 }
 
 /// The path's tokens without the item-name markers [`walk`] adds.
@@ -299,7 +313,7 @@ mod tests {
             reveal,
             fits: &fits,
         };
-        let found = substitute("my.server", &mut map, &policy, &mut names);
+        let found = substitute("my.server", &mut map, &policy, &mut names).unwrap();
         (Value::Object(map), found)
     }
 
@@ -363,22 +377,6 @@ mod tests {
                    "mcp_info": {"logo_url": "${env:MCPFORM_MY_SERVER_MCP_INFO_LOGO_URL}", "protocol_version": "2025-06-18"}})
         );
         assert!(found.iter().all(|p| !p.name.contains("TOK")));
-    }
-
-    #[test]
-    fn names_are_unique_and_never_reserved() {
-        let mut names = Names::new(&["MCPFORM_X_ADMIN"]);
-        assert_eq!(names.allocate("a.b", "X-Key"), "MCPFORM_A_B_X_KEY");
-        assert_eq!(names.allocate("a_b", "x_key"), "MCPFORM_A_B_X_KEY_2");
-        assert_eq!(names.allocate("a_b", "x.key"), "MCPFORM_A_B_X_KEY_3");
-        assert_eq!(
-            names.allocate("fingerprint", "key"),
-            "MCPFORM_FINGERPRINT_KEY_2"
-        );
-        assert_eq!(names.allocate("x", "admin"), "MCPFORM_X_ADMIN_2");
-        assert_eq!(names.allocate("é", ""), "MCPFORM___");
-        names.release("MCPFORM___");
-        assert_eq!(names.allocate("é", ""), "MCPFORM___");
     }
 
     #[test]

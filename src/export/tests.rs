@@ -373,3 +373,105 @@ fn listed_credentials_text_that_reads_as_a_reference_is_a_placeholder_in_the_com
         Some("X-${ENV:PATH}")
     );
 }
+
+#[test]
+fn the_secret_parts_of_urls_become_placeholders_and_the_rest_stays_readable() {
+    let e = round_trip(
+        json!([server(
+            "docs",
+            "docs",
+            json!({"url": "https://bot:pw-secret@docs.invalid/mcp?token=tok-secret&region=eu&raw",
+                   "mcp_info": {"logo_url": "https://l.invalid/a.png?sig=sig-secret"},
+                   "byok_api_key_help_url": "https://h.invalid/keys?from=${REGION}"})
+        )]),
+        ExportOptions::default(),
+    );
+    for secret in ["pw-secret", "tok-secret", "sig-secret", "eu"] {
+        assert!(!e.text.contains(secret), "{secret} in\n{}", e.text);
+    }
+    assert!(
+        e.text.contains(
+            "url: https://${env:MCPFORM_DOCS_URL_USERINFO}@docs.invalid/mcp?token=${env:MCPFORM_DOCS_URL_TOKEN}&region=${env:MCPFORM_DOCS_URL_REGION}&${env:MCPFORM_DOCS_URL_QUERY}"
+        ),
+        "{}",
+        e.text
+    );
+    assert!(
+        e.text.contains(
+            "logo_url: https://l.invalid/a.png?sig=${env:MCPFORM_DOCS_MCP_INFO_LOGO_URL_SIG}"
+        ),
+        "{}",
+        e.text
+    );
+    assert!(
+        e.text.contains("https://h.invalid/keys?from=${REGION}"),
+        "LiteLLM's own reference is no secret: {}",
+        e.text
+    );
+    let places: Vec<(&str, &str)> = e
+        .placeholders
+        .iter()
+        .map(|p| (p.place.as_str(), p.value()))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("url (user-info)", "bot:pw-secret"),
+            ("url (query `token`)", "tok-secret"),
+            ("url (query `region`)", "eu"),
+            ("url (query)", "raw"),
+            ("mcp_info.logo_url (query `sig`)", "sig-secret"),
+        ]
+    );
+}
+
+#[test]
+fn a_value_with_litellm_references_and_other_text_is_a_placeholder() {
+    let e = round_trip(
+        json!([server(
+            "a",
+            "a",
+            json!({"static_headers": {"X-Basic": "${USER}:hunter2-secret", "Authorization": "Bearer ${TOKEN}"}})
+        )]),
+        ExportOptions::default(),
+    );
+    assert!(!e.text.contains("hunter2-secret"), "{}", e.text);
+    assert!(
+        e.text.contains("X-Basic: ${env:MCPFORM_A_X_BASIC}"),
+        "{}",
+        e.text
+    );
+    assert!(
+        e.text.contains("Authorization: Bearer ${TOKEN}"),
+        "{}",
+        e.text
+    );
+}
+
+/// A server whose name sanitises to `ACTION…` once made the export spin: every
+/// candidate name began with the reserved `MCPFORM_ACTION_`.
+#[test]
+fn a_server_named_like_a_reserved_family_still_gets_placeholders() {
+    let e = round_trip(
+        json!([
+            server(
+                "a",
+                "action_x",
+                json!({"static_headers": {"X-Key": "v1"}, "env_vars": [{"name": "R", "value": "v2"}]})
+            ),
+            server("b", "ACTIONS_y", json!({"static_headers": {"X-Key": "v3"}})),
+            server("c", "runner.z", json!({"static_headers": {"X-Key": "v4"}})),
+        ]),
+        ExportOptions::default(),
+    );
+    let names: Vec<&str> = e.placeholders.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "MCPFORM_SRV_ACTION_X_X_KEY",
+            "MCPFORM_SRV_ACTION_X_R",
+            "MCPFORM_ACTIONS_Y_X_KEY",
+            "MCPFORM_RUNNER_Z_X_KEY"
+        ]
+    );
+}

@@ -145,8 +145,11 @@ fn is_reserved_word(s: &str) -> bool {
 /// controls, zero-width characters, the BOM, non-characters.
 fn write_quoted(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
+    for (i, c) in s.char_indices() {
         match c {
+            // The Actions runner obeys `##[name]…` anywhere in a line of a step's output
+            // (the file goes to stdout by default): `\x23` reads back as `#`.
+            '#' if s[i..].starts_with("##[") => out.push_str("\\x23"),
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
@@ -186,11 +189,13 @@ fn needs_escape(c: char) -> bool {
 }
 
 /// A comment line's text: one line, every character that is not plainly visible
-/// escaped (comments hold server names and messages that come from the proxy).
+/// escaped, and the first `#` of every `##[` (comments hold server names and messages
+/// that come from the proxy).
 pub(crate) fn comment_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c == '\t' || needs_escape(c) {
+    for (i, c) in s.char_indices() {
+        // No legacy workflow command (`##[name]…`) in a comment either.
+        if c == '\t' || needs_escape(c) || (c == '#' && s[i..].starts_with("##[")) {
             out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
         } else {
             out.push(c);
@@ -351,6 +356,16 @@ mod tests {
             "a\\u{a}b\\u{202e}c\\u{9}d"
         );
         assert_eq!(comment_text("plain `text`"), "plain `text`");
+        assert_eq!(comment_text("a ##[add-mask]b"), "a \\u{23}#[add-mask]b");
+    }
+
+    #[test]
+    fn no_legacy_workflow_command_and_the_value_reads_back() {
+        let hostile = json!({"d": "x ##[stop-commands]t", "##[k]": ["###[a]"]});
+        let mut text = String::from("v:");
+        write_value(&mut text, &hostile, 0);
+        assert!(!text.contains("##["), "{text}");
+        assert_round_trips(&hostile);
     }
 
     fn json_value() -> impl Strategy<Value = Value> {

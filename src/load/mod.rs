@@ -46,6 +46,18 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The files [`load_paths`] would read for `paths` (canonical paths), so that a command
+/// can refuse to write over one of its inputs before it reads anything else.
+pub fn input_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    discover(paths)
+        .into_iter()
+        .filter_map(|f| match f {
+            Found::File { open, .. } => Some(open),
+            Found::Problem { .. } => None,
+        })
+        .collect()
+}
+
 /// Loads every YAML file named by `paths` (files, or directories searched recursively),
 /// following symbolic links only where `discover` allows (see README, "The file
 /// format"), and reading regular files only.

@@ -15,6 +15,8 @@ use super::tree::{Entry, Node, Value};
 use crate::diagnostic::Diagnostic;
 use crate::rule::RuleId;
 use crate::source::{FileId, Pos, Span};
+use nodes::{apply_merges, count_nodes, depth_of, find_key, push_merge, what_node};
+use scalars::{ambiguous_bool, is_yaml11_bool, unsupported_tag};
 
 /// Most nodes that aliases may produce in one file. A "billion laughs" document needs
 /// millions; real files that share defaults through anchors need far fewer.
@@ -272,11 +274,20 @@ impl Builder {
         if let Some(Frame::Map { pending_key, .. }) = self.stack.last_mut()
             && pending_key.is_none()
         {
+            let text = text.into_owned();
             *pending_key = Some(PendingKey {
                 is_merge: style == ScalarStyle::Plain && text == "<<",
-                text: text.into_owned(),
+                text: text.clone(),
                 span,
             });
+            // An anchor on a key (`&k description:`) names that key's text.
+            if anchor > 0 {
+                let node = Node {
+                    span,
+                    value: Value::Str(text),
+                };
+                self.anchors.insert(anchor, (node, 1, 0));
+            }
             return Ok(());
         }
         if let Some(t) = tag
@@ -330,6 +341,27 @@ impl Builder {
         }
         self.alias_budget -= size;
         let node = node.clone();
+        if let Some(Frame::Map { pending_key, .. }) = self.stack.last_mut()
+            && pending_key.is_none()
+        {
+            // An alias as a key is the key its anchor names, when that is a string.
+            let Value::Str(text) = node.value else {
+                return Err(Fatal::at(
+                    span,
+                    format!(
+                        "an alias used as a mapping key must name a string, and this one names {}",
+                        what_node(&node.value)
+                    ),
+                )
+                .with_help("mcpform keys are plain strings: write the key itself here"));
+            };
+            *pending_key = Some(PendingKey {
+                text,
+                span,
+                is_merge: false,
+            });
+            return Ok(());
+        }
         self.insert(node, 0)
     }
 
@@ -399,120 +431,8 @@ impl Fatal {
     }
 }
 
-fn find_key(entries: &[Entry], index: &Option<HashSet<String>>, key: &str) -> Option<usize> {
-    if let Some(index) = index
-        && !index.contains(key)
-    {
-        return None;
-    }
-    entries.iter().position(|e| e.key == key)
-}
-
-fn push_merge(merges: &mut Vec<Node>, node: Node, key_span: Span) -> Result<(), Fatal> {
-    match &node.value {
-        Value::Map(_) => merges.push(node),
-        Value::Seq(items) if items.iter().all(|n| matches!(n.value, Value::Map(_))) => {
-            merges.extend(items.iter().cloned());
-        }
-        _ => {
-            return Err(Fatal::at(
-                key_span,
-                "a merge key `<<` must hold a mapping or a list of mappings",
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// YAML merge keys: explicit keys win; among merged mappings the first wins.
-fn apply_merges(entries: &mut Vec<Entry>, merges: Vec<Node>) {
-    if merges.is_empty() {
-        return;
-    }
-    let mut present: HashSet<String> = entries.iter().map(|e| e.key.clone()).collect();
-    for source in merges {
-        if let Value::Map(source_entries) = source.value {
-            for e in source_entries {
-                if present.insert(e.key.clone()) {
-                    entries.push(e);
-                }
-            }
-        }
-    }
-}
-
-/// Levels of collections in a node (a scalar has none).
-fn depth_of(node: &Node) -> usize {
-    match &node.value {
-        Value::Seq(items) => 1 + items.iter().map(depth_of).max().unwrap_or(0),
-        Value::Map(entries) => {
-            1 + entries
-                .iter()
-                .map(|e| depth_of(&e.value))
-                .max()
-                .unwrap_or(0)
-        }
-        _ => 0,
-    }
-}
-
-fn count_nodes(node: &Node) -> usize {
-    1 + match &node.value {
-        Value::Seq(items) => items.iter().map(count_nodes).sum(),
-        Value::Map(entries) => entries.iter().map(|e| 1 + count_nodes(&e.value)).sum(),
-        _ => 0,
-    }
-}
-
-fn unsupported_tag(tag: &Tag, span: Span) -> Fatal {
-    // saphyr hands `!!map` over expanded; show it the way it was written.
-    let shown = match tag.handle.as_str() {
-        "tag:yaml.org,2002:" => format!("!!{}", tag.suffix),
-        handle => format!("{handle}{}", tag.suffix),
-    };
-    if tag.is_yaml_core_schema() {
-        return Fatal::at(span, format!("the tag `{shown}` does not fit this value"))
-            .with_help("remove the tag: mcpform reads the value's own type");
-    }
-    let help = if shown.contains("env") {
-        "write secrets as `${env:NAME}` strings instead of a tag"
-    } else {
-        "mcpform reads plain YAML 1.2: remove the tag"
-    };
-    Fatal::at(span, format!("unsupported tag `{shown}`")).with_help(help)
-}
-
-/// The YAML 1.1 spellings of booleans that YAML 1.2 reads as strings.
-fn is_yaml11_bool(s: &str) -> bool {
-    matches!(
-        s,
-        "y" | "Y"
-            | "yes"
-            | "Yes"
-            | "YES"
-            | "n"
-            | "N"
-            | "no"
-            | "No"
-            | "NO"
-            | "on"
-            | "On"
-            | "ON"
-            | "off"
-            | "Off"
-            | "OFF"
-    )
-}
-
-fn ambiguous_bool(s: &str, span: Span) -> Diagnostic {
-    let meaning = matches!(s, "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON");
-    Diagnostic::at(
-        RuleId::AmbiguousBool,
-        span,
-        format!("plain `{s}` is the string \"{s}\" in YAML 1.2, but YAML 1.1 tools read it as `{meaning}`"),
-    )
-    .with_help(format!("write `{meaning}` for a boolean, or quote it (\"{s}\") for a string"))
-}
+mod nodes;
+mod scalars;
 
 #[cfg(test)]
 mod tests;

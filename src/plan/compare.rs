@@ -20,7 +20,8 @@ use crate::model::proxy::{
 };
 use crate::model::{ALWAYS_MANAGED, AuthType, Transport};
 use crate::resolve::ResolvedServer;
-use crate::secret::{FingerprintKey, redact_url_userinfo};
+use crate::secret::FingerprintKey;
+use crate::secret::urls::redact_value;
 
 /// Fields not compared as values (credentials by fingerprint; identity).
 const NOT_COMPARED: &[&str] = &["server_id", "credentials"];
@@ -369,11 +370,32 @@ fn change(field: &str, old: Value, new: Value, public: &Value, hidden: bool) -> 
     }
 }
 
+/// A value as the plan shows it: the secret parts of URLs in it (user-info, query
+/// values) as `****`, at any depth (`args`, `mcp_info.logo_url`); a whole number as
+/// one (`timeout: 30` is a float to the model and the proxy, but the file wrote `30`).
 fn shown(v: Value) -> Shown {
     match v {
         Value::Null => Shown::Absent,
-        Value::String(s) => Shown::Value(Value::String(redact_url_userinfo(&s))),
-        other => Shown::Value(other),
+        other => Shown::Value(whole_numbers(redact_value(other))),
+    }
+}
+
+/// `v` with every float that holds a whole number (exactly, within ±2^53) as an
+/// integer.
+fn whole_numbers(v: Value) -> Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() <= EXACT => Value::from(f as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(whole_numbers).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, whole_numbers(v)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 

@@ -202,7 +202,7 @@ impl PlanDocument {
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
         let mut s = serde_json::to_string_pretty(self)?;
         s.push('\n');
-        Ok(s)
+        Ok(crate::escape::json_text(s))
     }
 
     /// Reads a document back, checking its format version and its digest.

@@ -34,6 +34,7 @@ use crate::live::{CredentialCount, Facts, LiveServer, LiveState, Needs};
 use crate::model::support::Behaviour;
 use crate::resolve::ResolvedServer;
 use crate::secret::FingerprintKey;
+use crate::secret::urls::redact_urls;
 
 /// Options of a plan.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -231,9 +232,10 @@ fn is_openapi(create: &Action) -> bool {
 }
 
 fn unlisted_warning(l: &LiveServer) -> String {
+    // The upstream's error may quote its URL, token and all.
     let why = l
         .health_error()
-        .map(|e| format!(" (its health check says: {e})"))
+        .map(|e| format!(" (its health check says: {})", redact_urls(e)))
         .unwrap_or_default();
     format!(
         "the proxy does not list this server: it leaves OpenAPI servers whose spec it cannot load out of its list{why}; mcpform read it by id"

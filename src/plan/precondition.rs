@@ -10,7 +10,8 @@ use super::action::Expected;
 use crate::live::LiveServer;
 use crate::live::normalise::{Context, canonical};
 use crate::model::proxy::is_injected_key;
-use crate::secret::{FingerprintKey, redact_url_userinfo};
+use crate::secret::FingerprintKey;
+use crate::secret::urls::value_has_url_secrets;
 
 /// The expected value of each of `fields` on `live`; `secret(field)` says which to keep
 /// as a fingerprint. Apply computes the same for the server it reads again and compares.
@@ -29,9 +30,10 @@ pub(crate) fn expected_fields<'a>(
         .into_iter()
         .map(|f| {
             let value = observed(live, f, &ctx);
-            // A URL with a user and password (set in the dashboard) is a secret too: the
-            // plan shows it redacted, so its document and apply's report must not.
-            let expected = if secret(f) || has_userinfo(&value) {
+            // A URL with secret parts (a user and password, query values; set in the
+            // dashboard) is a secret too: the plan shows it redacted, so its document
+            // and apply's report must not show it either.
+            let expected = if secret(f) || value_has_url_secrets(&value) {
                 Expected::Hmac(key.fingerprint(&value))
             } else {
                 Expected::Value(value)
@@ -39,11 +41,6 @@ pub(crate) fn expected_fields<'a>(
             (f.to_owned(), expected)
         })
         .collect()
-}
-
-/// Whether a value is a URL that carries `user:password@`.
-fn has_userinfo(value: &Value) -> bool {
-    value.as_str().is_some_and(|s| redact_url_userinfo(s) != s)
 }
 
 /// A field as a precondition sees it: normalised like the planner compares it, except
@@ -59,7 +56,7 @@ fn observed(live: &LiveServer, field: &str, ctx: &Context<'_>) -> Value {
 }
 
 /// Differences between what a plan expected and what `live` holds now, as
-/// `(field, expected, found)`; secret fields (and URLs with a password on either side)
+/// `(field, expected, found)`; secret fields (and URLs with secret parts on either side)
 /// compare by fingerprint and are reported by name only (both values `None`).
 pub fn differences(
     expected: &BTreeMap<String, Expected>,

@@ -167,10 +167,16 @@ pub(crate) fn change_line(kind: ActionKind, c: &FieldChange) -> String {
         (_, Shown::Absent, new) => format!("+ {}: {}{keys}", c.field, shown_text(new)),
         (_, old, Shown::Absent) => format!("- {}: {}{keys}", c.field, shown_text(old)),
         (_, old, new) => format!(
-            "~ {}: {} → {}{keys}",
+            "~ {}: {} → {}{}{keys}",
             c.field,
             shown_text(old),
-            shown_text(new)
+            shown_text(new),
+            // Both sides show alike only when what differs is hidden (a URL's token).
+            if matches!(old, Shown::Value(_)) && old == new {
+                " (a hidden part changed)"
+            } else {
+                ""
+            }
         ),
     }
 }

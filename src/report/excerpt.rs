@@ -10,7 +10,8 @@
 //! * a line longer than [`MAX_LINE_CHARS`] is shown as a window of that many characters
 //!   around its labels, with `…` where it was cut (a 1 MB line cannot flood a log);
 //! * every control character and bidirectional control becomes one visible placeholder
-//!   ([`escape::snippet_char`]), so underlines stay under the right columns;
+//!   ([`escape::snippet_text`]), so underlines stay under the right columns, and no
+//!   `##[` (a legacy workflow command) survives;
 //! * a label over more than [`MAX_SPAN_LINES`] lines (a long list) is shown on its
 //!   first line only.
 //!
@@ -110,7 +111,7 @@ impl Excerpt {
             self.text.push('…');
         }
         let shown = &file.text()[window.start..window.end];
-        self.text.extend(shown.chars().map(escape::snippet_char));
+        self.text.push_str(&escape::snippet_text(shown));
         if window.to < window.chars {
             self.text.push('…');
         }

@@ -105,6 +105,7 @@ pub(super) fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<
         }]
     });
     // Serialised first, so a closed pipe is reported as one (serde would wrap it).
-    let text = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
+    let text =
+        crate::escape::json_text(serde_json::to_string_pretty(&doc).map_err(io::Error::other)?);
     writeln!(out, "{text}")
 }

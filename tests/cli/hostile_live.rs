@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::run;
 use crate::support::apply::apply_plan;
-use crate::support::cli::{Workspace, code, json, stderr, stdout};
+use crate::support::cli::{Workspace, code, json, stable, stderr, stdout};
 use crate::support::fake_proxy::{FakeConfig, FakeProxy, Fault, Method, RecordedBody};
 
 /// What a terminal would act on: ESC, C1 CSI, BEL and the bidi overrides.
@@ -125,5 +125,88 @@ fn references_written_on_the_proxy_stay_literal_through_plan_and_a_write() {
         if let RecordedBody::Json(body) = &r.body {
             assert!(!body.to_string().contains(CANARY), "{body}");
         }
+    }
+}
+
+/// Every line of `text` that the Actions runner would read as a workflow command: one
+/// that starts (after blanks) with `::`, or holds the legacy `##[` anywhere, except
+/// mcpform's own annotations (`mine`).
+fn workflow_commands<'a>(text: &'a str, mine: &[&str]) -> Vec<&'a str> {
+    text.split(['\n', '\r'])
+        .filter(|l| {
+            let own = mine.iter().any(|m| l.starts_with(m)) && !l.contains("##[");
+            !own && (l.trim_start().starts_with("::") || l.contains("##["))
+        })
+        .collect()
+}
+
+#[test]
+fn outside_text_never_gives_the_runner_a_workflow_command_of_either_form() {
+    const STOP: &str = "x ##[stop-commands]tok";
+    let fake = FakeProxy::start(FakeConfig::default());
+    fake.seed_server(json!({
+        "server_id": format!("id {STOP}"), "server_name": "hand_made", "transport": "http",
+        "url": "https://m.example.invalid/mcp",
+        "description": "##[add-mask]word\n::warning::fake\n  ##[group]g"
+    }));
+    fake.seed_server(json!({
+        "server_id": "owned", "server_name": "owned", "transport": "http",
+        "url": "https://o.example.invalid/mcp", "description": STOP
+    }));
+    let ws = Workspace::new();
+    let declared = "version: 1\nservers:\n  - server_name: owned\n    transport: http\n    url: https://o.example.invalid/mcp\n    description: \"new ##[endgroup]\"\n";
+    ws.write("a ##[x].yaml", declared);
+    ws.write(
+        "bad.yaml",
+        "version: 1\nservers:\n  - server_name: bad ##[add-mask]x\n    transport: http\n",
+    );
+    let mut seen = Vec::new();
+    for format in ["human", "markdown", "json"] {
+        let out = run(&ws, &fake, &["plan", "a ##[x].yaml", "--format", format]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        if format == "human" {
+            insta::assert_snapshot!(
+                "plan_legacy_workflow_commands",
+                stable(&stdout(&out), &ws, &fake.base_url())
+            );
+        }
+        seen.push((
+            format!("plan --format {format}"),
+            stdout(&out) + &stderr(&out),
+        ));
+    }
+    let doc = json(&run(
+        &ws,
+        &fake,
+        &["plan", "a ##[x].yaml", "--format", "json"],
+    ));
+    assert_eq!(
+        doc["actions"][0]["changes"][0]["old"]["value"], STOP,
+        "JSON readers see the text as it is"
+    );
+    for format in ["human", "json", "github", "sarif"] {
+        let out = run(
+            &ws,
+            &fake,
+            &["lint", "bad.yaml", "a ##[x].yaml", "--format", format],
+        );
+        assert_eq!(code(&out), 1, "{}", stdout(&out));
+        if format == "human" {
+            insta::assert_snapshot!(
+                "lint_legacy_workflow_commands",
+                stable(&(stdout(&out) + &stderr(&out)), &ws, &fake.base_url())
+            );
+        }
+        seen.push((
+            format!("lint --format {format}"),
+            stdout(&out) + &stderr(&out),
+        ));
+    }
+    let out = run(&ws, &fake, &["export"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    seen.push(("export".into(), stdout(&out) + &stderr(&out)));
+    for (what, text) in &seen {
+        let commands = workflow_commands(text, &["::error ", "::warning "]);
+        assert!(commands.is_empty(), "{what}: {commands:?}\n{text}");
     }
 }

@@ -9,9 +9,11 @@ mod faults;
 mod github;
 mod hostile_live;
 mod keys;
+mod outputs;
 mod plan;
 mod proxy_input;
 mod secrets;
+mod url_secrets;
 mod versions;
 
 use mcpform::plan::owner_proof;

@@ -495,3 +495,24 @@ fn updates_carry_the_full_managed_set_so_old_proxies_do_not_reset_fields() {
         (json!(true), json!("two"))
     );
 }
+
+/// `timeout` is a float to the proxy: a file's `30` is shown as `30`, not `30.0`.
+#[test]
+fn whole_numbers_are_shown_as_the_file_wrote_them() {
+    let fake = FakeProxy::start(FakeConfig::default());
+    fake.seed_server(
+        json!({"server_id": "t", "server_name": "t", "transport": "http",
+        "url": "https://t.example.invalid/mcp", "timeout": 12.5}),
+    );
+    let ws = Workspace::new();
+    ws.write(
+        "s.yaml",
+        "version: 1\nservers:\n  - server_name: t\n    transport: http\n    url: https://t.example.invalid/mcp\n    timeout: 30\n  - server_name: u\n    transport: http\n    url: https://u.example.invalid/mcp\n    timeout: 45\n",
+    );
+    let out = run(&ws, &fake, &["plan", "s.yaml"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    insta::assert_snapshot!(
+        "plan_whole_numbers",
+        stable(&stdout(&out), &ws, &fake.base_url())
+    );
+}

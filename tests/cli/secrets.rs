@@ -16,6 +16,8 @@ const TOKEN: &str = "tok-canary-9d8e7f6a";
 const HEADER: &str = "hdr-canary-5a4b3c2d";
 const ROTATED: &str = "tok-canary-rotated-0a1b";
 const DASHBOARD: &str = "dash-canary-6e5f4a3b";
+const URL_TOKEN: &str = "qry-canary-8b7a6c5d";
+const URL_PASSWORD: &str = "upw-canary-2f1e0d9c";
 const CANARIES: &[&str] = &[
     ADMIN_KEY,
     FINGERPRINT_KEY,
@@ -23,6 +25,8 @@ const CANARIES: &[&str] = &[
     HEADER,
     ROTATED,
     DASHBOARD,
+    URL_TOKEN,
+    URL_PASSWORD,
 ];
 
 const FILE: &str = r#"version: 1
@@ -63,15 +67,23 @@ impl Collected {
     }
 }
 
-/// The fake (the canary admin key, a secret set in the dashboard that the files do not
-/// know) and a workspace holding [`FILE`].
+/// The fake (the canary admin key, secrets set in the dashboard that the files do not
+/// know: a header, a URL's query token and password) and a workspace holding [`FILE`].
 fn canary_setup() -> (FakeProxy, Workspace) {
     let fake = FakeProxy::start(FakeConfig {
         master_key: ADMIN_KEY.to_owned(),
         ..FakeConfig::default()
     });
-    fake.seed_server(json!({"server_id": "wiki", "server_name": "wiki", "transport": "http",
-        "url": "https://wiki.example.invalid/mcp", "static_headers": {"Authorization": format!("Bearer {DASHBOARD}")}}));
+    fake.seed_server(
+        json!({"server_id": "wiki", "server_name": "wiki", "transport": "http",
+        "url": format!("https://wiki.example.invalid/mcp?token={URL_TOKEN}"),
+        "static_headers": {"Authorization": format!("Bearer {DASHBOARD}")}}),
+    );
+    // Not declared: left alone by plan, exported with placeholders for its URLs' secrets.
+    fake.seed_server(json!({"server_id": "hand", "server_name": "hand", "transport": "http",
+        "url": format!("https://bot:{URL_PASSWORD}@hand.example.invalid/mcp?api_key={URL_TOKEN}&region=eu"),
+        "spec_path": format!("https://hand.example.invalid/openapi.json?sig={URL_TOKEN}"),
+        "mcp_info": {"logo_url": format!("https://logo.example.invalid/l.png?key={URL_TOKEN}")}}));
     let ws = Workspace::new();
     ws.write("servers.yaml", FILE);
     (fake, ws)
@@ -120,6 +132,12 @@ fn no_secret_in_any_output_error_or_plan_file() {
             std::fs::read_to_string(ws.path().join("plan.json")).unwrap(),
         ));
     }
+    let human = run(&["plan", "servers.yaml"], TOKEN);
+    assert!(
+        stdout(&human).contains("wiki.example.invalid/mcp?token=****"),
+        "a query value set in the dashboard is hidden, its name shown: {}",
+        stdout(&human)
+    );
     let first = run(&["plan", "servers.yaml", "--format", "json"], TOKEN);
     let wiki = json(&first)["actions"]
         .as_array()

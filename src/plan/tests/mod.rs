@@ -474,4 +474,5 @@ fn openapi_creates_are_looked_up_by_id_first() {
 
 mod order;
 mod security;
+mod shown;
 mod versions;

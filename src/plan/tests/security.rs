@@ -209,3 +209,60 @@ fn plan_documents_round_trip_and_refuse_edits() {
         Err(document::DocumentError::Version { found: 1 })
     ));
 }
+
+#[test]
+fn url_secrets_are_hidden_and_compared_by_fingerprint() {
+    // The dashboard set a URL with a password and a token; the file writes another
+    // token. The change shows, with the secret parts hidden on both sides.
+    let file = |url: &str| {
+        desired(&format!(
+            "version: 1\nservers:\n  - server_name: s\n    transport: http\n    url: {url}\n    mcp_info:\n      logo_url: https://l.invalid/a.png?sig=sig-canary\n"
+        ))
+    };
+    let logo = json!({"logo_url": "https://l.invalid/a.png?sig=sig-canary"});
+    let live_url = "https://bot:pw-canary@s.invalid/mcp?token=tok-canary&region=eu";
+    let l = live(vec![row(json!({"url": live_url, "mcp_info": logo}))]);
+    let p = run(
+        &file("https://bot:pw-canary@s.invalid/mcp?token=tok-rotated&region=eu"),
+        &l,
+    );
+    let a = &p.actions[0];
+    let c = &a.changes[0];
+    let hidden = json!("https://****@s.invalid/mcp?token=****&region=****");
+    assert_eq!(
+        (c.field.as_str(), &c.old, &c.new),
+        ("url", &Shown::Value(hidden.clone()), &Shown::Value(hidden))
+    );
+    let Precondition::Unchanged { fields } = &a.precondition else {
+        panic!("an update has field preconditions")
+    };
+    assert!(matches!(fields["url"], Expected::Hmac(_)), "{fields:?}");
+    assert!(
+        matches!(fields["mcp_info"], Expected::Hmac(_)),
+        "{fields:?}"
+    );
+    let mut shown = serde_json::to_string(&a.changes).unwrap();
+    shown.push_str(&serde_json::to_string(&a.precondition).unwrap());
+    for canary in [
+        "pw-canary",
+        "tok-canary",
+        "tok-rotated",
+        "sig-canary",
+        "eu\"",
+    ] {
+        assert!(!shown.contains(canary), "{canary} in {shown}");
+    }
+    // The same secrets: nothing to do, no phantom diff.
+    assert!(run(&file(live_url), &l).actions.is_empty());
+    // A created server shows its URL's secret parts hidden too.
+    let p = run(&file(live_url), &live(vec![]));
+    let url = p.actions[0]
+        .changes
+        .iter()
+        .find(|c| c.field == "url")
+        .unwrap();
+    assert_eq!(
+        url.new,
+        Shown::Value(json!("https://****@s.invalid/mcp?token=****&region=****"))
+    );
+}
