@@ -8,8 +8,9 @@
 //! 1.80.0, 1.82.1, 1.85.0, 1.87.5, 1.88.0, 1.88.6, 1.89.0, 1.90.0, 1.92.0, 1.92.2,
 //! 1.93.0, 1.93.2, 1.94.0, 1.95.0, 1.100.0, 1.101.0, 1.101.6, 1.102.0, 1.103.0,
 //! 1.105.0, 1.105.7, 1.106.0 and 1.108.7 (plus `../shared/reference/litellm-mcp-api.md`
-//! §9 for 1.82.0 and 1.102.0), and checked against real 1.87.5 and 1.108.7 proxies.
-//! Fields not in the table are stored and listed by every version checked (1.80.0 on).
+//! §9 for 1.82.0 and 1.102.0, and §13 for 1.108.14, 1.109.3 and 1.110.2), and checked
+//! against real 1.87.5, 1.108.7 and 1.110.2 proxies. Fields not in the table are stored
+//! and listed by every version checked (1.80.0 to [`NEWEST_CHECKED`]).
 
 use serde_json::Value;
 
@@ -21,6 +22,10 @@ pub(super) const fn v(major: u32, minor: u32, patch: u32) -> ProxyVersion {
 
 /// Older than any version: the stage every field starts in.
 const ANY: ProxyVersion = v(0, 0, 0);
+
+/// The newest LiteLLM release the table was checked against (its wheel read, and a real
+/// proxy of it run by CI). A newer proxy is planned as this one.
+pub const NEWEST_CHECKED: ProxyVersion = v(1, 110, 2);
 
 /// What a proxy that does not support a field does with a request that carries it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
