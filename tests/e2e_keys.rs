@@ -404,7 +404,7 @@ fn admin_keys_the_proxy_scopes_are_refused_as_the_version_says() {
             .as_array()
             .into_iter()
             .flatten()
-            .any(|x| x["server_id"] == Value::from(server.as_str()));
+            .any(|x| x["server_id"] == server.as_str());
         for args in [
             &["plan", "s.yaml"][..],
             &["apply", "s.yaml", "--auto-approve"],

@@ -316,6 +316,45 @@ impl ValueSupport {
     }
 }
 
+/// The `mcp_info` key that only [`Behaviour::SkipToolOutputValidation`] honours, and that
+/// it refuses unless a boolean.
+pub const SKIP_TOOL_OUTPUT_VALIDATION: &str = "skip_tool_output_validation";
+
+/// Why `mcp_info.skip_tool_output_validation: true` does nothing on `version`, when it
+/// does not.
+pub(crate) fn skip_validation_ignored(version: ProxyVersion) -> Option<String> {
+    let since = Behaviour::SkipToolOutputValidation.since();
+    (version < since).then(|| {
+        format!(
+            "LiteLLM `{version}` stores `mcp_info.{SKIP_TOOL_OUTPUT_VALIDATION}` but does nothing with it; `{since}` is the first version that honours it"
+        )
+    })
+}
+
+/// Why an update that writes `value` back as `mcp_info.skip_tool_output_validation`
+/// fails on `version` (`None`: the version is unknown), when it may.
+pub(crate) fn skip_validation_refused(
+    version: Option<ProxyVersion>,
+    value: &Value,
+) -> Option<String> {
+    let since = Behaviour::SkipToolOutputValidation.since();
+    if value.is_boolean() || version.is_some_and(|v| v < since) {
+        return None;
+    }
+    // Text from the proxy: escaped for a terminal, and cut.
+    let shown: String = crate::escape::terminal_line(&value.to_string())
+        .chars()
+        .take(80)
+        .collect();
+    let on = version.map_or_else(
+        || format!("if the proxy is `{since}` or later (its version is unknown)"),
+        |v| format!("on LiteLLM `{v}`"),
+    );
+    Some(format!(
+        "the server holds `mcp_info.{SKIP_TOOL_OUTPUT_VALIDATION}: {shown}`, which the update writes back (the file does not declare `mcp_info`); {on} the proxy refuses any write whose value is not `true` or `false` (422). Declare `mcp_info` with a boolean `{SKIP_TOOL_OUTPUT_VALIDATION}` in the file, or fix the value on the proxy"
+    ))
+}
+
 /// The support row of a field, if some version lacks it.
 pub fn field_support(field: &str) -> Option<&'static FieldSupport> {
     FIELDS.iter().find(|r| r.field == field)
