@@ -45,7 +45,7 @@ pub(crate) enum GatherError {
     #[error(transparent)]
     Client(#[from] ClientError),
     /// The key is not a `proxy_admin` key (or is a viewer, and the command writes or
-    /// the proxy sanitises what a viewer sees).
+    /// the proxy sanitises what a viewer sees), or the proxy scopes what it lists.
     #[error("{0}")]
     NotAdmin(String),
 }
@@ -53,7 +53,9 @@ pub(crate) enum GatherError {
 /// Checks the key before anything is planned or written: only a `proxy_admin` key sees
 /// the list as it is (other keys get a filtered, sanitised list without any error) and
 /// may write. A `proxy_admin_viewer` may plan only on proxies older than 1.90, which
-/// still showed viewers every field; it never writes.
+/// still showed viewers every field; it never writes. An admin key the proxy scopes
+/// ([`scoped`]) is refused too: its list is partial, again without any error. plan,
+/// apply (again before its first write) and export all come through here.
 pub(crate) async fn admit(client: &Client, access: Access) -> Result<Admitted, GatherError> {
     let caller = client.caller().await?;
     let role = caller.role.clone();
@@ -106,11 +108,63 @@ pub(crate) async fn admit(client: &Client, access: Access) -> Result<Admitted, G
             _ => None,
         },
     };
+    if let Some(reasons) = scoped(&caller, parsed) {
+        return Err(GatherError::NotAdmin(format!(
+            "{who}, but LiteLLM shows this key only part of the registry, without an error (a plan would create servers that exist, an export would leave them out): {reasons}. Use the master key, or a proxy_admin key made without `team_id` and without `object_permission`, whose user sets no MCP grants"
+        )));
+    }
     Ok(Admitted {
         caller,
         version,
         warning,
     })
+}
+
+/// The dashboard's own team: its session keys keep the admin's full view.
+const DASHBOARD_TEAM: &str = "litellm-dashboard";
+
+/// Why the proxy scopes an admin key's list (`MCPRequestHandler.admin_view_unscoped`,
+/// `litellm-access-api.md` §6), when it does: its own permission row on every version,
+/// whatever the row holds; a team (not the dashboard's) from 1.109, and when the version
+/// is unknown, since a newer proxy may be behind it; its user's own MCP grants from 1.100
+/// (and when unknown: a user row that holds them belongs to a proxy that has them).
+fn scoped(caller: &Caller, version: Option<ProxyVersion>) -> Option<String> {
+    let applies = |b: Behaviour| version.is_none_or(|v| v.has(b));
+    let since = |b: Behaviour| match version {
+        Some(v) => format!("LiteLLM `{}` and later (this proxy is `{v}`)", b.since()),
+        None => format!(
+            "LiteLLM `{}` and later (this proxy's version is unknown, so mcpform assumes it is one)",
+            b.since()
+        ),
+    };
+    let scope = &caller.scope;
+    let mut reasons = Vec::new();
+    if scope.permission_row {
+        reasons.push(
+            "the key has its own permission row (`/key/info` shows an `object_permission_id`): every LiteLLM version checked lists such a key only the servers the row grants and the `allow_all_keys` ones, even when the row grants nothing or sets only `vector_stores`".to_owned(),
+        );
+    }
+    if let Some(team) = scope.team_id.as_deref().filter(|t| *t != DASHBOARD_TEAM)
+        && applies(Behaviour::TeamBoundAdminScoped)
+    {
+        reasons.push(format!(
+            "the key is bound to team `{team}`: {} list a team-bound admin key only its team's servers (unless the proxy sets `general_settings.user_mcp_management_mode: view_all`, which mcpform cannot see)",
+            since(Behaviour::TeamBoundAdminScoped)
+        ));
+    }
+    if !scope.user_mcp_grants.is_empty() && applies(Behaviour::UserMcpCeiling) {
+        let fields: Vec<String> = scope
+            .user_mcp_grants
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect();
+        reasons.push(format!(
+            "the key's user sets {} in its own permission row: {} cap every key of the user by them",
+            fields.join(", "),
+            since(Behaviour::UserMcpCeiling)
+        ));
+    }
+    (!reasons.is_empty()).then(|| reasons.join("; "))
 }
 
 /// What planning does without a version it can place in the support table.
@@ -227,6 +281,55 @@ mod tests {
             user_id: "u".into(),
             credential_type: t.map(str::to_owned),
         }
+    }
+
+    fn admin(scope: crate::client::KeyScope) -> Caller {
+        Caller {
+            role: Role::ProxyAdmin,
+            master_key: false,
+            user_id: Some("ada".into()),
+            admin_view: None,
+            scope,
+        }
+    }
+
+    #[test]
+    fn which_admin_keys_the_proxy_scopes_by_version() {
+        use crate::client::KeyScope;
+        let v = |s: &str| ProxyVersion::parse(s);
+        let row = admin(KeyScope {
+            permission_row: true,
+            ..KeyScope::default()
+        });
+        let team = |t: &str| {
+            admin(KeyScope {
+                team_id: Some(t.into()),
+                ..KeyScope::default()
+            })
+        };
+        let user = admin(KeyScope {
+            user_mcp_grants: vec!["mcp_access_groups"],
+            ..KeyScope::default()
+        });
+        // A permission row scopes on every version.
+        for at in [v("1.87.5"), v("1.108.7"), v("1.110.2"), None] {
+            assert!(scoped(&row, at).is_some(), "{at:?}");
+        }
+        // A team from 1.109 (and when unknown); the dashboard's team never.
+        assert!(scoped(&team("t1"), v("1.108.14")).is_none());
+        assert!(scoped(&team("t1"), v("1.109.0")).is_some());
+        assert!(scoped(&team("t1"), None).is_some());
+        assert!(scoped(&team(DASHBOARD_TEAM), v("1.110.2")).is_none());
+        // The user's own grants from 1.100 (and when unknown).
+        assert!(scoped(&user, v("1.95.0")).is_none());
+        assert!(scoped(&user, v("1.100.0")).is_some());
+        assert!(scoped(&user, None).is_some());
+        assert!(scoped(&admin(KeyScope::default()), v("1.110.2")).is_none());
+        let why = scoped(&team("t1"), None).unwrap_or_default();
+        assert!(
+            why.contains("`t1`") && why.contains("`1.109.0`") && why.contains("unknown"),
+            "{why}"
+        );
     }
 
     #[test]

@@ -114,7 +114,7 @@ rules! {
     /// mcp_info.description that differs from description.
     McpInfoDescription = "mcp-info-description", Warning, "`mcp_info.description` differs from `description`: the proxy lists the former as the description";
     /// A field the LiteLLM version given with `--proxy-version` does not store.
-    ProxyVersion = "proxy-version", Error, "with `--proxy-version`, a field that LiteLLM version does not store, or does not show in its list (see Supported LiteLLM versions)";
+    ProxyVersion = "proxy-version", Error, "with `--proxy-version`, a field that LiteLLM version does not store, or does not show in its list (see Supported LiteLLM versions); a warning for one it ignores";
     /// ignore_changes naming a field that is always sent.
     IgnoreChanges = "ignore-changes", Warning, "`lifecycle.ignore_changes` naming a field mcpform must always manage, or one the server does not declare";
 }

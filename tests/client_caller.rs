@@ -5,7 +5,7 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use mcpform::client::{Caller, Client, ClientConfig, ClientError, ProxyUrl, Role};
+use mcpform::client::{Caller, Client, ClientConfig, ClientError, KeyScope, ProxyUrl, Role};
 use mcpform::secret::Secret;
 use serde_json::json;
 
@@ -50,7 +50,8 @@ fn every_role_is_named_with_two_requests() {
             role: Role::ProxyAdmin,
             master_key: true,
             user_id: None,
-            admin_view: Some(true)
+            admin_view: Some(true),
+            scope: KeyScope::default(),
         }
     );
     assert_eq!(
@@ -88,6 +89,43 @@ fn every_role_is_named_with_two_requests() {
         (no_user.role, no_user.user_id, no_user.admin_view),
         (Role::Unknown, None, Some(false))
     );
+}
+
+#[test]
+fn what_may_scope_a_key_is_read_with_the_same_two_requests() {
+    let fake = with_keys(FakeConfig::as_version("1.110.2"));
+    fake.set_key_permission("sk-admin-user-01", json!({"vector_stores": ["vs_only"]}));
+    fake.set_key_team("sk-viewer-key-01", "t\u{1b}[31m1");
+    fake.set_user_permission(
+        "ivan",
+        json!({"mcp_access_groups": ["g"], "mcp_tool_permissions": {}, "vector_stores": ["v"]}),
+    );
+    let scope = |key: &str| {
+        fake.clear_journal();
+        let c = caller(&fake, key).expect(key);
+        assert_eq!(paths(&fake), ["/key/info", "/v2/user/info"], "{key}");
+        c.scope
+    };
+    assert_eq!(
+        scope("sk-admin-user-01"),
+        KeyScope {
+            permission_row: true,
+            ..KeyScope::default()
+        }
+    );
+    assert_eq!(
+        scope("sk-viewer-key-01").team_id.as_deref(),
+        Some("t\\x1b[31m1"),
+        "escaped"
+    );
+    // Only non-empty MCP fields count: an empty map or another kind of grant does not.
+    assert_eq!(
+        scope("sk-internal-key1").user_mcp_grants,
+        ["mcp_access_groups"]
+    );
+    assert_eq!(scope("sk-iviewer-key-1"), KeyScope::default());
+    let master = caller(&fake, &fake.master_key()).expect("master");
+    assert_eq!(master.scope, KeyScope::default());
 }
 
 #[test]

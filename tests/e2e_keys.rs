@@ -23,15 +23,24 @@ const ROLES: [&str; 4] = [
     "internal_user_viewer",
 ];
 
-/// Deletes the users (and with them their keys) and the user-less key it made.
+/// Deletes the users (and with them their keys), the user-less keys and the teams it
+/// made.
 struct Cleanup<'a> {
     proxy: &'a RealProxy,
     users: Vec<String>,
     key_aliases: Vec<String>,
+    teams: Vec<String>,
 }
 
 impl Drop for Cleanup<'_> {
     fn drop(&mut self) {
+        if !self.teams.is_empty() {
+            let _ = self.proxy.call(
+                "POST",
+                "/team/delete",
+                Some(json!({"team_ids": self.teams})),
+            );
+        }
         let _ = self.proxy.call(
             "POST",
             "/key/delete",
@@ -68,6 +77,7 @@ fn caller_and_version_for_keys_of_every_role() {
         proxy: &proxy,
         users: Vec::new(),
         key_aliases: Vec::new(),
+        teams: Vec::new(),
     };
     let mut keys: Vec<(String, String, Option<String>)> = Vec::new();
     for role in ROLES {
@@ -176,6 +186,7 @@ fn plan_refuses_non_admin_keys_and_sees_a_real_pending_submission() {
         proxy,
         users: Vec::new(),
         key_aliases: Vec::new(),
+        teams: Vec::new(),
     };
     let (_, before) = proxy.call("GET", "/v2/user/info?user_id=default_user_id", None);
     let default_user_existed = before.get("user_role").is_some();
@@ -287,4 +298,140 @@ fn plan_refuses_non_admin_keys_and_sees_a_real_pending_submission() {
         "{doc:#}"
     );
     drop(cleanup);
+}
+
+/// Admin keys the real proxy scopes: it answers their list 200 with only part of the
+/// registry, and plan, apply and export refuse them. A permission row scopes on every
+/// version, a team from 1.109, the user's own MCP grants from 1.100 (1.87.5 refuses to
+/// store them).
+#[test]
+fn admin_keys_the_proxy_scopes_are_refused_as_the_version_says() {
+    let Some(s) = support::scenario::Scenario::new("scoped") else {
+        return;
+    };
+    let proxy = &s.proxy;
+    let version = s.version();
+    let prefix = s.prefix.clone();
+    let mut cleanup = Cleanup {
+        proxy,
+        users: Vec::new(),
+        key_aliases: Vec::new(),
+        teams: Vec::new(),
+    };
+    let server = format!("{prefix}hidden");
+    proxy.create(
+        json!({"server_id": server, "server_name": server, "transport": "sse",
+        "url": "https://h.example.invalid/sse"}),
+    );
+    let team = format!("{prefix}team");
+    let (status, body) = proxy.call(
+        "POST",
+        "/team/new",
+        Some(json!({"team_id": team, "team_alias": team})),
+    );
+    assert_eq!(status, 200, "{body}");
+    cleanup.teams.push(team.clone());
+    let admin = format!("{prefix}admin");
+    let ceiling = format!("{prefix}ceiling");
+    for user in [&admin, &ceiling] {
+        cleanup.users.push(user.clone());
+        let (status, body) = proxy.call(
+            "POST",
+            "/user/new",
+            Some(json!({"user_id": user, "user_role": "proxy_admin"})),
+        );
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = proxy.call(
+        "POST",
+        "/user/update",
+        Some(json!({"user_id": ceiling, "object_permission": {"mcp_servers": [server]}})),
+    );
+    let user_grants = version.has(Behaviour::UserMcpCeiling);
+    assert_eq!(status, if user_grants { 200 } else { 400 }, "{body}");
+    let key = |alias: &str, extra: Value| -> String {
+        let alias = format!("{prefix}{alias}");
+        let mut body = json!({"user_id": admin, "key_alias": alias});
+        if let (Value::Object(b), Value::Object(e)) = (&mut body, extra) {
+            b.extend(e);
+        }
+        let (status, answer) = proxy.call("POST", "/key/generate", Some(body));
+        assert_eq!(status, 200, "{answer}");
+        answer["key"].as_str().expect("key").to_owned()
+    };
+    let mut cases = vec![
+        (
+            "row",
+            key("row", json!({"object_permission": {"mcp_servers": []}})),
+            true,
+            "object_permission_id",
+        ),
+        (
+            "team",
+            key("team", json!({"team_id": team})),
+            version.has(Behaviour::TeamBoundAdminScoped),
+            "bound to team",
+        ),
+        ("plain", key("plain", json!({})), false, ""),
+    ];
+    let alias = format!("{prefix}ceilingkey");
+    let (status, answer) = proxy.call(
+        "POST",
+        "/key/generate",
+        Some(json!({"user_id": ceiling, "key_alias": alias})),
+    );
+    assert_eq!(status, 200, "{answer}");
+    cases.push((
+        "user row",
+        answer["key"].as_str().expect("key").to_owned(),
+        user_grants,
+        "`mcp_servers`",
+    ));
+    for alias in ["row", "team", "plain"] {
+        cleanup.key_aliases.push(format!("{prefix}{alias}"));
+    }
+    cleanup.key_aliases.push(alias);
+    s.ws.write(
+        "s.yaml",
+        &format!("version: 1\nservers:\n  - server_name: {server}\n    transport: sse\n    url: https://h.example.invalid/sse\n"),
+    );
+    let mut outcomes = Vec::new();
+    for (label, key, scoped, why) in &cases {
+        // What the proxy itself does with the key: the server is listed or not.
+        let (status, list) = proxy.call_as(key, "GET", "/v1/mcp/server", None);
+        assert_eq!(status, 200, "{label}: {list}");
+        let listed = list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|x| x["server_id"] == server.as_str());
+        for args in [
+            &["plan", "s.yaml"][..],
+            &["apply", "s.yaml", "--auto-approve"],
+            &["export", "--output", "-"],
+        ] {
+            let out =
+                s.ws.mcpform(&proxy.base_url, key)
+                    .args(args)
+                    .output()
+                    .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            let expected = if *scoped { 1 } else { 0 };
+            assert_eq!(
+                out.status.code(),
+                Some(expected),
+                "{label} {}: {err}",
+                args[0]
+            );
+            if *scoped {
+                assert!(err.contains(why), "{label} {}: {err}", args[0]);
+            }
+        }
+        outcomes.push((*label, listed, *scoped));
+    }
+    drop(cleanup);
+    // mcpform refuses exactly the keys the proxy shows a partial list.
+    for (label, listed, scoped) in outcomes {
+        assert_eq!(listed, !scoped, "{version}: {label}");
+    }
 }

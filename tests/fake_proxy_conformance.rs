@@ -12,6 +12,9 @@ mod support;
 #[path = "fake_proxy_conformance/roles.rs"]
 mod roles;
 
+#[path = "fake_proxy_conformance/scoped.rs"]
+mod scoped;
+
 #[path = "fake_proxy_conformance/versions.rs"]
 mod versions;
 

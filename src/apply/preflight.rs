@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::{ActionResult, Moved, Outcome, Session, Status, Verification};
 use crate::gather::{Access, GatherError, Gathered, admit, gather};
 use crate::live::{CredentialCount, LiveServer, Needs};
-use crate::model::support::{Behaviour, ProxyVersion};
+use crate::model::support::{Behaviour, ProxyVersion, RESET_WHEN_OMITTED};
 use crate::plan::precondition::differences;
 use crate::plan::verify::mismatches;
 use crate::plan::{Action, ActionKind, Guard, PlanDocument, Precondition, Seen};
@@ -53,12 +53,8 @@ pub(super) async fn prepare(s: &Session<'_>) -> Result<Prepared, Outcome> {
         ));
     }
     // A viewer's or user's key cannot write: refuse before the first request that would.
-    match admit(s.client, Access::Write).await {
-        Ok(admitted) => {
-            if let Some(why) = version_moved(doc, admitted.version.as_deref()) {
-                return Err(refuse(s, why, Vec::new()));
-            }
-        }
+    let carry = match admit(s.client, Access::Write).await {
+        Ok(admitted) => resets_now(doc, admitted.version.as_deref()),
         Err(GatherError::NotAdmin(why)) => return Err(refuse(s, why, Vec::new())),
         Err(GatherError::Client(e)) => {
             return Err(refuse(
@@ -67,7 +63,7 @@ pub(super) async fn prepare(s: &Session<'_>) -> Result<Prepared, Outcome> {
                 Vec::new(),
             ));
         }
-    }
+    };
     if deletes > 0 && doc.declared_servers == 0 {
         return Err(refuse(
             s,
@@ -92,7 +88,7 @@ pub(super) async fn prepare(s: &Session<'_>) -> Result<Prepared, Outcome> {
     };
     let acting: HashSet<&str> = doc.actions.iter().map(|a| a.server_id.as_str()).collect();
     for (i, a) in doc.actions.iter().enumerate() {
-        match check(s, a, &gathered, &acting) {
+        match check(s, a, &gathered, &acting, carry) {
             Ok(Checked::Ready(body, kept)) => {
                 p.bodies[i] = body;
                 p.kept_keys[i] = kept;
@@ -125,27 +121,34 @@ pub(super) async fn prepare(s: &Session<'_>) -> Result<Prepared, Outcome> {
     Ok(p)
 }
 
-/// Why the plan cannot be applied to the proxy's version now: its updates were made
-/// for a proxy whose PUT changes only the fields it carries, and the proxy now resets
-/// what a PUT omits (or does not say that it does not), so they would reset fields the
-/// files do not manage.
-fn version_moved(doc: &PlanDocument, now: Option<&str>) -> Option<String> {
+/// Whether the updates must carry what a PUT before 1.88 resets although the plan did
+/// not: the plan was made against a version whose PUT changes only what it carries, and
+/// the version read now is older (or not said). That is what a rolling upgrade from
+/// before 1.88 looks like from here (replicas of both versions behind one URL; the two
+/// reads reached different ones), and a write may reach either: so every update carries
+/// those fields at the values this preflight reads, which changes nothing on a newer
+/// replica and resets nothing on an older one. (A plan made against an older or unknown
+/// version carries them already.)
+fn resets_now(doc: &PlanDocument, now: Option<&str>) -> bool {
     let partial = |v: Option<&str>| {
         v.and_then(ProxyVersion::parse)
             .is_some_and(|v| v.has(Behaviour::PartialUpdate))
     };
-    let planned = doc.proxy.version.as_deref();
-    let updates = doc.actions.iter().any(|a| a.action == ActionKind::Update);
-    if !updates || !partial(planned) || partial(now) {
-        return None;
+    partial(doc.proxy.version.as_deref()) && !partial(now)
+}
+
+/// An update's body with every field a PUT before 1.88 resets when omitted, at its live
+/// value, unless the body sets it (or the server holds nothing there).
+fn carry_resettable(mut body: Map<String, Value>, live: Option<&LiveServer>) -> Map<String, Value> {
+    for (f, _) in RESET_WHEN_OMITTED {
+        if body.contains_key(*f) {
+            continue;
+        }
+        if let Some(v) = live.and_then(|l| l.get(f)).filter(|v| !v.is_null()) {
+            body.insert((*f).to_owned(), v.clone());
+        }
     }
-    let shown = |v: Option<&str>| v.map_or_else(|| "unknown".to_owned(), |v| format!("`{v}`"));
-    Some(format!(
-        "the plan was made against LiteLLM {}, whose PUT changes only the fields it carries; the proxy's version is now {} (a proxy before `{}` resets every field a PUT omits), so the planned updates could reset fields the files do not manage; nothing was written. Plan again",
-        shown(planned),
-        shown(now),
-        Behaviour::PartialUpdate.since()
-    ))
+    body
 }
 
 /// What preflight reads besides the list: servers the plan saw by id, OpenAPI creates
@@ -178,16 +181,20 @@ fn check(
     a: &Action,
     g: &Gathered,
     acting: &HashSet<&str>,
+    carry: bool,
 ) -> Result<Checked, Box<ActionResult>> {
     let live = g.live.servers.iter().find(|l| l.server_id() == a.server_id);
     let stale =
         |message: String| Box::new(ActionResult::new(a, Status::Stale).with_message(message));
     let body = match &a.body {
-        Some(body) => Some(with_live_values(
-            a,
-            resolve_body(s, a, body).map_err(stale)?,
-            live,
-        )),
+        Some(body) => {
+            let body = with_live_values(a, resolve_body(s, a, body).map_err(stale)?, live);
+            Some(if carry && a.action == ActionKind::Update {
+                carry_resettable(body, live)
+            } else {
+                body
+            })
+        }
         None => None,
     };
     match (&a.action, &a.precondition, live) {

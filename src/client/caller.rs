@@ -18,6 +18,12 @@
 //!   carries `litellm_version`.
 //! * `GET /v1/mcp/server/submissions` (1.87.0 has it, 1.82.0 not: there the path is
 //!   taken for a server id, 404).
+//!
+//! What scopes an admin key's list, checked on real 1.87.5, 1.108.7 and 1.110.2
+//! (`tests/fixtures/litellm-scoped-admins-*.json`): `/key/info` shows the key's
+//! `team_id` and, when the key has its own permission row, `object_permission_id` and
+//! the row; `/v2/user/info` shows the user's own row as `object_permission` (from 1.100;
+//! 1.87.5 has no such key, and refuses to write one).
 
 use std::fmt;
 
@@ -83,7 +89,33 @@ pub struct Caller {
     /// `Some(true)` proxy_admin or proxy_admin_viewer, `Some(false)` neither, `None` not
     /// asked or a proxy before 1.103.
     pub admin_view: Option<bool>,
+    /// What may narrow the key's list although its role is an admin's.
+    pub scope: KeyScope,
 }
+
+/// The facts about a key that make the proxy narrow its list of servers, whatever the
+/// key's role, without an error: the key's own permission row, its team, its user's own
+/// MCP grants. Which of them narrow on which version is the planner's business
+/// (`gather::admit`); all are empty for the master key, which is not in the database.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyScope {
+    /// The key has its own `object_permission` row (`/key/info` shows an
+    /// `object_permission_id`), whatever it holds: even an empty one scopes an admin.
+    pub permission_row: bool,
+    /// The key's `team_id` (escaped), if it is bound to a team.
+    pub team_id: Option<String>,
+    /// The MCP fields the key's user sets in its own row (`mcp_servers`,
+    /// `mcp_access_groups`, `mcp_tool_permissions`, `mcp_toolsets`), non-empty ones only.
+    pub user_mcp_grants: Vec<&'static str>,
+}
+
+/// The permission-row fields that grant MCP servers.
+const MCP_GRANT_FIELDS: [&str; 4] = [
+    "mcp_servers",
+    "mcp_access_groups",
+    "mcp_tool_permissions",
+    "mcp_toolsets",
+];
 
 impl Caller {
     /// Whether the key is a `proxy_admin` key: the only kind that can plan and apply.
@@ -127,30 +159,40 @@ impl Client {
                 master_key: true,
                 user_id: None,
                 admin_view,
+                scope: KeyScope::default(),
             });
         }
-        let user_id = json(&answer)
+        let info = json(&answer)
             .filter(|_| answer.status.is_success())
-            .and_then(|v| {
-                v.pointer("/info/user_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            });
-        let Some(user_id) = user_id else {
+            .and_then(|v| v.get("info").cloned())
+            .unwrap_or(Value::Null);
+        let mut scope = KeyScope {
+            // Either says the row is there; a row is never null once made.
+            permission_row: !info["object_permission_id"].is_null()
+                || info["object_permission"].is_object(),
+            team_id: info["team_id"]
+                .as_str()
+                .map(|t| terminal_line(t).into_owned()),
+            user_mcp_grants: Vec::new(),
+        };
+        let Some(user_id) = info["user_id"].as_str().map(str::to_owned) else {
             let admin_view = self.admin_view().await?;
             return Ok(Caller {
                 role: Role::Unknown,
                 master_key: false,
                 user_id: None,
                 admin_view,
+                scope,
             });
         };
-        let role = self.user_role(&user_id).await?;
+        let (role, grants) = self.user_row(&user_id).await?;
+        scope.user_mcp_grants = grants;
         Ok(Caller {
             role: role.map_or(Role::Unknown, |r| Role::from_name(&r)),
             master_key: false,
             user_id: Some(terminal_line(&user_id).into_owned()),
             admin_view: None,
+            scope,
         })
     }
 
@@ -219,27 +261,36 @@ impl Client {
         }
     }
 
-    /// The `user_role` of a user's row, read as that user: `/v2/user/info`, or
-    /// `/user/info?user_id=` on proxies without it. `None` when the proxy does not say.
-    async fn user_role(&self, user_id: &str) -> Result<Option<String>, ClientError> {
+    /// The `user_role` of a user's row, read as that user, and the MCP fields its own
+    /// permission row sets: `/v2/user/info`, or `/user/info?user_id=` on proxies without
+    /// it (they have no user-level grants). `None` when the proxy does not say the role.
+    async fn user_row(
+        &self,
+        user_id: &str,
+    ) -> Result<(Option<String>, Vec<&'static str>), ClientError> {
         let v2 = self.endpoint(&["v2", "user", "info"])?;
         let answer = self.request(Method::GET, &v2, None).await?;
         self.refuse_auth(&Method::GET, &v2, &answer)?;
         if answer.status.is_success() {
-            return Ok(text_at(&answer, "/user_role"));
+            let row = json(&answer).unwrap_or(Value::Null);
+            return Ok((
+                text_at(&answer, "/user_role"),
+                mcp_grants(&row["object_permission"]),
+            ));
         }
         if !route_missing(&answer) {
-            return Ok(None);
+            return Ok((None, Vec::new()));
         }
         let mut v1: Url = self.endpoint(&["user", "info"])?;
         v1.query_pairs_mut().append_pair("user_id", user_id);
         let answer = self.request(Method::GET, &v1, None).await?;
         self.refuse_auth(&Method::GET, &v1, &answer)?;
-        Ok(if answer.status.is_success() {
+        let role = if answer.status.is_success() {
             text_at(&answer, "/user_info/user_role")
         } else {
             None
-        })
+        };
+        Ok((role, Vec::new()))
     }
 
     /// A 401 is the key refused: an error, whatever was asked.
@@ -257,6 +308,22 @@ fn json(answer: &Answer) -> Option<Value> {
 
 fn text_at(answer: &Answer, pointer: &str) -> Option<String> {
     json(answer)?.pointer(pointer)?.as_str().map(str::to_owned)
+}
+
+/// The MCP fields a permission row sets: a non-empty list or map. Any other value that
+/// is not empty (a string, say) counts too: a row the proxy shows oddly must not pass
+/// for an empty one.
+fn mcp_grants(row: &Value) -> Vec<&'static str> {
+    MCP_GRANT_FIELDS
+        .into_iter()
+        .filter(|f| match &row[*f] {
+            Value::Null => false,
+            Value::Array(a) => !a.is_empty(),
+            Value::Object(m) => !m.is_empty(),
+            Value::String(s) => !s.is_empty(),
+            _ => true,
+        })
+        .collect()
 }
 
 fn version_of(answer: &Answer) -> Option<String> {

@@ -26,7 +26,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value};
 use url::Url;
 
-pub use caller::{Caller, Role};
+pub use caller::{Caller, KeyScope, Role};
 pub use error::{ClientError, MAX_MESSAGE_CHARS, outside_line, proxy_message, proxy_text, scrub};
 pub use proxy_url::{ProxyUrl, ProxyUrlError, shown_url};
 pub use transport::Tries;

@@ -128,6 +128,7 @@ pub fn plan(
     let mut updates = Vec::new();
     for (d, m) in desired.iter().zip(&matches) {
         support.check(d, &mut plan.errors);
+        plan.warnings.extend(support.ignored(d));
         match m {
             matching::Match::Unusable => {}
             matching::Match::Live(i) => {
@@ -141,6 +142,12 @@ pub fn plan(
                 match compare::update(d, l, &facts.credentials, key, &support) {
                     Some((mut action, warnings, cleared)) => {
                         support.check_clears(d, &cleared, &mut plan.errors);
+                        support.check_written(
+                            d,
+                            action.body.as_ref(),
+                            &mut plan.errors,
+                            &mut plan.warnings,
+                        );
                         if order::restores_oauth(&action) {
                             action.restores_oauth = true;
                             action.notes.push(OAUTH_TWO_WRITES.to_owned());

@@ -9,7 +9,8 @@ use serde_json::Value;
 use super::Notice;
 use crate::live::{Facts, LiveServer, LiveState};
 use crate::model::support::{
-    Behaviour, Older, ProxyVersion, RESET_WHEN_OMITTED, field_support, value_support,
+    Behaviour, Older, ProxyVersion, RESET_WHEN_OMITTED, SKIP_TOOL_OUTPUT_VALIDATION, field_support,
+    skip_validation_ignored, skip_validation_refused, value_support,
 };
 use crate::model::{FieldKind, server_field};
 use crate::resolve::ResolvedServer;
@@ -92,6 +93,47 @@ impl Support {
                     "{why}. Remove `{field}` from the file or upgrade the proxy: mcpform neither compares nor sends it"
                 ),
             ));
+        }
+    }
+
+    /// A warning when `d` asks the proxy to skip validating tool output and the proxy is
+    /// known to ignore that (before 1.110).
+    pub(super) fn ignored(&self, d: &ResolvedServer) -> Option<Notice> {
+        let asked = d
+            .public
+            .get("mcp_info")
+            .and_then(|i| i.get(SKIP_TOOL_OUTPUT_VALIDATION))
+            == Some(&Value::Bool(true));
+        let why = self
+            .version
+            .filter(|_| asked)
+            .and_then(skip_validation_ignored)?;
+        Some(super::notice(d, why))
+    }
+
+    /// An error (a warning when the version is unknown) for an update whose body writes
+    /// back a stored `mcp_info.skip_tool_output_validation` that is not a boolean, which
+    /// a proxy from 1.110 refuses (a value a 1.109 or older proxy stored as given).
+    pub(super) fn check_written(
+        &self,
+        d: &ResolvedServer,
+        body: Option<&serde_json::Map<String, Value>>,
+        errors: &mut Vec<Notice>,
+        warnings: &mut Vec<Notice>,
+    ) {
+        let Some(value) = body
+            .and_then(|b| b.get("mcp_info"))
+            .and_then(|i| i.get(SKIP_TOOL_OUTPUT_VALIDATION))
+        else {
+            return;
+        };
+        if let Some(why) = skip_validation_refused(self.version, value) {
+            let to = if self.version.is_some() {
+                errors
+            } else {
+                warnings
+            };
+            to.push(super::notice(d, why));
         }
     }
 

@@ -193,3 +193,88 @@ fn a_pending_submission_holds_its_name_even_with_a_written_marker() {
         .collect();
     assert_eq!(pending.len(), 1, "{doc:#}");
 }
+
+/// Runs plan, apply and export with `key` and expects each refused before the list is
+/// read with it; returns plan's stderr.
+fn refused_everywhere(fake: &FakeProxy, ws: &Workspace, key: &str, why: &str) -> String {
+    let prefix = &key[..12];
+    let mut plan_err = String::new();
+    for args in [
+        &["plan", "s.yaml"][..],
+        &["apply", "s.yaml", "--auto-approve"],
+        &["export", "--output", "-"],
+    ] {
+        fake.clear_journal();
+        let out = run_as(ws, fake, key, args);
+        let err = stderr(&out);
+        assert_eq!(code(&out), 1, "{}: {err}{}", args[0], stdout(&out));
+        assert!(err.contains(why), "{}: {err}", args[0]);
+        assert!(!stdout(&out).contains("weather"), "{}", stdout(&out));
+        assert!(
+            !fake.journal().iter().any(|r| r.path == "/v1/mcp/server"
+                && r.auth_key_prefix.as_deref() == Some(prefix)),
+            "{}: the list was never read with it",
+            args[0]
+        );
+        if args[0] == "plan" {
+            plan_err = err;
+        }
+    }
+    assert_eq!(fake.rows().len(), 1, "nothing was created");
+    plan_err
+}
+
+#[test]
+fn an_admin_key_with_its_own_permission_row_is_refused_on_every_version() {
+    for version in ["1.87.5", "1.108.7", "1.110.2"] {
+        let (fake, ws) = setup(FakeConfig::as_version(version));
+        // Even a row that grants nothing scopes the list: the proxy would show `[]`.
+        fake.set_key_permission("sk-admin-user-1234", json!({"mcp_servers": []}));
+        let err = refused_everywhere(&fake, &ws, "sk-admin-user-1234", "object_permission_id");
+        if version == "1.108.7" {
+            insta::assert_snapshot!("scoped_admin_key_row", err);
+        }
+    }
+}
+
+#[test]
+fn a_team_bound_admin_key_is_refused_from_1_109_and_on_an_unknown_version() {
+    for (version, refused) in [("1.108.7", false), ("1.110.2", true), ("", true)] {
+        let (fake, ws) = setup(FakeConfig {
+            version: version.into(),
+            ..FakeConfig::as_version(if version.is_empty() {
+                "1.110.2"
+            } else {
+                version
+            })
+        });
+        fake.set_key_team("sk-admin-user-1234", "platform");
+        if refused {
+            let err = refused_everywhere(&fake, &ws, "sk-admin-user-1234", "team `platform`");
+            if version.is_empty() {
+                insta::assert_snapshot!("scoped_admin_key_team_unknown_version", err);
+            }
+        } else {
+            let out = run_as(&ws, &fake, "sk-admin-user-1234", &["plan", "s.yaml"]);
+            assert_eq!(code(&out), 0, "{}", stderr(&out));
+            assert!(stdout(&out).contains("No changes"), "{}", stdout(&out));
+        }
+    }
+    // The dashboard's own team keeps the full view.
+    let (fake, ws) = setup(FakeConfig::as_version("1.110.2"));
+    fake.set_key_team("sk-admin-user-1234", "litellm-dashboard");
+    let out = run_as(&ws, &fake, "sk-admin-user-1234", &["plan", "s.yaml"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn an_admin_key_whose_user_sets_mcp_grants_is_refused_from_1_100() {
+    let (fake, ws) = setup(FakeConfig::as_version("1.110.2"));
+    fake.set_user_permission("adam", json!({"mcp_servers": ["weather"]}));
+    let err = refused_everywhere(&fake, &ws, "sk-admin-user-1234", "`mcp_servers`");
+    insta::assert_snapshot!("scoped_admin_key_user_row", err);
+    // Other grants in the user's row do not scope.
+    fake.set_user_permission("adam", json!({"vector_stores": ["vs"]}));
+    let out = run_as(&ws, &fake, "sk-admin-user-1234", &["plan", "s.yaml"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}

@@ -217,11 +217,13 @@ fn env_carried_for_an_old_proxy_never_reaches_the_plan_and_is_kept() {
 }
 
 #[test]
-fn a_saved_plan_made_with_partial_updates_is_refused_by_a_proxy_without_them() {
-    // Planned against 1.108.7 (a PUT changes only what it carries), applied after the
-    // proxy at the same URL went back to 1.87.5 (a PUT resets what it omits): the
-    // update's body would reset `allow_all_keys` and `mcp_access_groups`, which the file
-    // does not manage.
+fn a_saved_plan_made_with_partial_updates_carries_what_an_older_replica_would_reset() {
+    // Planned against 1.108.7 (a PUT changes only what it carries); when apply reads the
+    // version again the same URL answers 1.87.5 (a PUT resets what it omits): a rolling
+    // upgrade from before 1.88, whose writes may reach either replica. The update must
+    // carry `allow_all_keys` and `mcp_access_groups`, which the file does not manage, at
+    // the values apply reads, instead of resetting them (or refusing, which a re-plan
+    // against the newer replica would not cure).
     let seed = json!({"server_id": "wiki", "server_name": "wiki", "transport": "sse",
         "url": "https://wiki.example.invalid/sse", "allow_all_keys": true,
         "mcp_access_groups": ["dev"], "description": "old"});
@@ -236,30 +238,45 @@ fn a_saved_plan_made_with_partial_updates_is_refused_by_a_proxy_without_them() {
     assert_eq!(code(&out), 0, "{}", crate::support::cli::stderr(&out));
     let old = old_proxy();
     old.seed_server(seed);
-    // The same proxy URL, now served by the older version.
+    // The same proxy URL, now answered by the older version.
     let path = ws.path().join("plan.json");
     let mut doc: mcpform::plan::PlanDocument =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(doc.proxy.version.as_deref(), Some("1.108.7"));
+    let update = &doc.actions[0];
+    assert!(
+        update
+            .body
+            .as_ref()
+            .is_some_and(|b| !b.contains_key("allow_all_keys")),
+        "the plan itself carries nothing: {update:#?}"
+    );
     doc.proxy.url = old.base_url();
     doc.plan_digest = doc.digest();
     std::fs::write(&path, doc.to_json().unwrap()).unwrap();
     old.clear_journal();
     let out = run(&ws, &old, &["apply", "plan.json", "--progress", "none"]);
-    assert_eq!(code(&out), 1, "{}", stdout(&out));
-    assert!(
-        stdout(&out).contains("`1.108.7`") && stdout(&out).contains("`1.87.5`"),
-        "{}",
-        stdout(&out)
-    );
-    assert!(
-        old.journal().iter().all(|r| r.method == "GET"),
-        "nothing written: {:?}",
-        old.journal()
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let put = old
+        .journal()
+        .into_iter()
+        .find(|r| r.method == "PUT")
+        .expect("one update");
+    let crate::support::fake_proxy::RecordedBody::Json(sent) = put.body else {
+        panic!("{put:?}");
+    };
+    assert_eq!(
+        (&sent["allow_all_keys"], &sent["mcp_access_groups"]),
+        (&json!(true), &json!(["dev"])),
+        "{sent:#}"
     );
     let row = &old.rows()[0];
     assert_eq!(
-        (&row["allow_all_keys"], &row["mcp_access_groups"]),
-        (&json!(true), &json!(["dev"]))
+        (
+            &row["allow_all_keys"],
+            &row["mcp_access_groups"],
+            &row["description"]
+        ),
+        (&json!(true), &json!(["dev"]), &json!("new"))
     );
 }

@@ -240,6 +240,7 @@ impl FakeProxy {
             servers: Vec::new(),
             team_id: None,
             alias: None,
+            permission: None,
         };
         let mut state = lock(&self.shared.state);
         if !user_id.is_empty() {
@@ -275,13 +276,48 @@ impl FakeProxy {
             .insert(user_id.to_string(), role.to_string());
     }
 
-    /// Grants a key access to servers (`object_permission.mcp_servers`).
+    /// Grants a key access to servers (`object_permission.mcp_servers`), which gives it
+    /// its own permission row.
     pub fn grant_servers(&self, key: &str, server_ids: &[&str]) {
         let mut state = lock(&self.shared.state);
         if let Some(info) = state.keys.get_mut(key) {
             info.servers
                 .extend(server_ids.iter().map(|s| s.to_string()));
+            let granted: Vec<Value> = info.servers.iter().cloned().map(Value::from).collect();
+            info.permission
+                .get_or_insert_with(Map::new)
+                .insert("mcp_servers".to_string(), Value::Array(granted));
         }
+    }
+
+    /// Gives a key its own `object_permission` row (`/key/generate` with
+    /// `object_permission`): `row` is what was sent, e.g. `{"mcp_servers": []}` or
+    /// `{"vector_stores": ["vs"]}`. Any row scopes an admin key's list.
+    pub fn set_key_permission(&self, key: &str, row: Value) {
+        let row = row.as_object().cloned().unwrap_or_default();
+        let mut state = lock(&self.shared.state);
+        if let Some(info) = state.keys.get_mut(key) {
+            info.servers = row
+                .get("mcp_servers")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            info.permission = Some(row);
+        }
+    }
+
+    /// Sets a user's own `object_permission` row (`/user/update` with
+    /// `object_permission`; 1.100 and later): MCP grants there cap the user's keys.
+    pub fn set_user_permission(&self, user_id: &str, row: Value) {
+        lock(&self.shared.state).user_permissions.insert(
+            user_id.to_string(),
+            row.as_object().cloned().unwrap_or_default(),
+        );
     }
 
     /// Creates a server as if the master key POSTed `create_body` (same validation and

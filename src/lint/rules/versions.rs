@@ -5,10 +5,14 @@ use crate::diagnostic::Diagnostic;
 use crate::lint::{Ctx, Rule};
 use crate::model::DeclaredServer;
 use crate::model::Locate;
-use crate::model::support::{FIELDS, ProxyVersion, VALUES, value_support};
-use crate::rule::RuleId;
+use crate::model::support::{
+    FIELDS, ProxyVersion, SKIP_TOOL_OUTPUT_VALIDATION, VALUES, skip_validation_ignored,
+    value_support,
+};
+use crate::rule::{RuleId, Severity};
 
-/// A field the given LiteLLM version does not store, or does not list.
+/// A field the given LiteLLM version does not store, or does not list; a warning for one
+/// it stores and ignores.
 pub(crate) struct ProxyVersionRule;
 
 impl Rule for ProxyVersionRule {
@@ -22,6 +26,7 @@ impl Rule for ProxyVersionRule {
         };
         for s in ctx.servers() {
             self.check_values(ctx, s, version, out);
+            self.check_ignored(ctx, s, version, out);
             for row in FIELDS {
                 let Some(what) = row.at(version) else {
                     continue;
@@ -50,6 +55,30 @@ impl Rule for ProxyVersionRule {
 }
 
 impl ProxyVersionRule {
+    /// `mcp_info.skip_tool_output_validation: true`, which proxies before 1.110 store and
+    /// ignore: a warning, since the write is harmless and only the wish goes unmet.
+    fn check_ignored(
+        &self,
+        ctx: &Ctx<'_>,
+        s: &DeclaredServer,
+        version: ProxyVersion,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let at = format!("/mcp_info/{SKIP_TOOL_OUTPUT_VALIDATION}");
+        let asked = ctx
+            .loaded
+            .node(s.origin.file, &s.origin.field_pointer(&at))
+            .is_some_and(|n| n.to_json() == serde_json::Value::Bool(true));
+        if let Some(why) = skip_validation_ignored(version).filter(|_| asked) {
+            let mut d = ctx.at_key(self.id(), s, &at, why).with_help(format!(
+                "upgrade the proxy to `{}` or later, or remove the key",
+                crate::model::support::Behaviour::SkipToolOutputValidation.since()
+            ));
+            d.severity = Severity::Warning;
+            out.push(d);
+        }
+    }
+
     /// Enumerated values the version refuses (`auth_type: oauth_delegate` before 1.93).
     fn check_values(
         &self,
@@ -102,6 +131,29 @@ mod tests {
         let y = one_server(FILE);
         assert!(lint_at_version(&y, None).is_empty());
         assert!(lint_at_version(&y, Some(ProxyVersion::new(1, 108, 7))).is_empty());
+    }
+
+    #[test]
+    fn skipping_tool_output_validation_is_a_warning_before_1_110() {
+        use crate::rule::Severity;
+        let y = one_server(
+            "transport: http\nurl: https://a.invalid/mcp\nmcp_info:\n  skip_tool_output_validation: true\n",
+        );
+        let found = lint_at_version(&y, Some(ProxyVersion::new(1, 109, 3)));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].severity, Severity::Warning);
+        let p = found[0].span.map(|s| s.start).unwrap_or_default();
+        assert_eq!((p.line, p.column1()), (7, 7), "at the nested key");
+        assert!(
+            found[0].message.contains("`1.110.0`"),
+            "{}",
+            found[0].message
+        );
+        assert!(lint_at_version(&y, Some(ProxyVersion::new(1, 110, 0))).is_empty());
+        let off = one_server(
+            "transport: http\nurl: https://a.invalid/mcp\nmcp_info:\n  skip_tool_output_validation: false\n",
+        );
+        assert!(lint_at_version(&off, Some(ProxyVersion::new(1, 87, 5))).is_empty());
     }
 
     #[test]

@@ -36,12 +36,21 @@ pub enum Behaviour {
     DeletePurgesStoredKeys,
     /// A `proxy_admin_viewer` key sees the sanitised view, like every non-admin.
     ViewerSanitised,
+    /// A user's own MCP grants (its user row's `object_permission`) cap what the user's
+    /// keys list, admin keys included.
+    UserMcpCeiling,
     /// The admin `GET /v1/mcp/server/{id}/user-credentials`.
     AdminCredentialList,
     /// Server names and aliases are unique, ignoring case.
     UniqueNames,
     /// stdio servers only with `LITELLM_ENABLE_MCP_STDIO=true` on the proxy.
     StdioOptIn,
+    /// An admin key bound to a team (other than the dashboard's `litellm-dashboard`)
+    /// lists only what its team may use.
+    TeamBoundAdminScoped,
+    /// `mcp_info.skip_tool_output_validation` takes effect, and a write refuses any value
+    /// but `true` or `false` (422).
+    SkipToolOutputValidation,
 }
 
 /// One row of the behaviour table.
@@ -120,6 +129,13 @@ pub const BEHAVIOURS: &[BehaviourSupport] = &[
         "plan accepts a viewer key before, with a warning; apply never does",
     ),
     behaviour(
+        Behaviour::UserMcpCeiling,
+        v(1, 100, 0),
+        v(1, 95, 0),
+        "an admin key whose user sets MCP grants in its own row (`object_permission` of `/user/update`) lists only what they allow, without an error; before, a user row has no MCP grants",
+        "plan, apply and export refuse such a key",
+    ),
+    behaviour(
         Behaviour::AdminCredentialList,
         v(1, 103, 0),
         v(1, 102, 0),
@@ -139,6 +155,20 @@ pub const BEHAVIOURS: &[BehaviourSupport] = &[
         v(1, 103, 0),
         "stdio servers only with `LITELLM_ENABLE_MCP_STDIO=true`; before, always",
         "plan warns on a stdio create from this version on",
+    ),
+    behaviour(
+        Behaviour::TeamBoundAdminScoped,
+        v(1, 109, 0),
+        v(1, 108, 14),
+        "an admin key bound to a team other than `litellm-dashboard` lists only its team's servers, without an error (unless `general_settings.user_mcp_management_mode: view_all`); before, it lists every server",
+        "plan, apply and export refuse such a key, also when the version is unknown",
+    ),
+    behaviour(
+        Behaviour::SkipToolOutputValidation,
+        v(1, 110, 0),
+        v(1, 109, 3),
+        "`mcp_info.skip_tool_output_validation` takes effect, and a write whose value is not `true` or `false` is refused (422, `null` and `\"yes\"` too); before, it is stored and does nothing",
+        "lint (`--proxy-version`) and plan warn that it does nothing before; the schema allows only a boolean; plan refuses an update that would write back a stored value that is not one",
     ),
 ];
 

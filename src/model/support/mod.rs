@@ -8,8 +8,9 @@
 //! 1.80.0, 1.82.1, 1.85.0, 1.87.5, 1.88.0, 1.88.6, 1.89.0, 1.90.0, 1.92.0, 1.92.2,
 //! 1.93.0, 1.93.2, 1.94.0, 1.95.0, 1.100.0, 1.101.0, 1.101.6, 1.102.0, 1.103.0,
 //! 1.105.0, 1.105.7, 1.106.0 and 1.108.7 (plus `../shared/reference/litellm-mcp-api.md`
-//! §9 for 1.82.0 and 1.102.0), and checked against real 1.87.5 and 1.108.7 proxies.
-//! Fields not in the table are stored and listed by every version checked (1.80.0 on).
+//! §9 for 1.82.0 and 1.102.0, and §13 for 1.108.14, 1.109.3 and 1.110.2), and checked
+//! against real 1.87.5, 1.108.7 and 1.110.2 proxies. Fields not in the table are stored
+//! and listed by every version checked (1.80.0 to [`NEWEST_CHECKED`]).
 
 use serde_json::Value;
 
@@ -21,6 +22,10 @@ pub(super) const fn v(major: u32, minor: u32, patch: u32) -> ProxyVersion {
 
 /// Older than any version: the stage every field starts in.
 const ANY: ProxyVersion = v(0, 0, 0);
+
+/// The newest LiteLLM release the table was checked against (its wheel read, and a real
+/// proxy of it run by CI). A newer proxy is planned as this one.
+pub const NEWEST_CHECKED: ProxyVersion = v(1, 110, 2);
 
 /// What a proxy that does not support a field does with a request that carries it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -309,6 +314,45 @@ impl ValueSupport {
             )
         })
     }
+}
+
+/// The `mcp_info` key that only [`Behaviour::SkipToolOutputValidation`] honours, and that
+/// it refuses unless a boolean.
+pub const SKIP_TOOL_OUTPUT_VALIDATION: &str = "skip_tool_output_validation";
+
+/// Why `mcp_info.skip_tool_output_validation: true` does nothing on `version`, when it
+/// does not.
+pub(crate) fn skip_validation_ignored(version: ProxyVersion) -> Option<String> {
+    let since = Behaviour::SkipToolOutputValidation.since();
+    (version < since).then(|| {
+        format!(
+            "LiteLLM `{version}` stores `mcp_info.{SKIP_TOOL_OUTPUT_VALIDATION}` but does nothing with it; `{since}` is the first version that honours it"
+        )
+    })
+}
+
+/// Why an update that writes `value` back as `mcp_info.skip_tool_output_validation`
+/// fails on `version` (`None`: the version is unknown), when it may.
+pub(crate) fn skip_validation_refused(
+    version: Option<ProxyVersion>,
+    value: &Value,
+) -> Option<String> {
+    let since = Behaviour::SkipToolOutputValidation.since();
+    if value.is_boolean() || version.is_some_and(|v| v < since) {
+        return None;
+    }
+    // Text from the proxy: escaped for a terminal, and cut.
+    let shown: String = crate::escape::terminal_line(&value.to_string())
+        .chars()
+        .take(80)
+        .collect();
+    let on = version.map_or_else(
+        || format!("if the proxy is `{since}` or later (its version is unknown)"),
+        |v| format!("on LiteLLM `{v}`"),
+    );
+    Some(format!(
+        "the server holds `mcp_info.{SKIP_TOOL_OUTPUT_VALIDATION}: {shown}`, which the update writes back (the file does not declare `mcp_info`); {on} the proxy refuses any write whose value is not `true` or `false` (422). Declare `mcp_info` with a boolean `{SKIP_TOOL_OUTPUT_VALIDATION}` in the file, or fix the value on the proxy"
+    ))
 }
 
 /// The support row of a field, if some version lacks it.

@@ -1,4 +1,4 @@
-//! The support table's own consistency, and the facts of the two tested proxies.
+//! The support table's own consistency, and the facts of the three tested proxies.
 
 use super::*;
 use crate::model::server_field;
@@ -22,7 +22,7 @@ fn every_row_names_a_server_field_once_with_ordered_versions() {
 }
 
 #[test]
-fn the_two_tested_proxies() {
+fn the_three_tested_proxies() {
     let old = ProxyVersion::new(1, 87, 5);
     let reference = ProxyVersion::new(1, 108, 7);
     for f in FIELDS {
@@ -43,7 +43,21 @@ fn the_two_tested_proxies() {
     );
     assert!(!old.has(Behaviour::PartialUpdate) && !old.has(Behaviour::AdminCredentialList));
     assert!(old.has(Behaviour::ReadinessDetails) && old.has(Behaviour::Byok));
-    assert!(BEHAVIOURS.iter().all(|b| reference.has(b.behaviour)));
+    assert!(BEHAVIOURS.iter().all(|b| NEWEST_CHECKED.has(b.behaviour)));
+    // The reference lacks only what came after it, which the newest has.
+    let after: Vec<Behaviour> = BEHAVIOURS
+        .iter()
+        .filter(|b| !reference.has(b.behaviour))
+        .map(|b| b.behaviour)
+        .collect();
+    assert_eq!(
+        after,
+        [
+            Behaviour::TeamBoundAdminScoped,
+            Behaviour::SkipToolOutputValidation
+        ]
+    );
+    assert!(reference.has(Behaviour::UserMcpCeiling) && !old.has(Behaviour::UserMcpCeiling));
     assert_eq!(old.lacks("description"), None);
 }
 

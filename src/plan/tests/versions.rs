@@ -298,3 +298,66 @@ fn an_update_on_a_proxy_that_resets_a_field_it_does_not_list_warns() {
         );
     }
 }
+
+const SKIP: &str = "version: 1\nservers:\n  - server_name: s\n    transport: http\n    url: https://s.invalid/mcp\n    mcp_info: {skip_tool_output_validation: true}\n";
+
+#[test]
+fn skipping_tool_output_validation_is_a_warning_where_the_proxy_ignores_it() {
+    let d = desired(SKIP);
+    let live_row = || row(json!({"mcp_info": {"skip_tool_output_validation": true}}));
+    let warned = |v: Option<ProxyVersion>| {
+        let p = at(v, &d, vec![live_row()], false);
+        assert!(p.errors.is_empty(), "{:#?}", p.errors);
+        p.warnings
+            .iter()
+            .filter(|w| w.message.contains("skip_tool_output_validation"))
+            .map(|w| w.message.clone())
+            .collect::<Vec<_>>()
+    };
+    let on_reference = warned(Some(REFERENCE));
+    assert_eq!(on_reference.len(), 1, "{on_reference:#?}");
+    insta::assert_snapshot!("skip_validation_ignored", on_reference[0]);
+    assert!(warned(Some(ProxyVersion::new(1, 110, 0))).is_empty());
+    assert!(warned(None).is_empty(), "unknown: nothing to say");
+}
+
+#[test]
+fn an_update_that_writes_back_a_stored_non_boolean_skip_is_refused_from_1_110() {
+    // Stored as given by a proxy before 1.110; the file does not manage `mcp_info`, so
+    // the update writes the live metadata back.
+    let d = desired(
+        "version: 1\nservers:\n  - server_name: s\n    transport: http\n    url: https://s.invalid/mcp\n    description: new\n",
+    );
+    let stored = || row(json!({"mcp_info": {"skip_tool_output_validation": "yes"}}));
+    let newest = at(
+        Some(ProxyVersion::new(1, 110, 2)),
+        &d,
+        vec![stored()],
+        false,
+    );
+    assert_eq!(newest.errors.len(), 1, "{:#?}", newest.errors);
+    insta::assert_snapshot!("skip_validation_written_back", newest.errors[0].message);
+    let reference = at(Some(REFERENCE), &d, vec![stored()], false);
+    assert!(reference.errors.is_empty(), "{:#?}", reference.errors);
+    let unknown = at(None, &d, vec![stored()], false);
+    assert!(unknown.errors.is_empty(), "{:#?}", unknown.errors);
+    assert!(
+        unknown
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("its version is unknown")),
+        "{:#?}",
+        unknown.warnings
+    );
+    // Declaring `mcp_info` replaces the stored value: nothing to refuse.
+    let declared = desired(
+        "version: 1\nservers:\n  - server_name: s\n    transport: http\n    url: https://s.invalid/mcp\n    description: new\n    mcp_info: {skip_tool_output_validation: false}\n",
+    );
+    let fixed = at(
+        Some(ProxyVersion::new(1, 110, 2)),
+        &declared,
+        vec![stored()],
+        false,
+    );
+    assert!(fixed.errors.is_empty(), "{:#?}", fixed.errors);
+}

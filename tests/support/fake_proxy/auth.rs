@@ -3,10 +3,11 @@
 //! authentication (before body validation and before the handler's own checks).
 
 use axum::http::{HeaderMap, Method, header};
+use mcpform::model::support::Behaviour;
 
 use super::handlers::{Caller, master_caller};
 use super::reply::Reply;
-use super::state::State;
+use super::state::{KeyInfo, State};
 use super::{FakeConfig, version};
 
 /// The key the request presents: `x-litellm-api-key` first, then `Authorization`, with a
@@ -60,6 +61,7 @@ pub(crate) fn authenticate(
             servers: info.servers.clone(),
             key: Some(key.clone()),
             team_id: info.team_id.clone(),
+            scoped: admin_scoped(state, cfg, info),
         });
     }
     if !key.starts_with("sk-") {
@@ -98,6 +100,39 @@ pub(crate) fn authenticate(
         "token_not_found_in_db",
         "key",
     ))
+}
+
+/// `MCPRequestHandler.admin_view_unscoped` turned round (whether a key's role alone
+/// would show it every server is the caller's business): a key with its own permission
+/// row, whatever the row holds (every version); a key on a team other than the
+/// dashboard's (from 1.109); a key whose user's own row sets MCP grants (from 1.100).
+/// Recorded from the real 1.87.5, 1.108.7 and 1.110.2 in
+/// `tests/fixtures/litellm-scoped-admins-*.json`.
+fn admin_scoped(state: &State, cfg: &FakeConfig, info: &KeyInfo) -> bool {
+    let team = info
+        .team_id
+        .as_deref()
+        .is_some_and(|t| t != "litellm-dashboard");
+    let user_grants = state
+        .user_permissions
+        .get(&info.user_id)
+        .is_some_and(|row| {
+            [
+                "mcp_servers",
+                "mcp_access_groups",
+                "mcp_tool_permissions",
+                "mcp_toolsets",
+            ]
+            .iter()
+            .any(|f| match row.get(*f) {
+                Some(serde_json::Value::Array(a)) => !a.is_empty(),
+                Some(serde_json::Value::Object(m)) => !m.is_empty(),
+                _ => false,
+            })
+        });
+    info.permission.is_some()
+        || (team && cfg.has(Behaviour::TeamBoundAdminScoped))
+        || (user_grants && cfg.has(Behaviour::UserMcpCeiling))
 }
 
 /// GET, HEAD and OPTIONS: what an admin viewer may call (read parity with a proxy admin).

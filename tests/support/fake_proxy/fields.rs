@@ -281,6 +281,14 @@ pub(crate) fn validate_fields(
                     Kind::AuthType => auth_types(version),
                     other => other,
                 };
+                if matches!(kind, Kind::McpInfo) && strict_skip_refused(v, version) {
+                    errors.push(body_error(
+                        "bool_type",
+                        &loc,
+                        "Input should be a valid boolean",
+                    ));
+                    continue;
+                }
                 if let Some(ok) = coerce(v, kind, spec.nullable, &loc, &mut errors) {
                     payload.fields.insert(spec.name.to_string(), ok);
                     payload.sent.insert(spec.name.to_string());
@@ -481,6 +489,15 @@ fn coerce_str_map(v: &Value, loc: &[Value], errors: &mut Vec<Value>) -> Option<V
         }
     }
     (errors.len() == before).then(|| v.clone())
+}
+
+/// From 1.110 `mcp_info.skip_tool_output_validation` must be a real boolean (a strict
+/// `TypeAdapter[bool]`: `"yes"`, `"true"`, `1` and `null` are refused); the real 1.110.2
+/// reports it at `["body", "mcp_info"]`. Before, any value is stored as given.
+fn strict_skip_refused(v: &Value, version: ProxyVersion) -> bool {
+    version.has(mcpform::model::support::Behaviour::SkipToolOutputValidation)
+        && v.get("skip_tool_output_validation")
+            .is_some_and(|s| !s.is_boolean())
 }
 
 /// `mcp_info` is a free-form dict; only `protocol_version` is checked, by an after-validator

@@ -22,6 +22,9 @@ pub(crate) struct Caller {
     pub(crate) key: Option<String>,
     /// The key's team.
     pub(crate) team_id: Option<String>,
+    /// An admin key whose list the proxy scopes (`auth::admin_scoped`): it lists what a
+    /// non-admin key with its grants would.
+    pub(crate) scoped: bool,
 }
 
 impl Caller {
@@ -48,6 +51,18 @@ impl Caller {
             || self.servers.iter().any(|s| s == server_id)
             || registry_view.get("allow_all_keys") == Some(&Value::Bool(true))
     }
+
+    /// The servers the list shows: a scoped admin key's are a non-admin's (the real
+    /// proxies showed such keys only the `allow_all_keys` servers when neither the key's
+    /// row nor its team granted any, even those the user's own row granted); reading one
+    /// by id still works for it.
+    fn may_list(&self, server_id: &str, registry_view: &Map<String, Value>) -> bool {
+        if self.scoped {
+            return self.servers.iter().any(|s| s == server_id)
+                || registry_view.get("allow_all_keys") == Some(&Value::Bool(true));
+        }
+        self.may_access(server_id, registry_view)
+    }
 }
 
 /// The identity of the master key.
@@ -58,6 +73,7 @@ pub(crate) fn master_caller() -> Caller {
         servers: Vec::new(),
         key: None,
         team_id: None,
+        scoped: false,
     }
 }
 
@@ -97,7 +113,7 @@ pub(crate) fn list_servers(state: &State, cfg: &FakeConfig, caller: &Caller) -> 
         .filter(|s| !(cfg.unloadable_specs && has_remote_spec(&s.row)))
         .map(|s| views::registry_view(&s.row, s.blob.as_ref()))
         .chain(state.config_servers.iter().cloned())
-        .filter(|v| caller.may_access(view_id(v), v))
+        .filter(|v| caller.may_list(view_id(v), v))
         .collect();
     if cfg.since(version::MODERN) {
         shown.sort_by_cached_key(display_order);

@@ -20,8 +20,8 @@ fn handler_error(status: u16, message: &str, kind: &str) -> Reply {
 }
 
 /// `GET /key/info` without `?key=`: the caller's own key. The master key is not in the
-/// database, hence the 404.
-pub(crate) fn key_info(state: &State, caller: &Caller) -> Reply {
+/// database, hence the 404. A key with its own permission row shows its id and the row.
+pub(crate) fn key_info(state: &State, cfg: &FakeConfig, caller: &Caller) -> Reply {
     let Some(info) = caller
         .key
         .as_ref()
@@ -33,10 +33,69 @@ pub(crate) fn key_info(state: &State, caller: &Caller) -> Reply {
         );
     };
     let (key, info) = info;
-    Reply::json(
-        200,
-        json!({"key": sha256_hex(key), "info": key_row(key, info)}),
+    let mut row = key_row(key, info);
+    if let (Some(written), Value::Object(m)) = (&info.permission, &mut row) {
+        let id = row_id(key);
+        m.insert("object_permission_id".into(), Value::from(id.clone()));
+        m.insert(
+            "object_permission".into(),
+            permission_row(&id, written, cfg),
+        );
+    }
+    Reply::json(200, json!({"key": sha256_hex(key), "info": row}))
+}
+
+/// A stable uuid-shaped id for a key's or user's permission row.
+fn row_id(owner: &str) -> String {
+    let h = sha256_hex(&format!("object_permission:{owner}"));
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
     )
+}
+
+/// A `LiteLLM_ObjectPermissionTable` row as `/key/info` and `/v2/user/info` show it: the
+/// written fields over the columns' defaults (`text[]` columns are `[]`, never null),
+/// then the relation stubs, all null (the real 1.87.5, 1.108.7 and 1.110.2 answers).
+fn permission_row(id: &str, written: &serde_json::Map<String, Value>, cfg: &FakeConfig) -> Value {
+    let mut row = serde_json::Map::new();
+    row.insert("object_permission_id".into(), Value::from(id));
+    let mut columns = vec![
+        ("mcp_servers", json!([])),
+        ("mcp_access_groups", json!([])),
+        ("mcp_tool_permissions", Value::Null),
+        ("vector_stores", json!([])),
+        ("agents", json!([])),
+        ("agent_access_groups", json!([])),
+        ("models", json!([])),
+        ("blocked_tools", json!([])),
+        ("mcp_toolsets", json!([])),
+        ("search_tools", json!([])),
+    ];
+    if cfg.since(super::version::MODERN) {
+        columns.push(("mcp_tool_search_enabled", Value::Null));
+        columns.push(("skills", json!([])));
+    }
+    for (column, default) in columns {
+        let value = written.get(column).cloned().unwrap_or(default);
+        row.insert(column.into(), value);
+    }
+    for stub in [
+        "teams",
+        "projects",
+        "verification_tokens",
+        "organizations",
+        "users",
+        "end_users",
+        "agents_table",
+    ] {
+        row.insert(stub.into(), Value::Null);
+    }
+    Value::Object(row)
 }
 
 /// The parts of a `LiteLLM_VerificationToken` row mcpform and the tests read, in the
@@ -61,6 +120,7 @@ fn key_row(key: &str, info: &KeyInfo) -> Value {
         "metadata": {},
         "blocked": null,
         "max_budget": null,
+        "object_permission_id": null,
         "created_at": pydantic_utc(Micros::now().to_db_precision()),
         "status": "active",
     })
@@ -85,7 +145,12 @@ fn sha256_hex(s: &str) -> String {
 /// `GET /v2/user/info[?user_id=]`: one user row, no keys or teams. Without `user_id`, the
 /// caller's user (the master key's is `default_user_id`, which has no row unless
 /// something created one: then its role is whatever that row says, not proxy_admin).
-pub(crate) fn user_info_v2(state: &State, caller: &Caller, requested: Option<&str>) -> Reply {
+pub(crate) fn user_info_v2(
+    state: &State,
+    cfg: &FakeConfig,
+    caller: &Caller,
+    requested: Option<&str>,
+) -> Reply {
     let Some(user_id) = requested
         .map(str::to_owned)
         .or_else(|| Some(caller.user_id.clone()).filter(|u| !u.is_empty()))
@@ -105,16 +170,24 @@ pub(crate) fn user_info_v2(state: &State, caller: &Caller, requested: Option<&st
         );
     };
     let now = pydantic_utc(Micros::now().to_db_precision());
-    Reply::json(
-        200,
-        json!({
-            "user_id": user_id, "user_email": null, "user_alias": null, "user_role": role,
-            "spend": 0.0, "max_budget": null, "tpm_limit": null, "rpm_limit": null, "models": [],
-            "budget_duration": null, "budget_reset_at": null, "metadata": {},
-            "created_at": now, "updated_at": now, "sso_user_id": null, "teams": [],
-            "object_permission": null, "model_max_budget": {}, "model_max_budget_usage": {},
-        }),
-    )
+    let permission = state
+        .user_permissions
+        .get(&user_id)
+        .map_or(Value::Null, |w| permission_row(&row_id(&user_id), w, cfg));
+    let mut body = json!({
+        "user_id": user_id, "user_email": null, "user_alias": null, "user_role": role,
+        "spend": 0.0, "max_budget": null, "tpm_limit": null, "rpm_limit": null, "models": [],
+        "budget_duration": null, "budget_reset_at": null, "metadata": {},
+        "created_at": now, "updated_at": now, "sso_user_id": null, "teams": [],
+        "object_permission": permission, "model_max_budget": {}, "model_max_budget_usage": {},
+    });
+    if !cfg.has(mcpform::model::support::Behaviour::UserMcpCeiling)
+        && let Value::Object(m) = &mut body
+    {
+        // The real 1.87.5 has no user-level row to show.
+        m.shift_remove("object_permission");
+    }
+    Reply::json(200, body)
 }
 
 /// `GET /user/info[?user_id=]`: the user row, its keys and teams. Without `user_id`, an

@@ -335,14 +335,14 @@ fn route(
         (Route::ReadinessDetails, "GET") => {
             ctx.authed(|st, c| identity::readiness_details(st, cfg, c))
         }
-        (Route::KeyInfo, "GET") => ctx.authed(|st, c| identity::key_info(st, c)),
+        (Route::KeyInfo, "GET") => ctx.authed(|st, c| identity::key_info(st, cfg, c)),
         (Route::UserInfo, "GET") => {
             let user = requested_user();
             ctx.authed(|st, c| identity::user_info(st, c, user.as_deref()))
         }
         (Route::UserInfoV2, "GET") => {
             let user = requested_user();
-            ctx.authed(|st, c| identity::user_info_v2(st, c, user.as_deref()))
+            ctx.authed(|st, c| identity::user_info_v2(st, cfg, c, user.as_deref()))
         }
         (
             Route::Liveliness

@@ -43,6 +43,9 @@ pub(crate) struct KeyInfo {
     pub(crate) team_id: Option<String>,
     /// `key_alias`.
     pub(crate) alias: Option<String>,
+    /// The key's own `object_permission` row, as written (the fields it sets); `None`:
+    /// the key has none (`/key/info` shows `object_permission_id: null`).
+    pub(crate) permission: Option<Map<String, Value>>,
 }
 
 /// One `LiteLLM_MCPUserCredentials` row (the secret itself is not kept).
@@ -78,6 +81,8 @@ pub(crate) struct State {
     pub(crate) keys: HashMap<String, KeyInfo>,
     /// `LiteLLM_UserTable`: user_id → `user_role` as stored (any text).
     pub(crate) users: HashMap<String, String>,
+    /// user_id → the user's own `object_permission` row, as written (1.100 and later).
+    pub(crate) user_permissions: HashMap<String, Map<String, Value>>,
     /// Credential rows in last-write order (PostgreSQL's heap order for a small table).
     credentials: Vec<StoredCredential>,
     /// How many `GET /v1/mcp/server/{id}` calls were answered (each runs a health check).
