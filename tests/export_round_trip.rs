@@ -135,7 +135,9 @@ fn body(
         String::new()
     };
     let query = if k.flags[8] {
-        format!("?token=tok-{i}&sig={}&region=eu", text[9])
+        // A raw `#` would start the fragment (shown, not secret): percent-encoded, as a
+        // dashboard user would have to write it.
+        format!("?token=tok-{i}&sig={}&region=eu", text[9].replace('#', "%23"))
     } else {
         String::new()
     };
