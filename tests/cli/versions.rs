@@ -242,7 +242,9 @@ fn a_saved_plan_made_with_partial_updates_is_refused_by_a_proxy_without_them() {
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(doc.proxy.version.as_deref(), Some("1.108.7"));
     doc.proxy.url = old.base_url();
-    doc.plan_digest = doc.digest();
+    doc.plan_digest = doc.digest(&mcpform::secret::FingerprintKey::new(
+        &mcpform::secret::Secret::new(new.master_key()),
+    ));
     std::fs::write(&path, doc.to_json().unwrap()).unwrap();
     old.clear_journal();
     let out = run(&ws, &old, &["apply", "plan.json", "--progress", "none"]);
