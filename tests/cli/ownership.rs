@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::cli::{Workspace, code, stderr, stdout};
+use crate::support::cli::{Workspace, code, stable, stderr, stdout};
 use crate::support::fake_proxy::{FakeConfig, FakeProxy, Role};
 
 const ENV: &[(&str, &str)] = &[("JIRA_MCP_TOKEN", "our-token-value")];
@@ -81,6 +81,16 @@ fn a_submission_of_the_plans_own_body_is_never_settled_as_applied() {
         "{report:#}"
     );
     assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
+    let human = mcpform(&ws, &fake, &["apply", "plan.json", "--progress", "none"]);
+    insta::assert_snapshot!(
+        "apply_on_a_submission",
+        stable(&stdout(&human), &ws, &fake.base_url())
+    );
+    let out = mcpform(&ws, &fake, &["plan", "s.yaml"]);
+    insta::assert_snapshot!(
+        "plan_declared_submission",
+        stable(&stdout(&out), &ws, &fake.base_url())
+    );
     // Planning from the files again does not adopt it either: an error says why.
     let out = mcpform(&ws, &fake, &["plan", "s.yaml", "--format", "json"]);
     assert_eq!(code(&out), 1, "{}", stdout(&out));
@@ -110,6 +120,10 @@ fn a_pending_submission_on_a_planned_id_is_not_to_be_approved() {
     let out = mcpform(&ws, &fake, &["plan", "s.yaml"]);
     assert_eq!(code(&out), 1);
     let text = stdout(&out);
+    insta::assert_snapshot!(
+        "plan_pending_submission",
+        stable(&text, &ws, &fake.base_url())
+    );
     assert!(!text.contains("approve or"), "{text}");
     assert!(text.contains("reject"), "{text}");
 }

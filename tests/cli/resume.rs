@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::cli::{Workspace, code, stderr, stdout};
+use crate::support::cli::{Workspace, code, stable, stderr, stdout};
 use crate::support::fake_proxy::{FakeConfig, FakeProxy, Fault, Method};
 
 fn mcpform(ws: &Workspace, fake: &FakeProxy, args: &[&str]) -> std::process::Output {
@@ -96,6 +96,7 @@ fn a_create_without_its_proof_is_partial_and_the_saved_plan_finishes_it() {
     );
     assert_eq!(code(&out), 1, "{}", stdout(&out));
     let text = stdout(&out);
+    insta::assert_snapshot!("apply_partial_create", stable(&text, &ws, &fake.base_url()));
     assert!(text.contains("partial"), "{text}");
     assert!(text.contains("without ownership proof"), "{text}");
     assert!(
@@ -186,6 +187,7 @@ fn a_refusal_that_a_rerun_would_meet_again_does_not_promise_a_rerun() {
     let out = mcpform(&ws, &fake, &["apply", "plan.json", "--progress", "none"]);
     assert_eq!(code(&out), 1);
     let text = stdout(&out);
+    insta::assert_snapshot!("apply_refused_again", stable(&text, &ws, &fake.base_url()));
     assert!(!text.contains("A rerun of the same command"), "{text}");
     assert!(text.contains("lan again from the files"), "{text}");
 }
@@ -196,8 +198,9 @@ fn the_human_plan_shows_a_swaps_temporary_alias() {
     let ws = Workspace::new();
     ws.write("s.yaml", SWAP);
     let out = mcpform(&ws, &fake, &["plan", "s.yaml"]);
+    insta::assert_snapshot!("plan_swap", stable(&stdout(&out), &ws, &fake.base_url()));
     assert!(
-        stdout(&out).contains("x_mcpform_tmp") || stdout(&out).contains("y_mcpform_tmp"),
+        stdout(&out).contains("alias `x_mcpform_tmp`"),
         "{}",
         stdout(&out)
     );
