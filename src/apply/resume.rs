@@ -272,3 +272,121 @@ pub(super) fn update_progress(
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::{ActionResult, Verification};
+    use crate::plan::ActionKind;
+    use serde_json::json;
+
+    fn result(status: Status, why: Why, unknown: bool) -> ActionResult {
+        ActionResult {
+            server_id: "a".into(),
+            server_name: "a".into(),
+            action: ActionKind::Update,
+            status,
+            message: None,
+            cause: None,
+            outcome_unknown: unknown,
+            fields: Vec::new(),
+            partial: None,
+            why,
+            kept_keys: None,
+            attempts: Vec::new(),
+        }
+    }
+
+    fn next(results: Vec<ActionResult>, from_files: bool) -> Next {
+        let outcome = Outcome {
+            refused: None,
+            results,
+            verification: Verification::default(),
+            interrupted: false,
+            next: Next::Done,
+            durations_ms: Default::default(),
+        };
+        Next::of(&outcome, from_files)
+    }
+
+    #[test]
+    fn a_rerun_is_promised_only_when_it_finishes_the_job() {
+        let r = |status, why| result(status, why, false);
+        assert_eq!(
+            next(vec![r(Status::Applied, Why::Unknown)], false),
+            Next::Done
+        );
+        for status in [
+            Status::Interrupted,
+            Status::NotAttempted,
+            Status::Partial,
+            Status::Blocked,
+        ] {
+            assert_eq!(next(vec![r(status, Why::Unknown)], false), Next::Rerun);
+        }
+        assert_eq!(
+            next(vec![r(Status::Failed, Why::Transient)], false),
+            Next::Rerun
+        );
+        assert_eq!(
+            next(vec![result(Status::Failed, Why::Refused, true)], false),
+            Next::Rerun,
+            "an unknown outcome"
+        );
+        // A refusal comes back; a moved proxy needs a new plan, unless the files replan.
+        let refused = r(Status::Failed, Why::Refused);
+        assert_eq!(next(vec![refused.clone()], true), Next::FixThenPlan);
+        assert_eq!(
+            next(vec![r(Status::Stale, Why::Unknown)], false),
+            Next::PlanAgain
+        );
+        assert_eq!(
+            next(vec![r(Status::Stale, Why::Unknown)], true),
+            Next::Rerun
+        );
+        assert_eq!(
+            next(vec![r(Status::Failed, Why::Moved)], false),
+            Next::PlanAgain
+        );
+        // The worst wins.
+        assert_eq!(
+            next(vec![r(Status::Interrupted, Why::Unknown), refused], false),
+            Next::FixThenPlan
+        );
+    }
+
+    #[test]
+    fn a_swap_member_is_put_back_on_the_names_its_precondition_recorded() {
+        let body = json!({"server_id": "b", "server_name": "b", "alias": "x", "url": "u"});
+        let body = body.as_object().unwrap();
+        let a = Action {
+            action: ActionKind::Update,
+            server_name: "b".into(),
+            server_id: "b".into(),
+            origin: None,
+            source: None,
+            changes: Vec::new(),
+            guard: None,
+            notes: Vec::new(),
+            body: Some(body.clone()),
+            references: Vec::new(),
+            sends_credentials: false,
+            secrets_fingerprint: None,
+            from_live: Vec::new(),
+            precondition: Precondition::Unchanged {
+                fields: [("alias".to_owned(), Expected::Value(json!("y")))].into(),
+            },
+            seen: crate::plan::Seen::Listed,
+            phase: crate::plan::Phase::Apply,
+            order: 0,
+            after: Vec::new(),
+            temp_names: Some([("alias".to_owned(), "x_mcpform_tmp".to_owned())].into()),
+            restores_oauth: false,
+            writes: 2,
+            blocked: false,
+        };
+        assert_eq!(temp_body(&a, Some(body)).unwrap()["alias"], "x_mcpform_tmp");
+        let back = restore_body(&a, Some(body)).unwrap();
+        assert_eq!((&back["alias"], &back["url"]), (&json!("y"), &json!("u")));
+    }
+}

@@ -86,7 +86,13 @@ pub(super) async fn run(s: &Session<'_>, p: Prepared) -> Outcome {
                     break;
                 }
                 queue.remove(k);
-                if matches!(work, Work::Temp(_)) || temp_ok[i].is_none() {
+                // An action is announced once: at its first write this run.
+                let first = match work {
+                    Work::Temp(_) => true,
+                    Work::Main(_) => temp_ok[i].is_none() || p.starts[i] == Start::AfterTemp,
+                    Work::PutBack(_) => false,
+                };
+                if first {
                     s.observer.started(&actions[i]);
                 }
                 let body = p.bodies[i].clone();
