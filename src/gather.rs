@@ -195,6 +195,7 @@ pub async fn gather(
             .iter()
             .filter_map(PendingServer::from_submission)
             .collect();
+        g.facts.submitted = items.iter().filter_map(submitted).collect();
     }
     for _ in 0..3 {
         let wanted = needs(&g);
@@ -220,6 +221,17 @@ pub async fn gather(
         }
     }
     Ok(g)
+}
+
+/// The id and submitter of one item of the submissions queue, whatever its status.
+fn submitted(item: &serde_json::Value) -> Option<(String, Option<String>)> {
+    let text = |k: &str| {
+        item.get(k)
+            .and_then(serde_json::Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    Some((text("server_id")?, text("submitted_by")))
 }
 
 /// Reads one server by id (the list leaves out OpenAPI servers whose spec the proxy

@@ -106,13 +106,7 @@ fn knobs() -> impl Strategy<Value = Knobs> {
 }
 
 /// A create body for server `i`, as a dashboard or a script would send it.
-fn body(
-    i: usize,
-    k: &Knobs,
-    text: &[String],
-    hdrs: Map<String, Value>,
-    key: &FingerprintKey,
-) -> Value {
+fn body(i: usize, k: &Knobs, text: &[String], hdrs: Map<String, Value>) -> Value {
     let name = format!("{}{i}", ["srv_", "Srv.", "a_b."][i % 3]);
     let mut s = Map::new();
     let id = match k.id {
@@ -234,7 +228,8 @@ fn body(
     }
     if k.owned >= 1 {
         info.insert("managed_by".into(), json!("mcpform"));
-        info.insert("mcpform_owner".into(), json!(owner_proof(&id, key)));
+        // The proof is bound to the creation time: written once the row exists.
+        info.insert("mcpform_owner".into(), json!(OWNER_PENDING));
     }
     if k.owned >= 2 {
         info.insert("mcpform_prevent_destroy".into(), json!(true));
@@ -251,6 +246,9 @@ fn body(
     Value::Object(s)
 }
 
+/// Stands in for the ownership proof until the row, and its creation time, exist.
+const OWNER_PENDING: &str = "proof-written-after-the-create";
+
 fn state() -> impl Strategy<Value = Vec<(Knobs, Vec<String>, Map<String, Value>)>> {
     prop::collection::vec(
         (knobs(), prop::collection::vec(awkward(), 10), headers()),
@@ -263,7 +261,7 @@ fn export_now(fake: &FakeProxy, options: &ExportOptions<'_>, key: &FingerprintKe
     let gathered = runtime
         .block_on(gather(&client, &|_| Needs::default()))
         .expect("gather");
-    export(&gathered.live, &gathered.facts.pending, options, key).expect("a clean export")
+    export(&gathered.live, &gathered.facts, options, key).expect("a clean export")
 }
 
 proptest! {
@@ -279,7 +277,12 @@ proptest! {
         let fake = FakeProxy::start(FakeConfig { stdio_enabled: true, ..FakeConfig::default() });
         let key = FingerprintKey::new(&Secret::new(fake.master_key()));
         for (i, (k, text, hdrs)) in servers.iter().enumerate() {
-            fake.seed_server(body(i, k, text, hdrs.clone(), &key));
+            let row = fake.seed_server(body(i, k, text, hdrs.clone()));
+            if row["mcp_info"]["mcpform_owner"] == OWNER_PENDING {
+                let id = row["server_id"].as_str().unwrap();
+                let at = row["created_at"].as_str().unwrap();
+                fake.set_mcp_info_key(id, "mcpform_owner", json!(owner_proof(id, at, &key)));
+            }
         }
         let options = ExportOptions { full, reveal_values, managed_only, ..ExportOptions::default() };
         let e = export_now(&fake, &options, &key);

@@ -16,9 +16,14 @@
 //! guessing. Knows nothing of rendering: it reports through an [`Observer`] and returns
 //! an [`ApplyReport`].
 
+mod check;
 mod preflight;
+mod readback;
 mod report;
+mod resume;
+mod retry;
 mod schedule;
+mod steps;
 mod verify;
 mod write;
 
@@ -30,6 +35,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use report::{ApplyReport, REPORT_VERSION, ReportMeta, render_report, summary_line};
+pub use resume::{Held, Next};
 
 use crate::client::Client;
 use crate::gather::Gathered;
@@ -74,6 +80,9 @@ pub enum Status {
     AlreadyApplied,
     /// Refused by the proxy, or written differently; see the message.
     Failed,
+    /// Stopped between its writes: the proxy holds the first and not the second (see
+    /// [`ActionResult::partial`]).
+    Partial,
     /// A guard stopped it: users hold stored keys and the file does not allow it.
     SkippedGuard,
     /// The proxy moved since the plan; nothing was written for it.
@@ -98,6 +107,7 @@ impl Status {
             Status::Applied => "applied",
             Status::AlreadyApplied => "already_applied",
             Status::Failed => "failed",
+            Status::Partial => "partial",
             Status::SkippedGuard => "skipped_guard",
             Status::Stale => "stale",
             Status::Blocked => "blocked",
@@ -152,6 +162,13 @@ pub struct ActionResult {
     /// Fields that moved since the plan (`stale`), or that the proxy did not keep.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<Moved>,
+    /// What the proxy holds of an action stopped between its writes (`partial`), or of a
+    /// swap whose temporary names could not be put back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial: Option<Held>,
+    /// What a rerun would meet of what stopped it; read by [`Next`].
+    #[serde(skip)]
+    pub(crate) why: resume::Why,
     /// For a BYOK change allowed by the file: the users' stored keys, which the proxy
     /// keeps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -172,6 +189,8 @@ impl ActionResult {
             cause: None,
             outcome_unknown: false,
             fields: Vec::new(),
+            partial: None,
+            why: resume::Why::Unknown,
             kept_keys: None,
             attempts: Vec::new(),
         }
@@ -205,6 +224,9 @@ pub struct Outcome {
     pub verification: Verification,
     /// Whether an interrupt stopped it.
     pub interrupted: bool,
+    /// What finishes the job, when something is left.
+    #[serde(default)]
+    pub next: Next,
     /// Milliseconds spent in each stage.
     #[serde(default)]
     pub durations_ms: Durations,
@@ -228,7 +250,7 @@ impl Outcome {
     /// refused actions wrote nothing.
     pub fn wrote(&self) -> bool {
         self.results.iter().any(|r| {
-            r.status == Status::Applied
+            matches!(r.status, Status::Applied | Status::Partial)
                 || r.outcome_unknown
                 || r.attempts.iter().any(|t| {
                     t.step != "read_back" && t.status.is_some_and(|s| (200..300).contains(&s))
@@ -257,7 +279,11 @@ impl Outcome {
             || self.results.iter().any(|r| {
                 matches!(
                     r.status,
-                    Status::Failed | Status::Stale | Status::NotAttempted | Status::Interrupted
+                    Status::Failed
+                        | Status::Partial
+                        | Status::Stale
+                        | Status::NotAttempted
+                        | Status::Interrupted
                 )
             });
         let blocked_by_failure = self.results.iter().any(|r| {
@@ -279,7 +305,7 @@ impl Outcome {
 
 const GUARD_BLOCK: &str = "waits on a change a guard skipped";
 
-fn is_guard_block(message: &str) -> bool {
+pub(super) fn is_guard_block(message: &str) -> bool {
     message.starts_with(GUARD_BLOCK)
 }
 
@@ -356,6 +382,7 @@ pub async fn apply(s: &Session<'_>) -> Outcome {
     if outcome.results.iter().any(|r| r.status.succeeded()) {
         verify::verify(s, &bodies, &mut outcome).await;
     }
+    outcome.next = Next::of(&outcome, s.replan.is_some());
     outcome.durations_ms = Durations {
         preflight,
         writes,
@@ -378,6 +405,8 @@ mod tests {
             cause: None,
             outcome_unknown: false,
             fields: Vec::new(),
+            partial: None,
+            why: resume::Why::Unknown,
             kept_keys: None,
             attempts: attempts
                 .iter()
@@ -396,6 +425,7 @@ mod tests {
             results,
             verification: Verification::default(),
             interrupted: false,
+            next: Next::default(),
             durations_ms: Durations::default(),
         }
     }

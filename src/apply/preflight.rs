@@ -2,18 +2,17 @@
 //! read of the proxy against which every precondition is checked, every secret
 //! re-resolved and every guard re-counted. Nothing here writes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
-use super::{ActionResult, Moved, Outcome, Session, Status, Verification};
+use super::check::{Checked, check};
+use super::resume::Start;
+use super::{ActionResult, Outcome, Session, Status, Verification};
 use crate::gather::{Access, GatherError, Gathered, admit, gather};
 use crate::live::{CredentialCount, LiveServer, Needs};
 use crate::model::support::{Behaviour, ProxyVersion, RESET_WHEN_OMITTED};
-use crate::plan::precondition::differences;
-use crate::plan::verify::mismatches;
-use crate::plan::{Action, ActionKind, Guard, PlanDocument, Precondition, Seen};
-use crate::render::guard_sentence;
+use crate::plan::{Action, ActionKind, PlanDocument, Seen, stranding};
 use crate::resolve::{SubstituteError, references_fingerprint, substitute_references};
 
 /// What the writes start from.
@@ -25,6 +24,11 @@ pub(super) struct Prepared {
     pub bodies: Vec<Option<Map<String, Value>>>,
     /// Stored keys kept by a BYOK change the file allows, by index.
     pub kept_keys: Vec<Option<CredentialCount>>,
+    /// Where each action starts: a saved plan applied again resumes an action from what
+    /// its own first write left on the proxy.
+    pub starts: Vec<Start>,
+    /// What the report says of an action that resumed, by index.
+    pub resumed: Vec<Option<&'static str>>,
 }
 
 /// Checks everything; `Err` is the refusal, with every action not attempted.
@@ -71,7 +75,7 @@ pub(super) async fn prepare(s: &Session<'_>) -> Result<Prepared, Outcome> {
             Vec::new(),
         ));
     }
-    let gathered = match gather(s.client, &|_: &Gathered| needs(doc)).await {
+    let gathered = match gather(s.client, &|g: &Gathered| needs(doc, g)).await {
         Ok(g) => g,
         Err(e) => {
             return Err(refuse(
@@ -81,17 +85,23 @@ pub(super) async fn prepare(s: &Session<'_>) -> Result<Prepared, Outcome> {
             ));
         }
     };
+    let n = doc.actions.len();
     let mut p = Prepared {
-        results: vec![None; doc.actions.len()],
-        bodies: vec![None; doc.actions.len()],
-        kept_keys: vec![None; doc.actions.len()],
+        results: vec![None; n],
+        bodies: vec![None; n],
+        kept_keys: vec![None; n],
+        starts: vec![Start::Fresh; n],
+        resumed: vec![None; n],
     };
+    let by_id = submitted_by_id(s, &gathered).await;
     let acting: HashSet<&str> = doc.actions.iter().map(|a| a.server_id.as_str()).collect();
     for (i, a) in doc.actions.iter().enumerate() {
-        match check(s, a, &gathered, &acting, carry) {
-            Ok(Checked::Ready(body, kept)) => {
-                p.bodies[i] = body;
-                p.kept_keys[i] = kept;
+        match check(s, a, &gathered, &acting, &by_id, carry) {
+            Ok(Checked::Ready(ready)) => {
+                p.bodies[i] = ready.body;
+                p.kept_keys[i] = ready.kept;
+                p.starts[i] = ready.start;
+                p.resumed[i] = ready.resumed;
             }
             Ok(Checked::Settled(result)) => p.results[i] = Some(result),
             Err(stale) => p.results[i] = Some(*stale),
@@ -139,7 +149,10 @@ fn resets_now(doc: &PlanDocument, now: Option<&str>) -> bool {
 
 /// An update's body with every field a PUT before 1.88 resets when omitted, at its live
 /// value, unless the body sets it (or the server holds nothing there).
-fn carry_resettable(mut body: Map<String, Value>, live: Option<&LiveServer>) -> Map<String, Value> {
+pub(super) fn carry_resettable(
+    mut body: Map<String, Value>,
+    live: Option<&LiveServer>,
+) -> Map<String, Value> {
     for (f, _) in RESET_WHEN_OMITTED {
         if body.contains_key(*f) {
             continue;
@@ -152,10 +165,18 @@ fn carry_resettable(mut body: Map<String, Value>, live: Option<&LiveServer>) -> 
 }
 
 /// What preflight reads besides the list: servers the plan saw by id, OpenAPI creates
-/// (the list may leave them out), and the stored-key counts of guarded changes.
-fn needs(doc: &PlanDocument) -> Needs {
+/// (the list may leave them out), and the stored-key counts of guarded changes and of
+/// every change that strands the keys of a server that is BYOK now, whatever guard the
+/// document carries.
+fn needs(doc: &PlanDocument, g: &Gathered) -> Needs {
     let mut n = Needs::default();
     for a in &doc.actions {
+        let live = g.live.servers.iter().find(|l| l.server_id() == a.server_id);
+        let strands = match (a.action, live, &a.body) {
+            (ActionKind::Delete, Some(l), _) => l.is_byok(),
+            (ActionKind::Update, Some(l), Some(body)) => stranding(l, body).is_some(),
+            _ => false,
+        };
         let openapi = a
             .body
             .as_ref()
@@ -164,125 +185,44 @@ fn needs(doc: &PlanDocument) -> Needs {
         if a.seen == Seen::ById || (a.action == ActionKind::Create && openapi) {
             n.lookups.push(a.server_id.clone());
         }
-        if a.guard.is_some() {
+        if a.guard.is_some() || strands {
             n.credential_counts.push(a.server_id.clone());
         }
     }
     n
 }
 
-enum Checked {
-    Ready(Option<Map<String, Value>>, Option<CredentialCount>),
-    Settled(ActionResult),
-}
-
-fn check(
-    s: &Session<'_>,
-    a: &Action,
-    g: &Gathered,
-    acting: &HashSet<&str>,
-    carry: bool,
-) -> Result<Checked, Box<ActionResult>> {
-    let live = g.live.servers.iter().find(|l| l.server_id() == a.server_id);
-    let stale =
-        |message: String| Box::new(ActionResult::new(a, Status::Stale).with_message(message));
-    let body = match &a.body {
-        Some(body) => {
-            let body = with_live_values(a, resolve_body(s, a, body).map_err(stale)?, live);
-            Some(if carry && a.action == ActionKind::Update {
-                carry_resettable(body, live)
-            } else {
-                body
-            })
+/// For each create whose id a listed server holds: whether that server, read by id,
+/// says it came in as a submission (the list shows `submitted_by` and `submitted_at`
+/// null, and the submissions queue holds only the newest 500). `Err` names why it could
+/// not be told. Never for anything else: a read by id health-checks the upstream.
+async fn submitted_by_id(s: &Session<'_>, g: &Gathered) -> HashMap<String, Result<bool, String>> {
+    let mut out = HashMap::new();
+    for a in &s.doc.actions {
+        let listed = g
+            .live
+            .servers
+            .iter()
+            .any(|l| l.server_id() == a.server_id && l.listed());
+        if a.action != ActionKind::Create || !listed || out.contains_key(&a.server_id) {
+            continue;
         }
-        None => None,
-    };
-    match (&a.action, &a.precondition, live) {
-        (ActionKind::Create, _, Some(l)) => {
-            return if body.as_ref().is_some_and(|b| mismatches(b, l).is_empty()) {
-                Ok(Checked::Settled(ActionResult::new(
-                    a,
-                    Status::AlreadyApplied,
-                )))
-            } else {
-                Err(stale(format!(
-                    "server_id `{}` now exists on the proxy with other fields",
-                    a.server_id
-                )))
-            };
-        }
-        (ActionKind::Create, Precondition::Absent { names }, None) => {
-            if let Some(message) = name_taken(names, a, g, acting) {
-                return Err(stale(message));
-            }
-        }
-        (ActionKind::Update, _, None) => {
-            return Err(stale("the server is no longer on the proxy".to_owned()));
-        }
-        (ActionKind::Delete, _, None) => {
-            return Ok(Checked::Settled(ActionResult::new(
-                a,
-                Status::AlreadyApplied,
-            )));
-        }
-        (_, Precondition::Unchanged { fields }, Some(l)) => {
-            if a.action == ActionKind::Update
-                && a.temp_names.is_none()
-                && body.as_ref().is_some_and(|b| mismatches(b, l).is_empty())
-            {
-                return Ok(Checked::Settled(ActionResult::new(
-                    a,
-                    Status::AlreadyApplied,
-                )));
-            }
-            let moved = differences(fields, l, s.key);
-            if !moved.is_empty() {
-                let mut r = stale("the server changed since the plan".to_owned());
-                r.fields = moved
-                    .into_iter()
-                    .map(|(field, planned, now)| Moved {
-                        field,
-                        planned,
-                        now,
-                    })
-                    .collect();
-                return Err(r);
-            }
-            if a.action == ActionKind::Delete && l.prevents_destroy() {
-                return Err(stale(
-                    "`prevent_destroy` was recorded on the server since the plan".to_owned(),
-                ));
-            }
-        }
-        _ => {}
-    }
-    let mut kept = None;
-    if let Some(guard) = &a.guard {
-        let count = g
-            .facts
-            .credentials
-            .get(&a.server_id)
-            .copied()
-            .unwrap_or(CredentialCount::Unreadable);
-        let now = Guard {
-            count,
-            ..guard.clone()
+        let told = match s.client.get_server(&a.server_id).await {
+            Ok(Some(v)) => match LiveServer::from_json(v) {
+                Ok(l) if l.server_id() == a.server_id => Ok(l.says_submitted()),
+                _ => Err("the read by id did not answer this server".to_owned()),
+            },
+            Ok(None) => Err("the read by id found no such server".to_owned()),
+            Err(e) => Err(e.to_string()),
         };
-        if now.blocks() {
-            return Ok(Checked::Settled(
-                ActionResult::new(a, Status::SkippedGuard).with_message(guard_sentence(&now)),
-            ));
-        }
-        if now.allowed {
-            kept = Some(count);
-        }
+        out.insert(a.server_id.clone(), told);
     }
-    Ok(Checked::Ready(body, kept))
+    out
 }
 
 /// The body with its references resolved; refused when the environment no longer
 /// holds the secrets the plan was made with.
-fn resolve_body(
+pub(super) fn resolve_body(
     s: &Session<'_>,
     a: &Action,
     body: &Map<String, Value>,
@@ -311,7 +251,7 @@ fn resolve_body(
 
 /// The body with the fields the plan leaves to apply (`from_live`) at the value the
 /// server holds now; the precondition checks by fingerprint that it is the planned one.
-fn with_live_values(
+pub(super) fn with_live_values(
     a: &Action,
     mut body: Map<String, Value>,
     live: Option<&LiveServer>,
@@ -325,7 +265,7 @@ fn with_live_values(
 }
 
 /// A create's name or alias now held by a server this plan does not touch.
-fn name_taken(
+pub(super) fn name_taken(
     names: &[String],
     a: &Action,
     g: &Gathered,
@@ -373,5 +313,6 @@ fn refuse(s: &Session<'_>, why: String, settled: Vec<Option<ActionResult>>) -> O
         verification: Verification::default(),
         durations_ms: super::Durations::default(),
         interrupted: false,
+        next: super::Next::Done,
     }
 }

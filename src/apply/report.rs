@@ -43,6 +43,9 @@ pub struct ApplyReport {
     pub refused: Option<String>,
     /// Whether an interrupt stopped it.
     pub interrupted: bool,
+    /// What finishes the job, when something is left: `rerun` (the same command
+    /// again), `plan_again` or `fix_then_plan` (plan again from the files).
+    pub next: super::Next,
     /// Actions by status.
     pub summary: BTreeMap<Status, usize>,
     /// One per action, in execution order.
@@ -66,6 +69,7 @@ impl ApplyReport {
             exit_code: outcome.exit_code(),
             refused: outcome.refused.clone(),
             interrupted: outcome.interrupted,
+            next: outcome.next,
             summary: outcome.counts(),
             results: outcome.results.clone(),
             verification: outcome.verification.clone(),
@@ -149,7 +153,8 @@ fn detail(r: &ActionResult) -> String {
     parts.join("; ")
 }
 
-/// "Apply: 3 applied, 1 failed. A rerun finishes the job." and the like.
+/// "Apply: 3 applied, 1 failed. A rerun of the same command finishes the job." and the
+/// like: the last sentence only when it is true (see [`super::Next`]).
 pub fn summary_line(outcome: &Outcome) -> String {
     let counts = outcome.counts();
     if counts.is_empty() {
@@ -160,16 +165,11 @@ pub fn summary_line(outcome: &Outcome) -> String {
         .map(|(s, n)| format!("{n} {}", s.as_str().replace('_', " ")))
         .collect();
     let mut line = format!("Apply: {}.", parts.join(", "));
-    let unfinished = outcome.results.iter().any(|r| {
-        matches!(
-            r.status,
-            Status::Failed | Status::NotAttempted | Status::Interrupted | Status::Blocked
-        )
-    });
     if outcome.refused.is_some() {
         line.push_str(" Nothing was written.");
-    } else if unfinished {
-        line.push_str(" A rerun of the same command finishes the job.");
+    } else if let Some(next) = outcome.next.sentence() {
+        line.push(' ');
+        line.push_str(next);
     }
     if counts.contains_key(&Status::SkippedGuard) {
         line.push_str(" Guarded changes stay skipped until the file allows them.");

@@ -1,27 +1,21 @@
 //! Runs the writes phase by phase, `parallelism` at a time, each action after the
 //! writes that free the names it takes. An action whose partner did not succeed is
-//! `blocked`; after a 401/403 or an unreachable proxy nothing new starts
+//! `blocked` (a swap member that took its temporary names first puts its old ones
+//! back); after a 401/403 or an unreachable proxy nothing new starts
 //! (`not_attempted`); after an interrupt nothing new starts (`interrupted`) while the
-//! writes in flight finish.
+//! writes in flight finish. An action left between its writes is `partial`.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use serde_json::{Map, Value};
 
 use super::preflight::Prepared;
-use super::write::{Before, Ended, Step, Writer, secret_values};
+use super::resume::{Held, Start};
+use super::steps::{Work, WorkEnd, run_work};
+use super::write::{Ended, Writer};
 use super::{ActionResult, GUARD_BLOCK, Outcome, Session, Status, Verification};
 use crate::plan::{Action, Phase};
-
-/// A unit of work: an action's temporary write, or the rest of the action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Work {
-    Temp(usize),
-    Main(usize),
-}
 
 pub(super) async fn run(s: &Session<'_>, p: Prepared) -> Outcome {
     let actions = &s.doc.actions;
@@ -33,8 +27,15 @@ pub(super) async fn run(s: &Session<'_>, p: Prepared) -> Outcome {
         .map(|(i, a)| (a.server_id.as_str(), i))
         .collect();
     let mut results: Vec<Option<ActionResult>> = p.results;
-    // Whether an action's temporary write succeeded (it frees its names).
-    let mut temp_ok: Vec<Option<bool>> = vec![None; actions.len()];
+    // Whether an action's temporary write succeeded (it frees its names); a saved plan
+    // resumed after it starts with it done.
+    let mut temp_ok: Vec<Option<bool>> = p
+        .starts
+        .iter()
+        .map(|st| (*st == Start::AfterTemp).then_some(true))
+        .collect();
+    // Why a swap member is putting its old names back instead of taking its new ones.
+    let mut blocked_by: Vec<Option<String>> = vec![None; actions.len()];
     let mut attempts: Vec<Vec<super::Attempt>> = vec![Vec::new(); actions.len()];
     let mut interrupted = false;
     for phase in [Phase::FreeNames, Phase::Apply, Phase::Delete] {
@@ -43,7 +44,7 @@ pub(super) async fn run(s: &Session<'_>, p: Prepared) -> Outcome {
             if results[i].is_some() {
                 continue;
             }
-            if phase == Phase::FreeNames && a.temp_names.is_some() {
+            if phase == Phase::FreeNames && a.temp_names.is_some() && temp_ok[i].is_none() {
                 queue.push(Work::Temp(i));
             }
             if a.phase == phase {
@@ -56,17 +57,20 @@ pub(super) async fn run(s: &Session<'_>, p: Prepared) -> Outcome {
             let mut k = 0;
             while k < queue.len() && running.len() < s.options.parallelism.max(1) {
                 let work = queue[k];
-                let i = match work {
-                    Work::Temp(i) | Work::Main(i) => i,
-                };
+                let i = work.index();
                 if results[i].is_some() {
                     queue.remove(k);
                     continue;
                 }
-                match readiness(work, actions, &index, &results, &temp_ok) {
+                let work = match readiness(work, actions, &index, &results, &temp_ok) {
                     Ready::Wait => {
                         k += 1;
                         continue;
+                    }
+                    Ready::Blocked(message) if temp_ok[i] == Some(true) => {
+                        // Its temporary write took names; give them back before going.
+                        blocked_by[i] = Some(message);
+                        Work::PutBack(i)
                     }
                     Ready::Blocked(message) => {
                         queue.remove(k);
@@ -76,43 +80,63 @@ pub(super) async fn run(s: &Session<'_>, p: Prepared) -> Outcome {
                         results[i] = Some(r);
                         continue;
                     }
-                    Ready::Go => {}
-                }
+                    Ready::Go => work,
+                };
                 if s.cancel.is_cancelled() || stop.load(Ordering::SeqCst) {
                     break;
                 }
                 queue.remove(k);
-                if matches!(work, Work::Temp(_)) || actions[i].temp_names.is_none() {
+                // An action is announced once: at its first write this run.
+                let first = match work {
+                    Work::Temp(_) => true,
+                    Work::Main(_) => temp_ok[i].is_none() || p.starts[i] == Start::AfterTemp,
+                    Work::PutBack(_) => false,
+                };
+                if first {
                     s.observer.started(&actions[i]);
                 }
                 let body = p.bodies[i].clone();
+                let start = &p.starts[i];
                 let writer = &writer;
                 running.push(async move {
                     let mut log = Vec::new();
-                    let ended = run_work(writer, &actions[i], work, body.as_ref(), &mut log).await;
-                    (work, ended, log)
+                    let end =
+                        run_work(writer, &actions[i], work, body.as_ref(), start, &mut log).await;
+                    (work, end, log)
                 });
             }
-            let Some((work, ended, log)) = running.next().await else {
+            let Some((work, end, log)) = running.next().await else {
                 break;
             };
-            let i = match work {
-                Work::Temp(i) | Work::Main(i) => i,
-            };
+            let i = work.index();
             attempts[i].extend(log);
-            match (work, ended) {
-                (Work::Temp(_), Ended::Done) => temp_ok[i] = Some(true),
-                (_, ended) => {
+            let mut r = match (work, end) {
+                (
+                    Work::Temp(_),
+                    WorkEnd {
+                        ended: Ended::Done, ..
+                    },
+                ) => {
+                    temp_ok[i] = Some(true);
+                    continue;
+                }
+                (Work::PutBack(_), end) => put_back_result(&actions[i], blocked_by[i].take(), end),
+                (work, end) => {
                     if let Work::Temp(_) = work {
                         temp_ok[i] = Some(false);
                     }
-                    let mut r = settle(&actions[i], ended);
-                    r.attempts = std::mem::take(&mut attempts[i]);
-                    r.kept_keys = p.kept_keys[i];
-                    s.observer.finished(&r);
-                    results[i] = Some(r);
+                    settle(&actions[i], end)
                 }
+            };
+            if r.status == Status::Applied
+                && let Some(note) = p.resumed[i]
+            {
+                r.message = Some(note.to_owned());
             }
+            r.attempts = std::mem::take(&mut attempts[i]);
+            r.kept_keys = p.kept_keys[i];
+            s.observer.finished(&r);
+            results[i] = Some(r);
         }
         if s.cancel.is_cancelled() {
             interrupted = true;
@@ -122,22 +146,16 @@ pub(super) async fn run(s: &Session<'_>, p: Prepared) -> Outcome {
         .iter()
         .enumerate()
         .map(|(i, a)| {
-            results[i].take().unwrap_or_else(|| {
-                let status = if interrupted {
-                    Status::Interrupted
-                } else {
-                    Status::NotAttempted
-                };
-                let mut r = ActionResult::new(a, status);
-                r.attempts = std::mem::take(&mut attempts[i]);
-                if status == Status::NotAttempted {
-                    r.message = Some(
-                        "writes stopped: the key was refused or the proxy could not be reached"
-                            .into(),
-                    );
-                }
-                r
-            })
+            results[i]
+                .take()
+                .unwrap_or_else(|| unstarted(a, interrupted, temp_ok[i] == Some(true)))
+        })
+        .zip(attempts)
+        .map(|(mut r, log)| {
+            if r.attempts.is_empty() {
+                r.attempts = log;
+            }
+            r
         })
         .collect();
     Outcome {
@@ -146,6 +164,51 @@ pub(super) async fn run(s: &Session<'_>, p: Prepared) -> Outcome {
         verification: Verification::default(),
         durations_ms: super::Durations::default(),
         interrupted,
+        next: super::Next::Done,
+    }
+}
+
+/// An action that never got its turn; one whose temporary write is done holds its
+/// temporary names.
+fn unstarted(a: &Action, interrupted: bool, temp_done: bool) -> ActionResult {
+    let status = if interrupted {
+        Status::Interrupted
+    } else {
+        Status::NotAttempted
+    };
+    let mut r = ActionResult::new(a, status);
+    if status == Status::NotAttempted {
+        r.message =
+            Some("writes stopped: the key was refused or the proxy could not be reached".into());
+    }
+    if temp_done && let Some(names) = a.temp_names.clone() {
+        let held = Held::TemporaryNames { names };
+        let why = if interrupted {
+            "an interrupt stopped it after its temporary write"
+        } else {
+            "writes stopped after its temporary write"
+        };
+        r.message = Some(format!("{why}: {}", held.describe()));
+        r.status = Status::Partial;
+        r.partial = Some(held);
+    }
+    r
+}
+
+/// A blocked swap member after its write back to its old names.
+fn put_back_result(a: &Action, blocked: Option<String>, end: WorkEnd) -> ActionResult {
+    let blocked = blocked.unwrap_or_default();
+    match end.held {
+        None => ActionResult::new(a, Status::Blocked)
+            .with_message(format!("{blocked}; its temporary names were put back")),
+        Some(held) => {
+            let mut r = ActionResult::new(a, Status::Partial).with_message(format!(
+                "{blocked}; putting its old names back failed: {}",
+                held.describe()
+            ));
+            r.partial = Some(held);
+            r
+        }
     }
 }
 
@@ -214,80 +277,32 @@ fn readiness(
     Ready::Go
 }
 
-/// The steps of one unit, within the action's budget.
-async fn run_work(
-    w: &Writer<'_>,
-    a: &Action,
-    work: Work,
-    body: Option<&Map<String, Value>>,
-    log: &mut Vec<super::Attempt>,
-) -> Ended {
-    let deadline = Instant::now() + w.s.options.action_budget;
-    let secrets = secret_values(a, body);
-    if let Work::Temp(_) = work {
-        let temp = temp_body(a, body);
-        return w
-            .step(
-                a,
-                Step::TempNames,
-                temp.as_ref(),
-                Before::Planned(&a.precondition),
-                deadline,
-                &secrets,
-                log,
-            )
-            .await;
-    }
-    let temp = temp_body(a, body);
-    let before = match &temp {
-        Some(t) if a.temp_names.is_some() => Before::Written(t),
-        _ => Before::Planned(&a.precondition),
-    };
-    let ended = w
-        .step(a, Step::Main, body, before, deadline, &secrets, log)
-        .await;
-    if ended != Ended::Done || !a.restores_oauth {
-        return ended;
-    }
-    let Some(b) = body else { return ended };
-    w.step(
-        a,
-        Step::RestoreOauth,
-        body,
-        Before::Written(b),
-        deadline,
-        &secrets,
-        log,
-    )
-    .await
-}
-
-/// The body of a temporary write: the final body with the clashing names replaced.
-fn temp_body(a: &Action, body: Option<&Map<String, Value>>) -> Option<Map<String, Value>> {
-    let (Some(names), Some(body)) = (&a.temp_names, body) else {
-        return None;
-    };
-    let mut temp = body.clone();
-    for (field, value) in names {
-        temp.insert(field.clone(), Value::String(value.clone()));
-    }
-    Some(temp)
-}
-
-/// The result of a settled action.
-fn settle(a: &Action, ended: Ended) -> ActionResult {
-    match ended {
+/// The result of a settled action: `partial` when it stopped between its writes.
+fn settle(a: &Action, end: WorkEnd) -> ActionResult {
+    match end.ended {
         Ended::Done => ActionResult::new(a, Status::Applied),
         Ended::Failed {
             message,
             cause,
             unknown,
             fields,
+            why,
         } => {
-            let mut r = ActionResult::new(a, Status::Failed).with_message(message);
+            let status = if end.held.is_some() {
+                Status::Partial
+            } else {
+                Status::Failed
+            };
+            let message = match &end.held {
+                Some(h) => format!("{message}; {}", h.describe()),
+                None => message,
+            };
+            let mut r = ActionResult::new(a, status).with_message(message);
             r.cause = cause;
             r.outcome_unknown = unknown;
             r.fields = fields;
+            r.partial = end.held;
+            r.why = why;
             r
         }
     }

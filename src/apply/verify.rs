@@ -79,6 +79,7 @@ pub(super) async fn verify(
             .problems
             .push(format!("`{}`: {}", a.server_name, left.join(", ")));
         r.status = Status::Failed;
+        r.why = super::resume::Why::Refused;
         r.message = Some(format!(
             "verification: after the writes the proxy does not hold {}",
             left.iter()

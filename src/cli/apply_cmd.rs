@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 
+use super::apply_progress::progress;
 use super::error::CliError;
 use super::github_args::GithubArgs;
 use super::output::{Kind, check_target, write_file, write_stdout};
@@ -15,8 +15,7 @@ use super::plan_cmd::{
 };
 use super::proxy_args::ProxyArgs;
 use crate::apply::{
-    ActionResult, ApplyOptions, ApplyReport, Cancel, Observer, Outcome, ReportMeta, Session,
-    Status, apply, render_report,
+    ApplyOptions, ApplyReport, Cancel, Outcome, ReportMeta, Session, apply, render_report,
 };
 use crate::client::Client;
 use crate::escape::terminal_line;
@@ -24,7 +23,7 @@ use crate::gather::{Access, Gathered};
 use crate::live::Facts;
 use crate::model::support::ProxyVersion;
 use crate::plan::document::now_rfc3339;
-use crate::plan::{Action, ActionKind, Plan, PlanDocument, PlanOptions, plan};
+use crate::plan::{ActionKind, Plan, PlanDocument, PlanOptions, plan};
 use crate::render::render_human;
 use crate::resolve::ResolvedServer;
 use crate::secret::FingerprintKey;
@@ -148,15 +147,16 @@ pub(super) fn run(args: &ApplyArgs, color: bool) -> Result<u8, CliError> {
 fn apply_run(args: &ApplyArgs, color: bool, github: GithubRun<'_>) -> Result<u8, CliError> {
     let env_of = |name: &str| std::env::var(name).ok();
     let started_at = now_rfc3339();
+    let saved = saved_plan(&args.paths)?;
     if let Some(report) = &args.report {
         let mut inputs = crate::load::input_files(&args.paths);
-        inputs.extend(saved_plan(&args.paths).map(Path::to_path_buf));
+        inputs.extend(saved.as_ref().map(|(path, _)| path.to_path_buf()));
         check_target(report, "--report", Kind::Report, &inputs, args.force)?;
     }
     let (client, key) = connect(&args.proxy, &env_of)?;
     let rt = runtime()?;
-    let source = match saved_plan(&args.paths) {
-        Some(path) => from_saved(path, args, &client)?,
+    let source = match saved {
+        Some((path, text)) => from_saved(path, &text, args, &client, &key)?,
         None => from_files(args, &client, &key, color, &rt, github.is_some())?,
     };
     let doc = &source.doc;
@@ -181,6 +181,7 @@ fn apply_run(args: &ApplyArgs, color: bool, github: GithubRun<'_>) -> Result<u8,
             results: Vec::new(),
             verification: Default::default(),
             interrupted: false,
+            next: Default::default(),
             durations_ms: Default::default(),
         };
         let meta = ReportMeta {
@@ -245,18 +246,46 @@ fn apply_run(args: &ApplyArgs, color: bool, github: GithubRun<'_>) -> Result<u8,
     finish(args, &outcome, meta)
 }
 
-/// The path of a saved plan, when the only argument is one.
-fn saved_plan(paths: &[PathBuf]) -> Option<&Path> {
-    match paths {
-        [p] if p.extension().is_some_and(|e| e == "json") && p.is_file() => Some(p),
-        _ => None,
+/// The path and text of a saved plan, when the only argument is one. A `.json` file is
+/// a saved plan only if it looks like one: lint and plan read `.json` server files too
+/// (JSON is YAML), so one of those is applied as files.
+fn saved_plan(paths: &[PathBuf]) -> Result<Option<(&Path, String)>, CliError> {
+    let [p] = paths else {
+        return Ok(None);
+    };
+    if p.extension().is_none_or(|e| e != "json") || !p.is_file() {
+        return Ok(None);
+    }
+    let shown = terminal_line(&p.display().to_string()).into_owned();
+    let text = std::fs::read_to_string(p)
+        .map_err(|e| CliError::Usage(format!("cannot read {shown}: {e}")))?;
+    let Ok(serde_json::Value::Object(top)) = serde_json::from_str(&text) else {
+        // Not a JSON object: no plan mcpform wrote. As a server file, lint says what is
+        // wrong with it, where.
+        return Ok(None);
+    };
+    let plan = top.contains_key("format_version") || top.contains_key("plan_digest");
+    let servers = top.contains_key("servers") || top.contains_key("version");
+    match (plan, servers) {
+        (true, false) => Ok(Some((p, text))),
+        (false, true) => Ok(None),
+        (true, true) => Err(CliError::Usage(format!(
+            "{shown} has both a plan's `format_version`/`plan_digest` and a server file's `servers`/`version`: apply cannot tell whether it is a saved plan or a server file"
+        ))),
+        (false, false) => Err(CliError::Usage(format!(
+            "{shown} is neither a saved plan (`mcpform plan --out`, with `format_version`) nor a server file (with `version` and `servers`)"
+        ))),
     }
 }
 
-fn from_saved(path: &Path, args: &ApplyArgs, client: &Client) -> Result<Source, CliError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::Usage(format!("cannot read the plan {}: {e}", path.display())))?;
-    let doc = PlanDocument::from_json(&text)
+fn from_saved(
+    path: &Path,
+    text: &str,
+    args: &ApplyArgs,
+    client: &Client,
+    key: &FingerprintKey,
+) -> Result<Source, CliError> {
+    let doc = PlanDocument::from_json(text, key)
         .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
     let deletes = doc.actions.iter().any(|a| a.action == ActionKind::Delete);
     if args.prune && !doc.options.prune {
@@ -298,7 +327,7 @@ fn from_files(
     let desired = resolve_or_report(&session, &env_of, key, color)?;
     let options = PlanOptions { prune: args.prune };
     let live = rt.block_on(plan_live(client, &desired, options, key, Access::Write))?;
-    let doc = document(&session, client, live, options, desired.len());
+    let doc = document(&session, client, live, options, desired.len(), key);
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(render_human(&doc, color).as_bytes());
     if !doc.errors.is_empty() {
@@ -371,8 +400,10 @@ fn listen_for_interrupts(cancel: Cancel) {
                     "\ninterrupted: no new writes start; waiting for the writes in flight, then verifying (interrupt again to exit at once)"
                 );
             } else {
+                // Writes in flight may be half done; a rerun resumes from what the proxy
+                // holds (a saved plan accepts its own first writes), or refuses as stale.
                 eprintln!(
-                    "\ninterrupted again: exiting now; the report may be missing. A rerun of the same command finishes the job."
+                    "\ninterrupted again: exiting now (exit 130); writes in flight may be half done and the report may be missing. A rerun of the same command resumes from what the proxy holds; should it refuse the plan as stale, plan again from the files."
                 );
                 std::process::exit(130);
             }
@@ -399,91 +430,5 @@ async fn interrupt() -> bool {
     #[cfg(not(unix))]
     {
         tokio::signal::ctrl_c().await.is_ok()
-    }
-}
-
-/// How progress is shown.
-trait Progress: Observer {
-    fn done(&self) {}
-}
-
-fn progress(mode: ProgressMode, total: usize) -> Box<dyn Progress> {
-    let tty = std::io::stderr().is_terminal();
-    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
-    match mode {
-        ProgressMode::None => Box::new(Quiet),
-        ProgressMode::Lines => Box::new(Lines),
-        ProgressMode::Bar => Box::new(Bar::new(total)),
-        ProgressMode::Auto if tty && !ci => Box::new(Bar::new(total)),
-        ProgressMode::Auto => Box::new(Lines),
-    }
-}
-
-struct Quiet;
-
-impl Observer for Quiet {}
-impl Progress for Quiet {}
-
-struct Lines;
-
-impl Observer for Lines {
-    fn finished(&self, r: &ActionResult) {
-        eprintln!("{}", line(r));
-    }
-
-    fn note(&self, text: &str) {
-        eprintln!("  {text}");
-    }
-}
-
-impl Progress for Lines {}
-
-fn line(r: &ActionResult) -> String {
-    let tail = match (&r.status, &r.message) {
-        (Status::Applied | Status::AlreadyApplied, _) | (_, None) => String::new(),
-        (_, Some(m)) => format!(": {}", terminal_line(m)),
-    };
-    format!(
-        "{:<15} {:<6} {} (server_id {}){tail}",
-        r.status.as_str(),
-        r.action.as_str(),
-        terminal_line(&r.server_name),
-        terminal_line(&r.server_id)
-    )
-}
-
-struct Bar(ProgressBar);
-
-impl Bar {
-    fn new(total: usize) -> Bar {
-        let bar = ProgressBar::new(total as u64);
-        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
-            bar.set_style(style);
-        }
-        Bar(bar)
-    }
-}
-
-impl Observer for Bar {
-    fn started(&self, a: &Action) {
-        self.0
-            .set_message(terminal_line(&a.server_name).into_owned());
-    }
-
-    fn finished(&self, r: &ActionResult) {
-        if !r.status.succeeded() {
-            self.0.println(line(r));
-        }
-        self.0.inc(1);
-    }
-
-    fn note(&self, text: &str) {
-        self.0.println(format!("  {text}"));
-    }
-}
-
-impl Progress for Bar {
-    fn done(&self) {
-        self.0.finish_and_clear();
     }
 }

@@ -66,7 +66,7 @@ pub(super) fn run(args: &ExportArgs) -> Result<u8, CliError> {
         reserved_env: &reserved,
         source: Some(&source),
     };
-    let exported = export(&gathered.live, &gathered.facts.pending, &options, &key)?;
+    let exported = export(&gathered.live, &gathered.facts, &options, &key)?;
     if let Some(path) = &args.env_file {
         write(path, &exported.env_file(), args.force)?;
     }

@@ -1,6 +1,7 @@
 //! cli: argument parsing, exit codes and the wiring of the rooms. No business rules.
 
 mod apply_cmd;
+mod apply_progress;
 mod error;
 mod export_cmd;
 mod github_args;

@@ -178,7 +178,7 @@ fn plan_run(
     let desired = resolve_or_report(&session, &env, &key, color)?;
     let options = PlanOptions { prune: args.prune };
     let live = runtime()?.block_on(plan_live(&client, &desired, options, &key, Access::Plan))?;
-    let doc = document(&session, &client, live, options, desired.len());
+    let doc = document(&session, &client, live, options, desired.len(), &key);
     write_stdout(&render(&doc, args.format, color)?)?;
     if let Some(path) = &args.out {
         write_file(path, &doc.to_json()?)?;
@@ -243,6 +243,7 @@ pub(crate) fn document(
     live: LivePlan,
     options: PlanOptions,
     declared: usize,
+    key: &FingerprintKey,
 ) -> PlanDocument {
     let meta = PlanMeta {
         created_at: now_rfc3339(),
@@ -254,7 +255,12 @@ pub(crate) fn document(
         options,
         declared_servers: declared,
     };
-    PlanDocument::new(live.plan, meta, &|o: &Origin| locate(&session.loaded, o))
+    PlanDocument::new(
+        live.plan,
+        meta,
+        &|o: &Origin| locate(&session.loaded, o),
+        key,
+    )
 }
 
 fn exit_code(doc: &PlanDocument, detailed: bool) -> u8 {

@@ -21,7 +21,7 @@ pub use placeholders::{NoFreeName, Placeholder};
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::{LintOptions, lint};
-use crate::live::{LiveServer, LiveState, PendingServer};
+use crate::live::{Facts, LiveServer, LiveState, PendingServer};
 use crate::load::load_text;
 use crate::plan::{Ownership, ownership};
 use crate::rule::{RuleId, Severity};
@@ -98,15 +98,16 @@ pub enum ExportError {
     NoFreeName(#[from] NoFreeName),
 }
 
-/// The live servers as an mcpform file. `pending` are the submissions awaiting
-/// approval (not exported: named in the header); `key` is the fingerprint key that
-/// proves ownership.
+/// The live servers as an mcpform file. `facts` name the submissions (those awaiting
+/// approval are not exported, only named in the header; none is mcpform's); `key` is
+/// the fingerprint key that proves ownership.
 pub fn export(
     live: &LiveState,
-    pending: &[PendingServer],
+    facts: &Facts,
     options: &ExportOptions<'_>,
     key: &FingerprintKey,
 ) -> Result<Exported, ExportError> {
+    let pending = facts.pending.as_slice();
     let mut servers: Vec<&LiveServer> = live.servers.iter().collect();
     servers.sort_by_cached_key(|l| {
         let name = l.display_name();
@@ -120,7 +121,7 @@ pub fn export(
     let mut left_out = Vec::new();
     let mut not_owned = 0;
     for l in servers {
-        let owned = ownership(l, key) == Ownership::Owned;
+        let owned = ownership(l, key, &facts.submitted) == Ownership::Owned;
         if options.managed_only && !owned {
             not_owned += 1;
             continue;

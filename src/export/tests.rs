@@ -11,6 +11,9 @@ use crate::plan::{PlanOptions, owner_proof, plan};
 use crate::resolve::resolve;
 use crate::secret::Secret;
 
+/// When the proxy created every server of these tests.
+const AT: &str = "2026-12-08T00:27:40.655000Z";
+
 fn key() -> FingerprintKey {
     FingerprintKey::new(&Secret::new("fp"))
 }
@@ -49,7 +52,7 @@ fn env_of(e: &Exported) -> HashMap<String, String> {
 /// empty. Returns the export.
 fn round_trip(servers: Value, options: ExportOptions<'_>) -> Exported {
     let live = state(servers);
-    let e = export(&live, &[], &options, &key()).unwrap();
+    let e = export(&live, &crate::live::Facts::default(), &options, &key()).unwrap();
     let none = |_: &str| None;
     let linted = lint(
         load_text("export.yaml", &e.text),
@@ -82,13 +85,13 @@ fn round_trip(servers: Value, options: ExportOptions<'_>) -> Exported {
         e.text,
         p
     );
-    let again = export(&live, &[], &options, &key()).unwrap();
+    let again = export(&live, &crate::live::Facts::default(), &options, &key()).unwrap();
     assert_eq!(again.text, e.text);
     e
 }
 
 fn server(id: &str, name: &str, extra: Value) -> Value {
-    let mut s = json!({"server_id": id, "server_name": name, "alias": name, "transport": "http",
+    let mut s = json!({"server_id": id, "server_name": name, "alias": name, "transport": "http", "created_at": AT,
         "url": format!("https://{name}.example.invalid/mcp"), "is_config": false, "is_byok": false,
         "allow_all_keys": false, "available_on_public_internet": true, "mcp_info": {"server_name": name}});
     for (k, v) in extra.as_object().unwrap() {
@@ -168,7 +171,7 @@ fn owned_servers_lose_their_markers_and_keep_prevent_destroy() {
             "gh",
             "github",
             json!({"mcp_info": {"server_name": "github", "managed_by": "mcpform",
-            "mcpform_owner": owner_proof("gh", &k), "mcpform_prevent_destroy": true}})
+            "mcpform_owner": owner_proof("gh", AT, &k), "mcpform_prevent_destroy": true}})
         )]),
         ExportOptions::default(),
     );
@@ -188,12 +191,12 @@ fn managed_only_keeps_what_mcpform_can_prove_it_owns() {
     let owned = server(
         "a",
         "a",
-        json!({"mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("a", &k)}}),
+        json!({"mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("a", AT, &k)}}),
     );
     let copied = server(
         "b",
         "b",
-        json!({"mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("a", &k)}}),
+        json!({"mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("a", AT, &k)}}),
     );
     let hand = server("c", "c", json!({}));
     let e = round_trip(

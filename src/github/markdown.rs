@@ -101,6 +101,7 @@ fn apply_row(r: &ActionResult) -> String {
     let icon = match r.status {
         Status::Applied | Status::AlreadyApplied => "✅",
         Status::SkippedGuard | Status::Blocked => "⛔",
+        Status::Partial => "⚠️",
         Status::Failed | Status::Stale | Status::NotAttempted | Status::Interrupted => "❌",
     };
     let mut detail = Vec::new();

@@ -5,6 +5,9 @@
 //! every proxy quirk as one row of a table.
 
 pub mod normalise;
+mod timestamp;
+
+pub(crate) use timestamp::canonical_timestamp;
 
 use std::collections::BTreeMap;
 
@@ -149,6 +152,26 @@ impl LiveServer {
     /// Who submitted it for approval, when it came in as a non-admin submission.
     pub fn submitted_by(&self) -> Option<&str> {
         self.str_field("submitted_by").filter(|s| !s.is_empty())
+    }
+
+    /// Whether the row says it came in as a submission. `GET /v1/mcp/server/{id}` shows
+    /// `submitted_by` and `submitted_at` of an approved submission; the list shows them
+    /// null, so a listed server also needs the submissions queue
+    /// ([`Facts::submitted`]).
+    pub(crate) fn says_submitted(&self) -> bool {
+        self.submitted_by().is_some()
+            || self
+                .raw
+                .get("submitted_at")
+                .is_some_and(|v| !v.is_null() && v.as_str() != Some(""))
+    }
+
+    /// When the proxy created it (`created_at`), in one canonical form; `None` when the
+    /// proxy does not say (servers from `config.yaml`).
+    pub fn created_at(&self) -> Option<String> {
+        self.str_field("created_at")
+            .filter(|s| !s.trim().is_empty())
+            .map(canonical_timestamp)
     }
 
     /// Whether `lifecycle.prevent_destroy` was recorded on the proxy.
@@ -307,6 +330,10 @@ pub struct Needs {
 pub struct Facts {
     /// Submissions awaiting approval.
     pub pending: Vec<PendingServer>,
+    /// Every id in the submissions queue, whatever its status, with who submitted it:
+    /// these came in as a non-admin's submission, and an approved one looks, in the
+    /// list, like any other server.
+    pub submitted: BTreeMap<String, Option<String>>,
     /// Stored-key counts of the servers whose change strands keys.
     pub credentials: CredentialFacts,
     /// Ids the list does not show and whose by-id read failed, with the proxy's answer

@@ -81,6 +81,9 @@ pub enum GuardReason {
     TransportStdio,
     /// The server is deleted: the proxy deletes its users' stored keys.
     ServerDeleted,
+    /// `auth_type` becomes `none` while BYOK stays on: the proxy still looks each user's
+    /// stored key up, but sends it in no header.
+    AuthTypeNone,
 }
 
 /// The credential check of a change that strands users' keys.

@@ -20,13 +20,10 @@ use crate::model::proxy::{
 use crate::resolve::ResolvedServer;
 use crate::secret::FingerprintKey;
 
-/// The body of a create: never a field the proxy does not store or list.
-pub(super) fn create(
-    d: &ResolvedServer,
-    id: &str,
-    key: &FingerprintKey,
-    support: &Support,
-) -> Map<String, Value> {
+/// The body of a create's first write: never a field the proxy does not store or list,
+/// and no ownership proof yet (it is bound to the creation time the proxy sets; apply
+/// adds it with [`with_proof`] for the second write).
+pub(super) fn create(d: &ResolvedServer, id: &str, support: &Support) -> Map<String, Value> {
     let mut body = Map::new();
     body.insert("server_id".into(), Value::String(id.to_owned()));
     for (k, v) in &d.public {
@@ -46,22 +43,57 @@ pub(super) fn create(
         .unwrap_or_default();
     body.insert(
         "mcp_info".into(),
-        Value::Object(with_markers(declared, d, id, None, key)),
+        Value::Object(with_markers(declared, d, None, Writing::Create)),
     );
     body
 }
 
-/// The body of an update of `fields` (the compared set, which has `server_name`), plus
-/// `carried` live values a proxy before 1.88 would otherwise reset.
+/// `body` with mcpform's ownership proof for the server `server_id` that the proxy
+/// created at `created_at`: the second write of a create.
+pub fn with_proof(
+    body: &Map<String, Value>,
+    server_id: &str,
+    created_at: &str,
+    key: &FingerprintKey,
+) -> Map<String, Value> {
+    let mut out = body.clone();
+    let mut info = out
+        .get("mcp_info")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    info.insert(
+        OWNER_MARKER.into(),
+        Value::String(owner_proof(server_id, created_at, key)),
+    );
+    out.insert("mcp_info".into(), Value::Object(info));
+    out
+}
+
+/// What an update body carries besides the declared fields.
+pub(super) struct UpdateExtras<'a> {
+    /// Live values a proxy before 1.88 would otherwise reset.
+    pub carried: &'a [(String, Value)],
+    /// Whether `credentials` are sent.
+    pub sends_credentials: bool,
+    /// Whether mcpform owns the live server (its recorded fingerprint may be kept).
+    pub owned: bool,
+}
+
+/// The body of an update of `fields` (the compared set, which has `server_name`).
 pub(super) fn update(
     d: &ResolvedServer,
     l: &LiveServer,
     fields: &[String],
-    carried: &[(String, Value)],
-    sends_credentials: bool,
+    extras: &UpdateExtras<'_>,
     key: &FingerprintKey,
     support: &Support,
 ) -> Map<String, Value> {
+    let UpdateExtras {
+        carried,
+        sends_credentials,
+        owned,
+    } = *extras;
     let mut body = Map::new();
     body.insert("server_id".into(), Value::String(l.server_id().to_owned()));
     for f in fields {
@@ -86,9 +118,17 @@ pub(super) fn update(
         live.retain(|k, _| !is_injected_key(k) && !is_mcpform_key(k));
         live
     };
+    let proof = l
+        .created_at()
+        .map(|at| owner_proof(l.server_id(), &at, key));
+    // A fingerprint on a server mcpform cannot prove is its own was written by someone
+    // else: it is never carried over into a server that will carry mcpform's proof.
+    let writing = Writing::Update {
+        owned: Some(l).filter(|_| owned),
+    };
     body.insert(
         "mcp_info".into(),
-        Value::Object(with_markers(metadata, d, l.server_id(), Some(l), key)),
+        Value::Object(with_markers(metadata, d, proof, writing)),
     );
     if sends_credentials && let Some(c) = d.public.get("credentials") {
         body.insert("credentials".into(), c.clone());
@@ -106,17 +146,28 @@ pub(super) fn desired_or_default(d: &ResolvedServer, field: &str) -> Value {
     }
 }
 
+/// What a body is for.
+enum Writing<'a> {
+    /// A create: the credentials are sent, even when later ignored.
+    Create,
+    /// An update of a server; `owned` is that server when mcpform owns it (its recorded
+    /// credentials fingerprint may then be kept).
+    Update { owned: Option<&'a LiveServer> },
+}
+
+/// mcpform's markers on top of `info`.
 fn with_markers(
     mut info: Map<String, Value>,
     d: &ResolvedServer,
-    id: &str,
-    live: Option<&LiveServer>,
-    key: &FingerprintKey,
+    proof: Option<String>,
+    writing: Writing<'_>,
 ) -> Map<String, Value> {
     // The proxy derives these itself; a declared `description`/`server_name` may stay.
     info.retain(|k, _| !DERIVED_MCP_INFO_KEYS.contains(&k.as_str()));
     info.insert(MANAGED_BY.into(), Value::String(MANAGED_BY_VALUE.into()));
-    info.insert(OWNER_MARKER.into(), Value::String(owner_proof(id, key)));
+    if let Some(proof) = proof {
+        info.insert(OWNER_MARKER.into(), Value::String(proof));
+    }
     // Fields filled from references, so that their old values (and `env_vars` names)
     // stay hidden after a file stops using a reference. `credentials` are write-only.
     let secret_fields: Vec<Value> = d
@@ -128,12 +179,16 @@ fn with_markers(
     if !secret_fields.is_empty() {
         info.insert(SECRET_FIELDS_MARKER.into(), Value::Array(secret_fields));
     }
-    let credentials_ignored = d
-        .lifecycle
-        .ignore_changes
-        .iter()
-        .any(|f| f == "credentials")
-        && live.is_some();
+    let (credentials_ignored, live) = match writing {
+        Writing::Create => (false, None),
+        Writing::Update { owned } => (
+            d.lifecycle
+                .ignore_changes
+                .iter()
+                .any(|f| f == "credentials"),
+            owned,
+        ),
+    };
     let marker = match (&d.credentials_fingerprint, credentials_ignored) {
         (Some(fp), false) => Some(Value::String(fp.clone())),
         _ => live.and_then(|l| l.marker(CREDENTIALS_MARKER)).cloned(),

@@ -9,16 +9,16 @@ use super::ownership::{Ownership, ownership};
 use super::precondition::expected_fields;
 use super::versions::Support;
 use super::{
-    Action, ActionKind, FieldChange, Guard, GuardReason, KeyChanges, Notice, Phase, Precondition,
-    Seen, Shown, body, matching,
+    Action, ActionKind, FieldChange, Guard, KeyChanges, Notice, Phase, Precondition, Seen, Shown,
+    body, matching,
 };
 use crate::live::normalise::{Context, canonical};
-use crate::live::{CredentialCount, CredentialFacts, LiveServer};
+use crate::live::{CredentialCount, Facts, LiveServer};
 use crate::model::proxy::{
     CREDENTIALS_MARKER, OAUTH_MINT_FIELDS, SECRET_CAPABLE_FIELDS as SECRET_CAPABLE,
     SECRET_FIELDS_MARKER, is_mcpform_key,
 };
-use crate::model::{ALWAYS_MANAGED, AuthType, Transport};
+use crate::model::{ALWAYS_MANAGED, AuthType};
 use crate::resolve::ResolvedServer;
 use crate::secret::FingerprintKey;
 use crate::secret::urls::redact_value;
@@ -71,10 +71,11 @@ pub(super) type Changed = Vec<(String, Value, Value)>;
 pub(super) fn update(
     d: &ResolvedServer,
     l: &LiveServer,
-    facts: &CredentialFacts,
+    facts: &Facts,
     key: &FingerprintKey,
     support: &Support,
 ) -> Option<(Action, Vec<Notice>, Changed)> {
+    let owner = ownership(l, key, &facts.submitted);
     let fields = compared_fields(d, support);
     let d_sibling = |f: &str| d.value(f);
     let l_sibling = |f: &str| l.get(f);
@@ -112,7 +113,7 @@ pub(super) fn update(
             changes.push(c);
         }
     }
-    let sends_credentials = credentials_change(d, l, &changes);
+    let sends_credentials = credentials_change(d, l, &changes, owner == Ownership::Owned);
     if sends_credentials {
         changes.push(FieldChange {
             field: "credentials".into(),
@@ -129,22 +130,31 @@ pub(super) fn update(
             keys: None,
         });
     }
+    // A declared server that says it is mcpform's without proving it (its own create
+    // stopped before the proof, an older proof, another fingerprint key) gets its proof
+    // written: until then it is neither pruned nor trusted.
+    let proof_was = match owner {
+        Ownership::IdOnlyProof => Some("bound to the id"),
+        Ownership::ForeignMarker => Some("not mcpform's"),
+        _ => None,
+    };
+    if let Some(was) = proof_was
+        && l.created_at().is_some()
+    {
+        changes.push(FieldChange {
+            field: "mcp_info.mcpform_owner".into(),
+            old: Shown::Value(Value::String(was.into())),
+            new: Shown::Value(Value::String("bound to the id and creation time".into())),
+            keys: None,
+        });
+    }
     if changes.is_empty() {
         return None;
     }
-    let mut notes = Vec::new();
-    match ownership(l, key) {
-        Ownership::Owned => {}
-        Ownership::NotOwned => notes.push(
-            "made outside mcpform: this update adopts it (adds `mcp_info.managed_by: mcpform`)"
-                .to_owned(),
-        ),
-        Ownership::ForeignMarker => notes.push(
-            "carries `managed_by: mcpform` without mcpform's proof of ownership (written by someone else, or made with another fingerprint key): this update adopts it"
-                .to_owned(),
-        ),
-    }
-    let guard = guard(d, l, facts);
+    let notes: Vec<String> = super::ownership::note(owner)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     let warnings = oauth_purge(d, l, &changes)
         .into_iter()
         .chain(support.blind_reset(d, &fields))
@@ -155,7 +165,21 @@ pub(super) fn update(
     // precondition checks.
     let (from_live, sent): (Vec<_>, Vec<_>) = carried.iter().cloned().partition(|(f, _)| hidden(f));
     let from_live: Vec<String> = from_live.into_iter().map(|(f, _)| f).collect();
-    let body = body::update(d, l, &fields, &sent, sends_credentials, key, support);
+    let extras = body::UpdateExtras {
+        carried: &sent,
+        sends_credentials,
+        owned: owner == Ownership::Owned,
+    };
+    let body = body::update(d, l, &fields, &extras, key, support);
+    let guard = super::guard::stranding(l, &body).map(|reason| Guard {
+        reason,
+        count: facts
+            .credentials
+            .get(l.server_id())
+            .copied()
+            .unwrap_or(CredentialCount::NotChecked),
+        allowed: d.lifecycle.allow_byok_disable,
+    });
     let (references, secrets_fingerprint) = d.references_in(&body);
     // What the body carries from the live server must still be there at apply time.
     let resettable: Vec<&str> = support.resettable(&fields).collect();
@@ -196,8 +220,14 @@ pub(super) fn update(
 
 /// Credentials are sent when declared, not ignored, and either their fingerprint differs
 /// from the one mcpform recorded, or `auth_type` changes (the proxy drops stored
-/// credentials when the kind of auth changes).
-fn credentials_change(d: &ResolvedServer, l: &LiveServer, changes: &[FieldChange]) -> bool {
+/// credentials when the kind of auth changes). The recorded fingerprint counts only on a
+/// server mcpform owns: anyone who can read a plan can copy it onto a server of theirs.
+fn credentials_change(
+    d: &ResolvedServer,
+    l: &LiveServer,
+    changes: &[FieldChange],
+    owned: bool,
+) -> bool {
     let Some(fp) = &d.credentials_fingerprint else {
         return false;
     };
@@ -208,29 +238,11 @@ fn credentials_change(d: &ResolvedServer, l: &LiveServer, changes: &[FieldChange
     {
         return false;
     }
-    let recorded = l.marker(CREDENTIALS_MARKER).and_then(Value::as_str);
+    let recorded = l
+        .marker(CREDENTIALS_MARKER)
+        .and_then(Value::as_str)
+        .filter(|_| owned);
     recorded != Some(fp.as_str()) || changes.iter().any(|c| c.field == "auth_type")
-}
-
-fn guard(d: &ResolvedServer, l: &LiveServer, facts: &CredentialFacts) -> Option<Guard> {
-    if !l.is_byok() {
-        return None;
-    }
-    let reason = if d.transport == Transport::Stdio && l.transport() != "stdio" {
-        GuardReason::TransportStdio
-    } else if d.value("is_byok") != Some(&Value::Bool(true)) {
-        GuardReason::ByokDisabled
-    } else {
-        return None;
-    };
-    Some(Guard {
-        reason,
-        count: facts
-            .get(l.server_id())
-            .copied()
-            .unwrap_or(CredentialCount::NotChecked),
-        allowed: d.lifecycle.allow_byok_disable,
-    })
 }
 
 fn oauth_purge(d: &ResolvedServer, l: &LiveServer, changes: &[FieldChange]) -> Option<Notice> {
@@ -263,14 +275,13 @@ fn oauth_purge(d: &ResolvedServer, l: &LiveServer, changes: &[FieldChange]) -> O
     })
 }
 
-/// A create: every field of the body is a change from nothing.
-pub(super) fn create(
-    d: &ResolvedServer,
-    id: &str,
-    key: &FingerprintKey,
-    support: &Support,
-) -> Action {
-    let body = body::create(d, id, key, support);
+/// Why a create is two writes.
+const CREATE_TWO_WRITES: &str = "two writes: mcpform's ownership proof is bound to the creation time the proxy sets, so a second write (PUT) records it";
+
+/// A create: every field of the body is a change from nothing. The body is the first
+/// write's; apply adds the ownership proof for the second.
+pub(super) fn create(d: &ResolvedServer, id: &str, support: &Support) -> Action {
+    let body = body::create(d, id, support);
     let mut changes = Vec::new();
     for (k, v) in &body {
         if k == "server_id" || (k == "mcp_info" && !d.declares("mcp_info")) {
@@ -324,7 +335,11 @@ pub(super) fn create(
         source: None,
         changes,
         guard: None,
-        notes: Vec::new(),
+        notes: vec![if d.declares("credentials") {
+            format!("{CREATE_TWO_WRITES}, and sends the credentials again")
+        } else {
+            CREATE_TWO_WRITES.to_owned()
+        }],
         sends_credentials: d.declares("credentials"),
         body: Some(body),
         references,

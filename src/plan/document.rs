@@ -5,18 +5,21 @@
 //!
 //! `plan_digest` covers everything apply acts on (actions with their bodies, references,
 //! guards and preconditions, the proxy URL and version and the options), so a prompt, a PR comment
-//! and a saved file can be matched to one another, and an edited file is refused.
+//! and a saved file can be matched to one another, and an edited file is refused. It is
+//! keyed with the fingerprint key, which both plan and apply hold and a reader of the
+//! artifact does not: whoever edits a saved plan cannot make its digest match again.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Action, Notice, Plan, PlanOptions, Summary, Unchanged, Unmanaged, summarise};
 use crate::model::Origin;
-use crate::secret::digest;
+use crate::secret::FingerprintKey;
 
 /// Bumped when a field changes meaning or disappears. 2: typed preconditions,
-/// references and the digest replaced `live_fingerprint`.
-pub(crate) const PLAN_FORMAT_VERSION: u32 = 2;
+/// references and the digest replaced `live_fingerprint`. 3: the digest is keyed, and a
+/// create's body is its first write (the ownership proof comes with the second).
+pub(crate) const PLAN_FORMAT_VERSION: u32 = 3;
 
 /// The tool that wrote a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,7 +64,8 @@ pub struct PlanDocument {
     pub tool: Tool,
     /// When.
     pub created_at: String,
-    /// SHA-256 over what apply acts on (see the module docs).
+    /// HMAC-SHA256, keyed with the fingerprint key, over what apply acts on (see the
+    /// module docs).
     pub plan_digest: String,
     /// Against which proxy.
     pub proxy: ProxyInfo,
@@ -101,16 +105,23 @@ pub enum DocumentError {
         /// What the file says.
         found: u64,
     },
-    /// The digest does not match the content: the file was edited.
+    /// The digest does not match the content: the file was edited, or it was made with
+    /// another fingerprint key.
     #[error(
-        "the plan's digest does not match its content (the file was edited after `mcpform plan` wrote it); make the plan again"
+        "the plan's digest does not match its content: the file was edited after `mcpform plan` wrote it, or the plan was made with another MCPFORM_FINGERPRINT_KEY (when that is unset, the admin key is the fingerprint key); make the plan again with the key apply uses"
     )]
     Digest,
 }
 
 impl PlanDocument {
-    /// The document of `plan`; `locate` gives `file:line` for a declaration.
-    pub fn new(plan: Plan, meta: PlanMeta, locate: &dyn Fn(&Origin) -> Option<String>) -> Self {
+    /// The document of `plan`; `locate` gives `file:line` for a declaration; `key` keys
+    /// the digest.
+    pub fn new(
+        plan: Plan,
+        meta: PlanMeta,
+        locate: &dyn Fn(&Origin) -> Option<String>,
+        key: &FingerprintKey,
+    ) -> Self {
         let Plan {
             mut actions,
             unchanged,
@@ -149,13 +160,14 @@ impl PlanDocument {
             warnings,
             errors,
         };
-        doc.plan_digest = doc.digest();
+        doc.plan_digest = doc.digest(key);
         doc
     }
 
-    /// The digest of what apply acts on; changes with any action, body, reference,
-    /// field filled from the live server, guard or precondition, the proxy URL or the options, never with the time.
-    pub fn digest(&self) -> String {
+    /// The digest of what apply acts on, keyed with `key`; changes with any action, body,
+    /// reference, field filled from the live server, guard or precondition, the proxy URL
+    /// or the options, never with the time.
+    pub fn digest(&self, key: &FingerprintKey) -> String {
         let actions: Vec<Value> = self
             .actions
             .iter()
@@ -195,7 +207,7 @@ impl PlanDocument {
         if let Some(v) = &self.proxy.version {
             covered["proxy_version"] = json!(v);
         }
-        digest(&covered)
+        key.fingerprint(&covered)
     }
 
     /// Pretty JSON, as `--out` writes it.
@@ -205,8 +217,9 @@ impl PlanDocument {
         Ok(crate::escape::json_text(s))
     }
 
-    /// Reads a document back, checking its format version and its digest.
-    pub fn from_json(text: &str) -> Result<PlanDocument, DocumentError> {
+    /// Reads a document back, checking its format version and its digest (keyed with
+    /// `key`).
+    pub fn from_json(text: &str, key: &FingerprintKey) -> Result<PlanDocument, DocumentError> {
         let value: Value =
             serde_json::from_str(text).map_err(|e| DocumentError::Shape(e.to_string()))?;
         match value.get("format_version").and_then(Value::as_u64) {
@@ -216,7 +229,7 @@ impl PlanDocument {
         }
         let doc: PlanDocument =
             serde_json::from_value(value).map_err(|e| DocumentError::Shape(e.to_string()))?;
-        if doc.digest() != doc.plan_digest {
+        if doc.digest(key) != doc.plan_digest {
             return Err(DocumentError::Digest);
         }
         Ok(doc)

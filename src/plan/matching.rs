@@ -140,7 +140,7 @@ pub(super) fn check_pending(
     errors.push(error(
         d,
         format!(
-            "a submission the proxy has not approved ({}) already claims this server's id or name (server_id `{}`, name `{}`{by}); the proxy would refuse it: approve or delete the submission first",
+            "a submission the proxy has not approved ({}) already claims this server's id or name (server_id `{}`, name `{}`{by}); the proxy would refuse the write. Do not approve it for this: mcpform never takes over a submission. Delete it on the proxy (a rejected submission still holds its id and name), or declare another `server_id` and name",
             p.status,
             p.server_id,
             p.server_name.as_deref().unwrap_or("")

@@ -11,6 +11,7 @@ mod action;
 mod body;
 mod compare;
 pub mod document;
+mod guard;
 mod matching;
 mod order;
 mod ownership;
@@ -26,7 +27,9 @@ pub use action::{
     Action, ActionKind, Expected, FieldChange, Guard, GuardReason, KeyChanges, Notice, Phase,
     Precondition, Seen, Shown, Summary, Unchanged, Unmanaged, UnmanagedReason,
 };
+pub use body::with_proof;
 pub use document::{PlanDocument, PlanMeta};
+pub(crate) use guard::stranding;
 pub use ownership::owner_proof;
 pub(crate) use ownership::{Ownership, ownership};
 
@@ -133,13 +136,18 @@ pub fn plan(
             matching::Match::Unusable => {}
             matching::Match::Live(i) => {
                 let l = &live.servers[*i];
+                if ownership(l, key, &facts.submitted) == Ownership::Submitted {
+                    plan.errors
+                        .push(notice(d, submitted_error(l, &facts.submitted)));
+                    continue;
+                }
                 if renames(d, l) {
                     matching::check_pending(d, None, &facts.pending, &mut plan.errors);
                 }
                 if !l.listed() {
                     plan.warnings.push(notice(d, unlisted_warning(l)));
                 }
-                match compare::update(d, l, &facts.credentials, key, &support) {
+                match compare::update(d, l, facts, key, &support) {
                     Some((mut action, warnings, cleared)) => {
                         support.check_clears(d, &cleared, &mut plan.errors);
                         support.check_written(
@@ -184,7 +192,7 @@ pub fn plan(
                 {
                     plan.warnings.push(notice(d, STDIO_WARNING));
                 }
-                let action = compare::create(d, &id, key, &support);
+                let action = compare::create(d, &id, &support);
                 if is_openapi(&action) && !facts.looked_up.contains(&id) {
                     plan.lookups.push(id.clone());
                 }
@@ -252,6 +260,26 @@ fn unlisted_warning(l: &LiveServer) -> String {
 fn unreadable_error(id: &str, answer: &str) -> String {
     format!(
         "could not tell whether server_id `{id}` already exists: the list does not show it and reading it by id answered {answer}. The proxy leaves OpenAPI servers whose spec it cannot load out of its list; nothing is planned for this server until the proxy can show it (make `spec_path` loadable by the proxy, or check the proxy's log)"
+    )
+}
+
+/// A declared server that came in as a non-admin's submission: mcpform does not take
+/// it over, because what the files do not declare (headers, access, metadata) stays as
+/// the submitter wrote it, and the markers it carries may be copied.
+fn submitted_error(
+    l: &LiveServer,
+    submitted: &std::collections::BTreeMap<String, Option<String>>,
+) -> String {
+    let by = submitted
+        .get(l.server_id())
+        .cloned()
+        .flatten()
+        .or_else(|| l.submitted_by().map(str::to_owned))
+        .map(|u| format!(" by `{u}`"))
+        .unwrap_or_default();
+    format!(
+        "server_id `{}` came in as a submission{by}, not from an admin: mcpform does not take it over (what the files do not declare stays as the submitter wrote it, and its markers may be copies). Delete it on the proxy and plan again to create it, or declare another `server_id` and `server_name`",
+        l.server_id()
     )
 }
 

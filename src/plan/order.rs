@@ -91,7 +91,11 @@ pub(super) fn arrange(plan: &mut Plan, live: &LiveState, pending: &[PendingServe
         ids.sort();
         let a = &mut plan.actions[i];
         a.after = ids;
-        a.writes = 1 + u8::from(a.temp_names.is_some()) + u8::from(a.restores_oauth);
+        // A create writes its ownership proof in a second write (see `ownership`).
+        a.writes = 1
+            + u8::from(a.temp_names.is_some())
+            + u8::from(a.restores_oauth)
+            + u8::from(a.action == ActionKind::Create);
     }
     plan.actions.sort_by_key(|a| a.order);
 }
@@ -201,6 +205,14 @@ fn break_cycles(
                 }
             }
             if !temp.is_empty() {
+                let names: Vec<String> = temp
+                    .iter()
+                    .map(|(field, name)| format!("{field} `{name}`"))
+                    .collect();
+                plan.actions[i].notes.push(format!(
+                    "first takes the temporary {} (a swap: what it takes is freed by a server that takes what it has), then its own",
+                    names.join(" and ")
+                ));
                 plan.actions[i].temp_names = Some(temp);
                 temped.insert(i);
             }

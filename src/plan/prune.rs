@@ -34,9 +34,12 @@ pub(super) fn undeclared(
         let reason = if l.is_config() {
             UnmanagedReason::Config
         } else {
-            match ownership(l, key) {
+            match ownership(l, key, &facts.submitted) {
                 Ownership::NotOwned => UnmanagedReason::NotOwned,
-                Ownership::ForeignMarker => UnmanagedReason::ForeignMarker,
+                Ownership::Submitted if !l.has_managed_marker() => UnmanagedReason::NotOwned,
+                Ownership::ForeignMarker | Ownership::IdOnlyProof | Ownership::Submitted => {
+                    UnmanagedReason::ForeignMarker
+                }
                 Ownership::Owned if l.prevents_destroy() => UnmanagedReason::Protected,
                 Ownership::Owned if !options.prune => UnmanagedReason::OwnedNotDeclared,
                 Ownership::Owned if !deletable(l.server_id()) => {

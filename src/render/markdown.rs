@@ -250,7 +250,8 @@ mod tests {
             options: PlanOptions::default(),
             declared_servers: plan.actions.len(),
         };
-        PlanDocument::new(plan, meta, &|_| None)
+        let key = crate::secret::FingerprintKey::new(&crate::secret::Secret::new("k"));
+        PlanDocument::new(plan, meta, &|_| None, &key)
     }
 
     fn render(plan: Plan, limit: usize) -> String {

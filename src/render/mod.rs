@@ -68,6 +68,9 @@ pub(crate) fn guard_sentence(g: &Guard) -> String {
         GuardReason::ByokDisabled => "turns BYOK off",
         GuardReason::TransportStdio => "moves to stdio, which ends BYOK",
         GuardReason::ServerDeleted => "deletes the server and its users' stored keys",
+        GuardReason::AuthTypeNone => {
+            "moves to `auth_type: none`, which sends users' stored keys nowhere"
+        }
     };
     let count = count_phrase(g.count);
     if g.allowed {

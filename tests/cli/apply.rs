@@ -3,7 +3,6 @@
 
 use serde_json::{Value, json};
 
-use crate::proof;
 use crate::support::cli::{Workspace, code, stderr, stdout};
 use crate::support::fake_proxy::{
     CredentialKind, FakeConfig, FakeProxy, Fault, Method, RecordedBody,
@@ -75,10 +74,11 @@ fn writes(fake: &FakeProxy) -> Vec<(String, String)> {
 
 /// Seeds an sse server `id` that mcpform owns (its marker with a valid proof).
 fn seed_owned(fake: &FakeProxy, id: &str) {
-    fake.seed_server(
+    crate::seed_owned_server(
+        fake,
         json!({"server_id": id, "server_name": id, "transport": "sse",
         "url": "https://o.example.invalid/sse",
-        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof(fake, id)}}),
+        "mcp_info": {"managed_by": "mcpform"}}),
     );
 }
 
@@ -181,10 +181,11 @@ fn put(fake: &FakeProxy, body: Value) -> (u16, Value) {
 #[test]
 fn a_key_stored_between_plan_and_apply_turns_a_safe_byok_disable_into_a_guarded_one() {
     let fake = FakeProxy::start(FakeConfig::default());
-    fake.seed_server(
+    crate::seed_owned_server(
+        &fake,
         json!({"server_id": "gh", "server_name": "github_tools", "transport": "http",
         "url": "https://gh.example.invalid/mcp", "auth_type": "bearer_token", "is_byok": true,
-        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof(&fake, "gh")}}),
+        "mcp_info": {"managed_by": "mcpform"}}),
     );
     let ws = Workspace::new();
     ws.write("s.yaml", BYOK_OFF);
@@ -262,9 +263,12 @@ fn prune_needs_consent_twice_and_respects_the_delete_budget() {
 fn two_servers_swap_aliases_in_one_apply() {
     let fake = FakeProxy::start(FakeConfig::default());
     for (id, alias) in [("a", "x"), ("b", "y")] {
-        fake.seed_server(json!({"server_id": id, "server_name": id, "alias": alias,
+        crate::seed_owned_server(
+            &fake,
+            json!({"server_id": id, "server_name": id, "alias": alias,
             "transport": "sse", "url": "https://s.example.invalid/sse",
-            "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof(&fake, id)}}));
+            "mcp_info": {"managed_by": "mcpform"}}),
+        );
     }
     let ws = Workspace::new();
     ws.write("s.yaml", "version: 1\nservers:\n  - server_id: a\n    server_name: a\n    alias: y\n    transport: sse\n    url: https://s.example.invalid/sse\n  - server_id: b\n    server_name: b\n    alias: x\n    transport: sse\n    url: https://s.example.invalid/sse\n");
@@ -290,12 +294,13 @@ fn two_servers_swap_aliases_in_one_apply() {
 #[test]
 fn an_oauth_servers_url_change_converges_in_one_apply() {
     let fake = FakeProxy::start(FakeConfig::default());
-    fake.seed_server(
+    crate::seed_owned_server(
+        &fake,
         json!({"server_id": "o", "server_name": "oauth_tools", "transport": "http",
         "url": "https://old.example.invalid/mcp", "auth_type": "oauth2",
         "token_url": "https://idp.example.invalid/token",
         "authorization_url": "https://idp.example.invalid/authorize",
-        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof(&fake, "o")}}),
+        "mcp_info": {"managed_by": "mcpform"}}),
     );
     let ws = Workspace::new();
     ws.write("s.yaml", "version: 1\nservers:\n  - server_name: oauth_tools\n    transport: http\n    url: https://new.example.invalid/mcp\n    auth_type: oauth2\n    token_url: https://idp.example.invalid/token\n    authorization_url: https://idp.example.invalid/authorize\n");
@@ -351,7 +356,7 @@ fn a_5xx_without_a_write_is_settled_by_reading_back_then_retried() {
         .iter()
         .map(|a| a["step"].as_str().unwrap())
         .collect();
-    assert_eq!(attempts, ["read_back", "write", "write"]);
+    assert_eq!(attempts, ["read_back", "write", "write", "ownership_proof"]);
     assert_eq!(fake.rows().len(), 1, "no duplicate");
     let bodies = fake
         .journal()
@@ -539,11 +544,10 @@ fn prune_never_deletes_when_no_server_is_declared_or_protection_was_recorded_sin
         )),
         0
     );
-    put(
-        &fake,
-        json!({"server_id": "old", "mcp_info": {"managed_by": "mcpform",
-        "mcpform_owner": proof(&fake, "old"), "mcpform_prevent_destroy": true}}),
-    );
+    // Someone records `prevent_destroy` (keeping mcpform's marker and proof).
+    let mut info = fake.rows()[0]["mcp_info"].clone();
+    info["mcpform_prevent_destroy"] = json!(true);
+    put(&fake, json!({"server_id": "old", "mcp_info": info}));
     let (exit, report, _) = apply_json(&ws, &fake, &["plan.json", "--prune"]);
     assert_eq!(exit, 1, "{report:#}");
     let old = report["results"]

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{proof, run};
+use super::run;
 use crate::support::cli::{Workspace, code, stable, stderr, stdout};
 use crate::support::env_file;
 use crate::support::fake_proxy::{FakeConfig, FakeProxy, Role};
@@ -20,16 +20,18 @@ fn representative() -> FakeProxy {
         stdio_enabled: true,
         ..FakeConfig::default()
     });
-    fake.seed_server(json!({
-        "server_id": "github_tools", "server_name": "github_tools", "alias": "github",
-        "description": "GitHub MCP (FastMCP, Streamable HTTP)", "transport": "http",
-        "url": "https://github-mcp.example.invalid/mcp", "auth_type": "bearer_token",
-        "is_byok": true, "byok_description": ["Read repositories", "Open and comment on issues"],
-        "byok_api_key_help_url": "https://github.com/settings/personal-access-tokens",
-        "allow_all_keys": true,
-        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof(&fake, "github_tools"),
-                     "mcpform_prevent_destroy": true}
-    }));
+    crate::seed_owned_server(
+        &fake,
+        json!({
+            "server_id": "github_tools", "server_name": "github_tools", "alias": "github",
+            "description": "GitHub MCP (FastMCP, Streamable HTTP)", "transport": "http",
+            "url": "https://github-mcp.example.invalid/mcp", "auth_type": "bearer_token",
+            "is_byok": true, "byok_description": ["Read repositories", "Open and comment on issues"],
+            "byok_api_key_help_url": "https://github.com/settings/personal-access-tokens",
+            "allow_all_keys": true,
+            "mcp_info": {"managed_by": "mcpform", "mcpform_prevent_destroy": true}
+        }),
+    );
     fake.seed_server(json!({
         "server_id": "jira", "server_name": "jira_mcp", "description": "Jira: issues, boards",
         "transport": "http", "url": "https://jira.example.invalid/mcp", "auth_type": "bearer_token",

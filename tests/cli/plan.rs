@@ -2,12 +2,13 @@
 //! guards, formats, and an empty plan right after applying.
 
 use mcpform::plan::PlanDocument;
+use mcpform::secret::{FingerprintKey, Secret};
 use serde_json::{Value, json};
 
+use crate::run;
 use crate::support::apply::apply_plan;
 use crate::support::cli::{Workspace, code, json, stable, stderr, stdout};
 use crate::support::fake_proxy::{CredentialKind, FakeConfig, FakeProxy, Method};
-use crate::{proof, run};
 
 const ENV: &[(&str, &str)] = &[
     ("JIRA_MCP_TOKEN", "jira-token-value"),
@@ -136,11 +137,14 @@ fn field_changes_show_old_and_new_and_adopt_dashboard_servers() {
 /// The ownership proof mcpform writes, keyed by the fake's master key (plan's default
 /// fingerprint key).
 fn byok_server(fake: &FakeProxy) {
-    fake.seed_server(json!({
-        "server_id": "gh", "server_name": "github_tools", "transport": "http",
-        "url": "https://gh.example.invalid/mcp", "auth_type": "bearer_token", "is_byok": true,
-        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof(fake, "gh")}
-    }));
+    crate::seed_owned_server(
+        fake,
+        json!({
+            "server_id": "gh", "server_name": "github_tools", "transport": "http",
+            "url": "https://gh.example.invalid/mcp", "auth_type": "bearer_token", "is_byok": true,
+            "mcp_info": {"managed_by": "mcpform"}
+        }),
+    );
 }
 
 const BYOK_OFF: &str = "version: 1\nservers:\n  - server_name: github_tools\n    transport: http\n    url: https://gh.example.invalid/mcp\n    auth_type: bearer_token\n    is_byok: false\n";
@@ -261,9 +265,14 @@ fn proxy_without_byok_support_is_an_error() {
 fn unmanaged_servers_are_listed_and_prune_deletes_only_owned_ones() {
     let fake = FakeProxy::start(FakeConfig::default());
     fake.seed_server(json!({"server_id": "manual", "server_name": "made_by_hand", "transport": "sse", "url": "https://m.example.invalid/sse"}));
-    let proof = |id: &str| proof(&fake, id);
-    fake.seed_server(json!({"server_id": "old", "server_name": "old_tools", "transport": "sse", "url": "https://o.example.invalid/sse", "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof("old")}}));
-    fake.seed_server(json!({"server_id": "kept", "server_name": "kept_tools", "transport": "sse", "url": "https://k.example.invalid/sse", "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof("kept"), "mcpform_prevent_destroy": true}}));
+    crate::seed_owned_server(
+        &fake,
+        json!({"server_id": "old", "server_name": "old_tools", "transport": "sse", "url": "https://o.example.invalid/sse", "mcp_info": {"managed_by": "mcpform"}}),
+    );
+    crate::seed_owned_server(
+        &fake,
+        json!({"server_id": "kept", "server_name": "kept_tools", "transport": "sse", "url": "https://k.example.invalid/sse", "mcp_info": {"managed_by": "mcpform", "mcpform_prevent_destroy": true}}),
+    );
     fake.seed_server(json!({"server_id": "forged", "server_name": "forged_tools", "transport": "sse", "url": "https://f.example.invalid/sse", "mcp_info": {"managed_by": "mcpform"}}));
     fake.seed_config_server(json!({"server_name": "from_config", "url": "https://c.example.invalid/mcp", "transport": "http"}));
     let ws = Workspace::new();
@@ -371,21 +380,25 @@ fn formats_markdown_and_saved_plan() {
         stable(&stdout(&out), &ws, &fake.base_url())
     );
     let text = std::fs::read_to_string(ws.path().join("plan.json")).unwrap();
-    let doc = PlanDocument::from_json(&text).expect("the saved plan reads back");
+    let key = FingerprintKey::new(&Secret::new(fake.master_key()));
+    let doc = PlanDocument::from_json(&text, &key).expect("the saved plan reads back");
     assert_eq!(
         doc.to_json().unwrap(),
         text,
         "written and read back unchanged"
     );
     let saved: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(saved["format_version"], 2);
+    assert_eq!(saved["format_version"], 3);
     assert_eq!(saved["summary"]["create"], 1);
     assert_eq!(saved["actions"][1]["precondition"]["kind"], "unchanged");
     let mut redacted = saved.clone();
     redacted["proxy"]["url"] = json!("[PROXY]");
+    // The ownership proof is bound to the time the fake created the server.
     insta::assert_json_snapshot!("plan_saved_json", redacted, {
         ".created_at" => "[time]",
         ".plan_digest" => "[digest]",
+        ".actions[].body.mcp_info.mcpform_owner" => "[proof]",
+        ".actions[].precondition.fields.mcp_info.value.mcpform_owner" => "[proof]",
     });
 }
 

@@ -165,7 +165,11 @@ fn no_secret_in_any_output_error_or_plan_file() {
         &fake.base_url(),
         ADMIN_KEY,
         &json(&first),
-        &[("CANARY_TOKEN", TOKEN), ("CANARY_HEADER", HEADER)],
+        &[
+            ("CANARY_TOKEN", TOKEN),
+            ("CANARY_HEADER", HEADER),
+            ("MCPFORM_FINGERPRINT_KEY", FINGERPRINT_KEY),
+        ],
     );
     let stored = fake.stored_credentials("jira").unwrap();
     assert_eq!(

@@ -252,7 +252,9 @@ fn a_saved_plan_made_with_partial_updates_carries_what_an_older_replica_would_re
         "the plan itself carries nothing: {update:#?}"
     );
     doc.proxy.url = old.base_url();
-    doc.plan_digest = doc.digest();
+    doc.plan_digest = doc.digest(&mcpform::secret::FingerprintKey::new(
+        &mcpform::secret::Secret::new(new.master_key()),
+    ));
     std::fs::write(&path, doc.to_json().unwrap()).unwrap();
     old.clear_journal();
     let out = run(&ws, &old, &["apply", "plan.json", "--progress", "none"]);

@@ -335,6 +335,70 @@ impl FakeProxy {
         }
     }
 
+    /// A team member's submission (`POST /v1/mcp/server/register` with `key`, which
+    /// [`FakeProxy::add_key`] and [`FakeProxy::set_key_team`] made): the status and the
+    /// answer.
+    pub fn submit(&self, key: &str, body: Value) -> (u16, Value) {
+        let mut state = lock(&self.shared.state);
+        let Some(info) = state.keys.get(key).cloned() else {
+            panic!("submit: unknown key");
+        };
+        let caller = handlers::Caller {
+            user_id: info.user_id,
+            role: info.role,
+            servers: info.servers,
+            key: Some(key.to_string()),
+            team_id: info.team_id,
+            // A team member's key: not an admin, so never an admin's scoped list.
+            scoped: false,
+        };
+        let reply = review::register(&mut state, &self.shared.config, &caller, &body);
+        let body = match reply.body {
+            reply::ReplyBody::Json(v) => v,
+            reply::ReplyBody::Empty => Value::Null,
+        };
+        (reply.status, body)
+    }
+
+    /// An admin approves (`PUT /v1/mcp/server/{id}/approve`) or rejects a submission;
+    /// panics unless the proxy answers 200.
+    pub fn review(&self, server_id: &str, approve: bool) -> Value {
+        let mut state = lock(&self.shared.state);
+        let reply = review::review(
+            &mut state,
+            &self.shared.config,
+            &master_caller(),
+            server_id,
+            approve,
+            None,
+        );
+        match reply.body {
+            reply::ReplyBody::Json(v) if reply.status == 200 => v,
+            other => panic!("review {server_id}: {} {other:?}", reply.status),
+        }
+    }
+
+    /// Sets one `mcp_info` key of a stored row directly (no HTTP, no validation): for
+    /// instance mcpform's ownership proof, which is bound to the row's `created_at` and
+    /// so can only be computed once the row exists.
+    pub fn set_mcp_info_key(&self, server_id: &str, key: &str, value: Value) {
+        let mut state = lock(&self.shared.state);
+        let Some(mut server) = state.server(server_id).cloned() else {
+            panic!("set_mcp_info_key: no server {server_id}");
+        };
+        let mut info = server
+            .row
+            .get("mcp_info")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        info.insert(key.to_string(), value);
+        server
+            .row
+            .insert("mcp_info".to_string(), Value::Object(info));
+        state.replace(server);
+    }
+
     /// Adds a server declared in `config.yaml` (`is_config: true`, read-only: PUT and DELETE
     /// answer 404). The entry is the YAML mapping plus its key as `server_name`; returns the
     /// server as the master key's list shows it.

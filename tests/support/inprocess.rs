@@ -79,7 +79,12 @@ pub fn document(p: Plan, url: String, live_servers: usize, declared: usize) -> P
         options: PlanOptions::default(),
         declared_servers: declared,
     };
-    PlanDocument::new(p, meta, &|_| None)
+    PlanDocument::new(
+        p,
+        meta,
+        &|_| None,
+        &FingerprintKey::new(&Secret::new("unused")),
+    )
 }
 
 /// The plan document as JSON, as `mcpform plan --format json` prints it.

@@ -10,6 +10,9 @@ use crate::load::load_text;
 use crate::resolve::resolve;
 use crate::secret::{FingerprintKey, Secret};
 
+/// When the proxy created the rows of these tests.
+const AT: &str = "2026-12-08T00:27:40.655000Z";
+
 fn key() -> FingerprintKey {
     FingerprintKey::new(&Secret::new("fp-key"))
 }
@@ -33,7 +36,7 @@ fn desired(yaml: &str) -> Vec<ResolvedServer> {
 /// A list row as the real 1.108.7 shows it, with `overrides` applied.
 fn row(overrides: Value) -> Value {
     let mut base = json!({
-        "server_id": "id", "is_config": false, "server_name": "s", "alias": "s", "description": null,
+        "server_id": "id", "created_at": AT, "is_config": false, "server_name": "s", "alias": "s", "description": null,
         "url": "https://s.invalid/mcp", "spec_path": null, "transport": "http", "auth_type": null,
         "credentials": null, "instructions": null, "teams": [], "mcp_access_groups": [], "allowed_tools": [],
         "tool_name_to_display_name": null, "tool_name_to_description": null, "extra_headers": [],
@@ -201,7 +204,7 @@ fn undeclared_mcp_info_is_preserved_and_markers_added() {
     let info = &p.actions[0].body.as_ref().unwrap()["mcp_info"];
     assert_eq!(
         info,
-        &json!({"logo_url": "l", "managed_by": "mcpform", "mcpform_owner": owner_proof("id", &key())})
+        &json!({"logo_url": "l", "managed_by": "mcpform", "mcpform_owner": owner_proof("id", AT, &key())})
     );
 }
 
@@ -229,7 +232,8 @@ fn credentials_are_sent_when_their_fingerprint_is_unknown_or_differs() {
         "bodies keep references"
     );
     let mut same = base.clone();
-    same["mcp_info"] = json!({"managed_by": "mcpform", "mcpform_credentials_hmac": fp});
+    same["mcp_info"] = json!({"managed_by": "mcpform", "mcpform_credentials_hmac": fp,
+        "mcpform_owner": owner_proof("id", AT, &key())});
     assert!(run(&d, &live(vec![row(same.clone())])).actions.is_empty());
     // An auth_type change makes the proxy drop stored credentials: send them again.
     let mut other_auth = same;
@@ -349,14 +353,14 @@ fn openapi_and_list_defaults_compare_equal() {
 fn prune_respects_ownership_and_prevent_destroy() {
     let l = live(vec![
         row(
-            json!({"server_id": "mine", "server_name": "mine", "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("mine", &key())}}),
+            json!({"server_id": "mine", "server_name": "mine", "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("mine", AT, &key())}}),
         ),
         row(
-            json!({"server_id": "kept", "server_name": "kept", "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("kept", &key()), "mcpform_prevent_destroy": true}}),
+            json!({"server_id": "kept", "server_name": "kept", "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("kept", AT, &key()), "mcpform_prevent_destroy": true}}),
         ),
         row(json!({"server_id": "theirs", "server_name": "theirs"})),
         row(
-            json!({"server_id": "forged", "server_name": "forged", "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("mine", &key())}}),
+            json!({"server_id": "forged", "server_name": "forged", "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("mine", AT, &key())}}),
         ),
         row(
             json!({"server_id": "cfg", "server_name": "cfg", "is_config": true, "mcp_info": {"managed_by": "mcpform"}}),

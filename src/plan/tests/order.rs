@@ -5,7 +5,7 @@ use super::*;
 
 fn owned(id: &str, name: &str, alias: &str) -> Value {
     row(json!({"server_id": id, "server_name": name, "alias": alias,
-        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof(id, &key())}}))
+        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof(id, AT, &key())}}))
 }
 
 #[test]

@@ -51,7 +51,7 @@ fn a_field_that_was_filled_from_a_reference_stays_hidden_when_the_file_stops() {
     // mcpform recorded that `url` came from a reference when it last wrote the server.
     let l = live(vec![row(json!({
         "url": secret_url,
-        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("id", &key()),
+        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("id", AT, &key()),
                      "mcpform_secret_fields": ["url"]}
     }))]);
     let p = run(&desired(S), &l);
@@ -117,8 +117,10 @@ fn pending_submissions_hold_their_names_and_ids() {
 
 #[test]
 fn a_forged_marker_is_neither_pruned_nor_silently_adopted() {
-    let forged = json!({"server_id": "id", "submitted_by": "mallory",
-        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("id", &key())}});
+    // A proof copied from a server this id had before: another creation time.
+    let copied = owner_proof("id", "2026-01-01T00:00:00Z", &key());
+    let forged = json!({"server_id": "id",
+        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": copied}});
     let p = plan(
         &[],
         &live(vec![row(forged.clone())]),
@@ -138,6 +140,100 @@ fn a_forged_marker_is_neither_pruned_nor_silently_adopted() {
 }
 
 #[test]
+fn a_submission_is_never_pruned_nor_adopted_whatever_it_carries() {
+    let proven = json!({"server_id": "id",
+        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("id", AT, &key())}});
+    let facts = Facts {
+        submitted: [("id".to_owned(), Some("mallory".to_owned()))].into(),
+        ..Facts::default()
+    };
+    let p = plan(
+        &[],
+        &live(vec![row(proven.clone())]),
+        &facts,
+        PlanOptions { prune: true },
+        &key(),
+    );
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    assert_eq!(p.unmanaged[0].reason, UnmanagedReason::ForeignMarker);
+    let d = desired(&format!("{S}    description: mine\n"));
+    let p = plan(
+        &d,
+        &live(vec![row(proven)]),
+        &facts,
+        PlanOptions::default(),
+        &key(),
+    );
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    assert!(
+        p.errors[0]
+            .message
+            .contains("came in as a submission by `mallory`"),
+        "{:?}",
+        p.errors
+    );
+}
+
+#[test]
+fn a_credentials_fingerprint_counts_only_on_a_server_mcpform_owns() {
+    let d = desired(&format!(
+        "{S}    auth_type: bearer_token\n    credentials:\n      auth_value: ${{env:T}}\n"
+    ));
+    let fp = d[0].credentials_fingerprint.clone().unwrap();
+    let with = |proof: Value| {
+        row(json!({"auth_type": "bearer_token",
+            "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof, "mcpform_credentials_hmac": fp}}))
+    };
+    let owned = run(&d, &live(vec![with(json!(owner_proof("id", AT, &key())))]));
+    assert!(owned.actions.is_empty(), "{:#?}", owned.actions);
+    // The same fingerprint, copied from a plan onto a server mcpform cannot prove.
+    let copied = run(&d, &live(vec![with(json!("hmac-sha256:copied"))]));
+    let a = &copied.actions[0];
+    assert!(a.sends_credentials, "{a:#?}");
+    assert!(a.body.as_ref().unwrap().contains_key("credentials"));
+}
+
+#[test]
+fn an_id_only_proof_is_rewritten_when_declared_and_left_alone_when_not() {
+    let old = key().fingerprint(&json!({"owner": "mcpform", "server_id": "id"}));
+    let l = live(vec![row(
+        json!({"mcp_info": {"managed_by": "mcpform", "mcpform_owner": old}}),
+    )]);
+    let p = run(&desired(S), &l);
+    let a = &p.actions[0];
+    assert_eq!(a.changes[0].field, "mcp_info.mcpform_owner", "{a:#?}");
+    assert_eq!(
+        a.body.as_ref().unwrap()["mcp_info"]["mcpform_owner"],
+        json!(owner_proof("id", AT, &key()))
+    );
+    assert!(
+        a.notes[0].contains("older ownership proof"),
+        "{:?}",
+        a.notes
+    );
+    let p = plan(
+        &[],
+        &l,
+        &Facts::default(),
+        PlanOptions { prune: true },
+        &key(),
+    );
+    assert!(p.actions.is_empty());
+    assert_eq!(p.unmanaged[0].reason, UnmanagedReason::ForeignMarker);
+}
+
+#[test]
+fn a_create_is_two_writes_and_its_body_carries_no_proof() {
+    let p = run(&desired(S), &live(vec![]));
+    let a = &p.actions[0];
+    assert_eq!(a.writes, 2);
+    assert!(a.notes[0].contains("two writes"), "{:?}", a.notes);
+    let info = a.body.as_ref().unwrap()["mcp_info"].as_object().unwrap();
+    assert_eq!(info["managed_by"], "mcpform");
+    assert!(!info.contains_key("mcpform_owner"), "{info:?}");
+}
+
+#[test]
 fn creates_and_deletes_the_proxy_cannot_carry_out_are_said() {
     let stdio = desired(
         "version: 1\nservers:\n  - server_name: s\n    transport: stdio\n    command: npx\n    args: [x]\n",
@@ -153,7 +249,7 @@ fn creates_and_deletes_the_proxy_cannot_carry_out_are_said() {
     );
     let l = live(vec![row(
         json!({"server_id": "a/b", "server_name": "x", "alias": "x",
-        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("a/b", &key())}}),
+        "mcp_info": {"managed_by": "mcpform", "mcpform_owner": owner_proof("a/b", AT, &key())}}),
     )]);
     let p = plan(
         &[],
@@ -171,7 +267,7 @@ fn creates_and_deletes_the_proxy_cannot_carry_out_are_said() {
 }
 
 #[test]
-fn plan_documents_round_trip_and_refuse_edits() {
+fn plan_documents_round_trip_and_refuse_edits_and_other_keys() {
     let d = desired(&format!("{S}    description: brand_new\n"));
     let p = run(&d, &live(vec![row(json!({}))]));
     let meta = PlanMeta {
@@ -184,14 +280,14 @@ fn plan_documents_round_trip_and_refuse_edits() {
         options: PlanOptions::default(),
         declared_servers: 1,
     };
-    let doc = PlanDocument::new(p, meta, &|_| Some("d.yaml:3".into()));
+    let doc = PlanDocument::new(p, meta, &|_| Some("d.yaml:3".into()), &key());
     let text = doc.to_json().unwrap();
-    let back = PlanDocument::from_json(&text).unwrap();
+    let back = PlanDocument::from_json(&text, &key()).unwrap();
     assert_eq!(back, doc);
     assert_eq!(back.actions[0].source.as_deref(), Some("d.yaml:3"));
     let edited = text.replace("\"brand_new\"", "\"evil\"");
     assert_ne!(edited, text);
-    let result = PlanDocument::from_json(&edited);
+    let result = PlanDocument::from_json(&edited, &key());
     assert!(
         matches!(result, Err(document::DocumentError::Digest)),
         "{result:?}"
@@ -200,14 +296,34 @@ fn plan_documents_round_trip_and_refuse_edits() {
     let downgraded = text.replace("\"1.108.7\"", "\"1.87.5\"");
     assert_ne!(downgraded, text);
     assert!(matches!(
-        PlanDocument::from_json(&downgraded),
+        PlanDocument::from_json(&downgraded, &key()),
         Err(document::DocumentError::Digest)
     ));
-    let old = text.replace("\"format_version\": 2", "\"format_version\": 1");
+    let old = text.replace("\"format_version\": 3", "\"format_version\": 2");
     assert!(matches!(
-        PlanDocument::from_json(&old),
-        Err(document::DocumentError::Version { found: 1 })
+        PlanDocument::from_json(&old, &key()),
+        Err(document::DocumentError::Version { found: 2 })
     ));
+    // Whoever reads the artifact cannot make an edit's digest match: it is keyed.
+    let mut forged: PlanDocument = serde_json::from_str(&edited).unwrap();
+    let reader = FingerprintKey::new(&Secret::new("not-the-key"));
+    forged.plan_digest = forged.digest(&reader);
+    assert!(matches!(
+        PlanDocument::from_json(&forged.to_json().unwrap(), &key()),
+        Err(document::DocumentError::Digest)
+    ));
+    let unkeyed = crate::secret::digest(&serde_json::to_value(&forged.actions).unwrap());
+    forged.plan_digest = unkeyed;
+    assert!(matches!(
+        PlanDocument::from_json(&forged.to_json().unwrap(), &key()),
+        Err(document::DocumentError::Digest)
+    ));
+    // A plan made with another fingerprint key is refused, naming the variable.
+    let other = PlanDocument::from_json(&text, &reader).unwrap_err();
+    assert!(
+        other.to_string().contains("MCPFORM_FINGERPRINT_KEY"),
+        "{other}"
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{desired, key, live, row};
+use super::{AT, desired, key, live, row};
 use crate::live::Facts;
 use crate::model::support::ProxyVersion;
 use crate::plan::{ActionKind, Plan, PlanOptions, Precondition, plan};
@@ -213,7 +213,7 @@ fn before_1_88_null_clears_lists_as_empty_and_cannot_clear_a_scalar() {
 #[test]
 fn a_delete_of_a_byok_server_before_1_90_warns_that_keys_stay() {
     let d = desired("version: 1\nservers: []\n");
-    let proof = crate::plan::owner_proof("gone", &key());
+    let proof = crate::plan::owner_proof("gone", AT, &key());
     let owned = json!({"server_id": "gone", "server_name": "gone", "is_byok": true,
         "mcp_info": {"managed_by": "mcpform", "mcpform_owner": proof}});
     let p = at(Some(OLD), &d, vec![old_row(owned.clone())], true);

@@ -135,3 +135,54 @@ pub(crate) fn submissions(state: &State, cfg: &FakeConfig, caller: &Caller) -> R
         json!({"total": items.len(), "pending_review": pending, "active": active, "rejected": rejected, "items": items}),
     )
 }
+
+/// `PUT /v1/mcp/server/{id}/approve` and `…/reject`: a proxy admin sets the
+/// submission's `approval_status` (`active` loads it into the registry, so the list
+/// shows it) and `reviewed_at`. The row keeps `submitted_by` and `submitted_at`, so it
+/// stays in the submissions queue.
+pub(crate) fn review(
+    state: &mut State,
+    cfg: &FakeConfig,
+    caller: &Caller,
+    id: &str,
+    approve: bool,
+    notes: Option<Value>,
+) -> Reply {
+    let (verb, status) = if approve {
+        ("approve", "active")
+    } else {
+        ("reject", "rejected")
+    };
+    if caller.role != Role::ProxyAdmin {
+        return Reply::detail_error(
+            403,
+            format!("Admin access required to {verb} MCP server submissions."),
+        );
+    }
+    let Some(mut server) = state.server(id).cloned() else {
+        return Reply::detail_error(404, format!("MCP server '{id}' not found."));
+    };
+    if server.str("approval_status") == Some(status) {
+        let already = if approve { "active" } else { "rejected" };
+        return Reply::detail_error(400, format!("MCP server is already {already}."));
+    }
+    let now = Value::from(pydantic_utc(Micros::now().to_db_precision()));
+    server
+        .row
+        .insert("approval_status".to_string(), Value::from(status));
+    server.row.insert("reviewed_at".to_string(), now);
+    server.row.insert(
+        "updated_by".to_string(),
+        Value::from(caller.user_id.as_str()),
+    );
+    if let Some(n) = notes {
+        server.row.insert("review_notes".to_string(), n);
+    }
+    let view = finish(
+        views::db_view(&server.row, server.blob.as_ref()),
+        Audience::FullAdmin,
+        cfg,
+    );
+    state.replace(server);
+    Reply::json(200, view)
+}

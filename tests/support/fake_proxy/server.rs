@@ -277,6 +277,8 @@ enum Route {
     UserCredential(String),
     UserCredentials(String),
     OwnCredentials,
+    /// `PUT /v1/mcp/server/{id}/approve` (true) or `…/reject` (false).
+    Review(String, bool),
 }
 
 fn match_route(path: &str, cfg: &FakeConfig) -> Option<Route> {
@@ -300,6 +302,11 @@ fn match_route(path: &str, cfg: &FakeConfig) -> Option<Route> {
             Route::UserCredentials(percent_decode(id, false))
         }
         ["v1", "mcp", "user-credentials"] if byok => Route::OwnCredentials,
+        ["v1", "mcp", "server", id, verb @ ("approve" | "reject")]
+            if cfg.routes_1_87 && !id.is_empty() =>
+        {
+            Route::Review(percent_decode(id, false), *verb == "approve")
+        }
         _ => return None,
     })
 }
@@ -400,6 +407,13 @@ fn route(
         }
         (Route::OwnCredentials, "GET") => ctx.authed(|st, c| handlers::list_own_credentials(st, c)),
         (Route::UserCredentials(_) | Route::OwnCredentials, _) => Reply::method_not_allowed("GET"),
+        (Route::Review(id, true), "PUT") => {
+            ctx.authed(|st, c| review::review(st, cfg, c, &id, true, None))
+        }
+        (Route::Review(id, false), "PUT") => ctx.with_body("RejectMCPServerRequest", |st, c, b| {
+            review::review(st, cfg, c, &id, false, b.get("review_notes").cloned())
+        }),
+        (Route::Review(..), _) => Reply::method_not_allowed("PUT"),
     }
 }
 
