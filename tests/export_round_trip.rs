@@ -131,7 +131,10 @@ fn body(i: usize, k: &Knobs, text: &[String], hdrs: Map<String, Value>) -> Value
     let query = if k.flags[8] {
         // A raw `#` would start the fragment (shown, not secret): percent-encoded, as a
         // dashboard user would have to write it.
-        format!("?token=tok-{i}&sig={}&region=eu", text[9].replace('#', "%23"))
+        format!(
+            "?token=tok-{i}&sig={}&region=eu",
+            text[9].replace('#', "%23")
+        )
     } else {
         String::new()
     };
