@@ -25,7 +25,7 @@ pub use lint_cmd::LintArgs;
 pub use plan_cmd::{PlanArgs, locate};
 pub use proxy_args::{MAX_RETRIES, MAX_TIMEOUT_SECS, ProxyArgs, ProxyArgsError};
 
-/// Exit codes (README "Exit codes").
+/// Exit codes (`docs/reference/exit-codes.md` is generated from these).
 pub mod exit {
     /// Success; for `plan --detailed-exitcode`: no changes.
     pub const OK: u8 = 0;
