@@ -9,7 +9,7 @@
 # servers, times `mcpform plan` (an empty plan: one list request, nothing else), prints
 # a markdown row, and deletes the servers again. HTTP/SSE servers only: OpenAPI servers
 # with unreachable specs are hidden from the proxy's list and would be looked up one by
-# one (see README, "Proxy behaviour").
+# one (see docs/commands/plan.md, "Proxy behaviour mcpform works around").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000}

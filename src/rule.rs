@@ -1,6 +1,7 @@
 //! The catalogue of diagnostic rules: one stable id, a default severity and a one-line
-//! summary each. Every finding mcpform reports carries one of these ids; the README's
-//! rule table, SARIF `rules[]` and `mcpform rules` are all printed from this list.
+//! summary each. Every finding mcpform reports carries one of these ids; SARIF
+//! `rules[]`, `mcpform rules` and `docs/reference/rules.md` (with a failing and a fixed
+//! example of each, from `tests/fixtures/rules/`) are all made from this list.
 
 use serde::Serialize;
 
@@ -117,6 +118,28 @@ rules! {
     ProxyVersion = "proxy-version", Error, "with `--proxy-version`, a field that LiteLLM version does not store, or does not show in its list (see Supported LiteLLM versions); a warning for one it ignores";
     /// ignore_changes naming a field that is always sent.
     IgnoreChanges = "ignore-changes", Warning, "`lifecycle.ignore_changes` naming a field mcpform must always manage, or one the server does not declare";
+}
+
+/// The page that documents every rule, with a failing and a fixed example each:
+/// `docs/reference/rules.md` as the release this binary was built from has it.
+///
+/// An absolute URL, not a relative one: SARIF's `helpUri` must be absolute, and the
+/// SARIF file is uploaded to the user's repository, where a relative path would point
+/// into their tree; and `mcpform rules` prints it far from any checkout. The repository
+/// is Cargo.toml's `repository` (one place to change), the tag the release's, so the page
+/// matches the rules of this very binary.
+pub const RULES_PAGE: &str = concat!(
+    env!("CARGO_PKG_REPOSITORY"),
+    "/blob/v",
+    env!("CARGO_PKG_VERSION"),
+    "/docs/reference/rules.md"
+);
+
+impl RuleId {
+    /// The rule's section of [`RULES_PAGE`] (SARIF `helpUri`).
+    pub fn help_uri(self) -> String {
+        format!("{RULES_PAGE}#{}", self.id())
+    }
 }
 
 #[cfg(test)]

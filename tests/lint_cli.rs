@@ -1,5 +1,5 @@
 //! `mcpform lint` as a user runs it: the built binary on files in a temp dir, findings
-//! read from `--format json`. Each test is one promise of the README.
+//! read from `--format json`. Each test is one promise of `docs/commands/lint.md`.
 
 use assert_cmd::Command;
 use serde_json::Value;

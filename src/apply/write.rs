@@ -353,7 +353,7 @@ fn cause_of(a: &Action, status: u16, message: &str) -> Option<String> {
     } else if status == 404 && a.action != ActionKind::Create {
         "the server was deleted since the plan"
     } else if status == 422 {
-        "the proxy's version rejects a field or value (check the supported versions in the README)"
+        "the proxy's version rejects a field or value (check the supported versions: docs/litellm-versions.md)"
     } else {
         return None;
     };

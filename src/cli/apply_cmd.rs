@@ -405,7 +405,7 @@ fn listen_for_interrupts(cancel: Cancel) {
                 eprintln!(
                     "\ninterrupted again: exiting now (exit 130); writes in flight may be half done and the report may be missing. A rerun of the same command resumes from what the proxy holds; should it refuse the plan as stale, plan again from the files."
                 );
-                std::process::exit(130);
+                std::process::exit(super::exit::INTERRUPTED.into());
             }
         }
     });

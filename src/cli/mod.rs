@@ -25,17 +25,25 @@ pub use lint_cmd::LintArgs;
 pub use plan_cmd::{PlanArgs, locate};
 pub use proxy_args::{MAX_RETRIES, MAX_TIMEOUT_SECS, ProxyArgs, ProxyArgsError};
 
-/// Exit codes (README "Exit codes").
+/// Exit codes (`docs/reference/exit-codes.md` is generated from these).
 pub mod exit {
     /// Success; for `plan --detailed-exitcode`: no changes.
-    pub(crate) const OK: u8 = 0;
+    pub const OK: u8 = 0;
     /// Errors in the files, a failed request, or a usage error.
-    pub(crate) const ERROR: u8 = 1;
+    pub const ERROR: u8 = 1;
     /// `plan --detailed-exitcode`: changes to make.
-    pub(crate) const CHANGES: u8 = 2;
+    pub const CHANGES: u8 = 2;
     /// `plan --detailed-exitcode`: changes, some of them guarded; `apply`: nothing
     /// failed, but a guard skipped something.
     pub const GUARDED: u8 = 3;
+    /// `apply`: a second interrupt; it exited at once, without its report.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// The command line as clap defines it: the reference pages and the man pages in
+/// `docs/reference/` are generated from it.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 /// GitOps for the MCP servers of a LiteLLM proxy: lint, plan and apply YAML.
@@ -143,5 +151,9 @@ fn rules_table() -> String {
             r.summary()
         ));
     }
+    out.push_str(&format!(
+        "\nEach rule with a failing and a fixed example: {}\n",
+        crate::rule::RULES_PAGE
+    ));
     out
 }

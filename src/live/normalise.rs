@@ -27,7 +27,7 @@ pub(crate) struct Context<'a> {
 
 /// One row of the table.
 pub struct Row {
-    /// Stable id, for tests and the README.
+    /// Stable id, for tests and `docs/reference/normalisation.md`.
     pub id: &'static str,
     /// What it does, for people.
     pub rule: &'static str,

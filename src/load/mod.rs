@@ -59,8 +59,8 @@ pub fn input_files(paths: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// Loads every YAML file named by `paths` (files, or directories searched recursively),
-/// following symbolic links only where `discover` allows (see README, "The file
-/// format"), and reading regular files only.
+/// following symbolic links only where `discover` allows (see `docs/concepts/files.md`,
+/// "Symbolic links and special files"), and reading regular files only.
 pub fn load_paths(paths: &[PathBuf]) -> Loaded {
     let mut loaded = Loaded::default();
     for found in discover(paths) {

@@ -1,4 +1,5 @@
-//! `--format json`: a stable, versioned document (shape in README, "JSON output").
+//! `--format json`: a stable, versioned document (shape in `docs/commands/lint.md`, "The
+//! JSON document").
 
 use std::io::{self, Write};
 

@@ -22,7 +22,7 @@ use crate::source::{Sources, Span};
 pub enum LintFormat {
     /// Source snippets with underlines (miette), for terminals.
     Human,
-    /// A versioned JSON document (see README).
+    /// A versioned JSON document (see docs/commands/lint.md).
     Json,
     /// GitHub Actions workflow commands (`::error file=…`), which become annotations.
     Github,

@@ -45,6 +45,7 @@ pub(super) fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<
                 "shortDescription": { "text": r.summary() },
                 "fullDescription": { "text": r.summary() },
                 "help": { "text": format!("mcpform rule `{}`: {}", r.id(), r.summary()) },
+                "helpUri": r.help_uri(),
                 "defaultConfiguration": { "level": level(r.default_severity()) },
             })
         })

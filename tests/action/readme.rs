@@ -1,7 +1,8 @@
 //! The README's example workflow is complete and agrees with `action.yml`: the keys of
 //! every `with:` of the Action are inputs, the commands exist, and it has what the
-//! README promises (permissions, concurrency per pull request and per proxy, apply
-//! behind an environment, the scheduled drift check, no `pull_request_target`).
+//! README and `docs/guides/github-actions.md` promise (permissions, concurrency per pull
+//! request and per proxy, apply behind an environment, the scheduled drift check, no
+//! `pull_request_target`).
 
 use std::collections::BTreeSet;
 
@@ -123,12 +124,15 @@ fn the_readme_workflow_has_what_the_readme_promises() {
 }
 
 #[test]
-fn the_readme_names_the_toolchain_the_action_builds_with() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+fn the_guide_names_the_toolchain_the_action_builds_with() {
+    let guide = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/guides/github-actions.md"
+    ))
+    .unwrap();
     let pinned = super::install::pinned_toolchain();
     assert!(
-        readme.contains(&format!("a pinned toolchain, Rust {pinned}")),
-        "README: Rust {pinned}"
+        guide.contains(&format!("a pinned toolchain, Rust {pinned}")),
+        "docs/guides/github-actions.md: Rust {pinned}"
     );
 }

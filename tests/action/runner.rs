@@ -6,8 +6,9 @@
 //! `GITHUB_STEP_SUMMARY`, `GITHUB_ENV` and `GITHUB_PATH` per step, read back the
 //! runner's way; `uses:` steps replaced by stubs; then the action's outputs.
 //!
-//! Not the real thing: GitHub's runner and expression engine are not here (see the
-//! README, "What the Action test does not prove").
+//! Not the real thing: GitHub's runner and expression engine are not here (see
+//! `docs/guides/github-actions.md`, "How the Action is tested, and what that does not
+//! prove").
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
