@@ -41,10 +41,10 @@ fn the_two_set_up_commands_are_there() {
 /// "Supported LiteLLM versions" holds every row of mcpform's support table.
 #[test]
 fn every_support_table_row_is_in_the_readme() {
-    use mcpform::model::support::{BEHAVIOURS, FIELDS, Older, ProxyVersion, VALUES};
+    use mcpform::model::support::{BEHAVIOURS, Older, ProxyVersion, VALUES, fields};
     let text = readme();
     let any = ProxyVersion::new(0, 0, 0);
-    for r in FIELDS {
+    for r in fields() {
         let older: Vec<String> = r
             .older
             .iter()

@@ -3,19 +3,15 @@
 //! compared field through `canonical` and compares the results; it never branches on
 //! a quirk itself. A new proxy quirk is a new row (and a test below).
 //!
-//! Besides these rows, the planner compares only the fields a file declares plus
-//! `transport`, `url`, `spec_path`, `alias` and `is_byok`; never timestamps, health,
-//! approval or ownership-of-record fields; and `credentials` only by fingerprint.
-
-use std::collections::BTreeSet;
-use std::sync::OnceLock;
+//! Besides these rows, the planner compares only the fields a file declares plus the
+//! always-managed ones (`transport`, `url`, `spec_path`, `alias` and `is_byok`); never
+//! timestamps, health, approval or ownership-of-record fields; and `credentials` only
+//! by fingerprint. The defaults the rows apply are read from the model's field table.
 
 use serde_json::{Map, Number, Value};
 
-use crate::model::proxy::{
-    DEFAULT_SUBJECT_TOKEN_TYPE, DEFAULT_TOKEN_EXCHANGE_PROFILE, FLAG_DEFAULTS, effective_alias,
-    is_injected_key, is_mcpform_key,
-};
+use crate::model::proxy::{effective_alias, is_injected_key, is_mcpform_key};
+use crate::model::{FieldKind, listed_default, server_field};
 
 /// What a row can see besides the value: the server and the same side's other fields.
 pub(crate) struct Context<'a> {
@@ -102,36 +98,12 @@ pub(crate) fn canonical(field: &str, value: Option<&Value>, ctx: &Context<'_>) -
     v
 }
 
-struct Kinds {
-    lists: BTreeSet<String>,
-    maps: BTreeSet<String>,
-}
-
-/// List- and map-typed server fields, from the model's field table.
-fn kinds() -> &'static Kinds {
-    static KINDS: OnceLock<Kinds> = OnceLock::new();
-    KINDS.get_or_init(|| {
-        let mut k = Kinds {
-            lists: BTreeSet::new(),
-            maps: BTreeSet::new(),
-        };
-        for field in crate::model::SERVER_FIELDS {
-            match field.kind {
-                crate::model::FieldKind::List => k.lists.insert(field.name.to_owned()),
-                crate::model::FieldKind::Map => k.maps.insert(field.name.to_owned()),
-                crate::model::FieldKind::Scalar | crate::model::FieldKind::Record => false,
-            };
-        }
-        k
-    })
-}
-
 fn empty_collections(field: &str, value: &mut Value, _: &Context<'_>) {
     if value.is_null() {
-        if kinds().lists.contains(field) {
-            *value = Value::Array(Vec::new());
-        } else if kinds().maps.contains(field) {
-            *value = Value::Object(Map::new());
+        match server_field(field).map(|f| f.kind) {
+            Some(FieldKind::List) => *value = Value::Array(Vec::new()),
+            Some(FieldKind::Map) => *value = Value::Object(Map::new()),
+            _ => {}
         }
     }
 }
@@ -156,12 +128,10 @@ fn mcp_info_mcpform(field: &str, value: &mut Value, _: &Context<'_>) {
 }
 
 fn token_exchange_defaults(field: &str, value: &mut Value, _: &Context<'_>) {
-    let default = match field {
-        "subject_token_type" => DEFAULT_SUBJECT_TOKEN_TYPE,
-        "token_exchange_profile" => DEFAULT_TOKEN_EXCHANGE_PROFILE,
-        _ => return,
-    };
-    if value.as_str() == Some(default) {
+    if value
+        .as_str()
+        .is_some_and(|v| listed_default(field) == Some(v))
+    {
         *value = Value::Null;
     }
 }
@@ -202,9 +172,9 @@ fn empty_description(field: &str, value: &mut Value, _: &Context<'_>) {
 
 fn flag_defaults(field: &str, value: &mut Value, _: &Context<'_>) {
     if value.is_null()
-        && let Some((_, default)) = FLAG_DEFAULTS.iter().find(|(f, _)| *f == field)
+        && let Some((_, default)) = crate::model::flag_defaults().find(|(f, _)| *f == field)
     {
-        *value = Value::Bool(*default);
+        *value = Value::Bool(default);
     }
 }
 
@@ -290,7 +260,10 @@ mod tests {
     #[test]
     fn token_exchange_defaults() {
         assert_eq!(
-            canon("subject_token_type", json!(DEFAULT_SUBJECT_TOKEN_TYPE)),
+            canon(
+                "subject_token_type",
+                json!("urn:ietf:params:oauth:token-type:access_token")
+            ),
             Value::Null
         );
         assert_eq!(
@@ -380,7 +353,7 @@ mod tests {
 
     #[test]
     fn every_row_has_an_id_and_a_rule() {
-        let ids: BTreeSet<_> = TABLE.iter().map(|r| r.id).collect();
+        let ids: std::collections::BTreeSet<_> = TABLE.iter().map(|r| r.id).collect();
         assert_eq!(ids.len(), TABLE.len());
         assert!(TABLE.iter().all(|r| !r.rule.is_empty()));
     }

@@ -9,14 +9,11 @@ use serde_json::Value;
 use super::Notice;
 use crate::live::{Facts, LiveServer, LiveState};
 use crate::model::support::{
-    Behaviour, Older, ProxyVersion, RESET_WHEN_OMITTED, SKIP_TOOL_OUTPUT_VALIDATION, field_support,
+    Behaviour, Older, ProxyVersion, SKIP_TOOL_OUTPUT_VALIDATION, field_support, reset_when_omitted,
     skip_validation_ignored, skip_validation_refused, value_support,
 };
-use crate::model::{FieldKind, server_field};
+use crate::model::{FieldKind, is_byok_field, server_field};
 use crate::resolve::ResolvedServer;
-
-/// The BYOK fields, which the list shows on every server of a proxy that stores them.
-const BYOK_FIELDS: &[&str] = &["is_byok", "byok_description", "byok_api_key_help_url"];
 
 /// What the proxy stores and does, as far as the planner can tell.
 #[derive(Debug, Clone, Copy)]
@@ -42,7 +39,8 @@ impl Support {
         if let Some(what) = self.version.and_then(|v| v.lacks(field)) {
             return Some(what);
         }
-        (!self.byok_listed && BYOK_FIELDS.contains(&field)).then_some(Older::Dropped)
+        // The list shows the BYOK fields on every server of a proxy that stores them.
+        (!self.byok_listed && is_byok_field(field)).then_some(Older::Dropped)
     }
 
     /// Whether a write may carry `field`, and a comparison read it.
@@ -187,9 +185,8 @@ impl Support {
         let partial = self
             .version
             .is_some_and(|v| v.has(Behaviour::PartialUpdate));
-        RESET_WHEN_OMITTED
-            .iter()
-            .map(|(f, _)| *f)
+        reset_when_omitted()
+            .map(|r| r.name)
             .filter(move |f| !partial && !fields.iter().any(|x| x == f) && self.stores(f))
     }
 
@@ -198,13 +195,15 @@ impl Support {
     /// omits, and mcpform, which cannot see the value, cannot send it back.
     pub(super) fn blind_reset(&self, d: &ResolvedServer, fields: &[String]) -> Option<Notice> {
         let v = self.version.filter(|v| !v.has(Behaviour::PartialUpdate))?;
-        let blind: Vec<String> = RESET_WHEN_OMITTED
-            .iter()
-            .filter(|(f, _)| !fields.iter().any(|x| x == f))
-            .filter(|(f, _)| self.lacks(f) == Some(Older::Unlisted))
-            .map(|(f, default)| {
-                let since = field_support(f).map(|r| r.since).unwrap_or(v);
-                format!("`{f}` to `{default}` (listed from `{since}`)")
+        let blind: Vec<String> = reset_when_omitted()
+            .filter(|r| !fields.iter().any(|x| x == r.name))
+            .filter(|r| self.lacks(r.name) == Some(Older::Unlisted))
+            .map(|r| {
+                let since = r.introduced.map_or(v, |i| i.since);
+                format!(
+                    "`{}` to `{}` (listed from `{since}`)",
+                    r.name, r.request_default
+                )
             })
             .collect();
         (!blind.is_empty()).then(|| {

@@ -2,7 +2,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Ctx, Rule};
-use crate::model::ALWAYS_MANAGED;
+use crate::model::is_always_managed;
 use crate::rule::RuleId;
 
 /// `ignore_changes` naming an always-managed or undeclared field.
@@ -21,7 +21,7 @@ impl Rule for IgnoreChanges {
             let declared = serde_json::to_value(&s.spec).unwrap_or_default();
             for (i, field) in lifecycle.ignore_changes.iter().enumerate() {
                 let pointer = format!("/lifecycle/ignore_changes/{i}");
-                let message = if ALWAYS_MANAGED.contains(&field.as_str()) {
+                let message = if is_always_managed(field) {
                     format!(
                         "`{field}` is always compared and sent; ignore_changes has no effect on it"
                     )

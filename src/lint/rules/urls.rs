@@ -2,20 +2,8 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Ctx, Rule};
-use crate::model::PartialSpec;
+use crate::model::{PartialSpec, url_fields};
 use crate::rule::RuleId;
-
-/// Fields that hold URLs the proxy or users will call.
-const URL_FIELDS: &[&str] = &[
-    "url",
-    "spec_path",
-    "issuer",
-    "authorization_url",
-    "token_url",
-    "registration_url",
-    "token_exchange_endpoint",
-    "byok_api_key_help_url",
-];
 
 fn url_field<'a>(spec: &'a PartialSpec, field: &str) -> Option<&'a str> {
     let f = match field {
@@ -66,7 +54,7 @@ impl Rule for InsecureUrl {
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for s in ctx.servers() {
-            for field in URL_FIELDS {
+            for field in url_fields() {
                 let Some(url) = url_field(&s.spec, field) else {
                     continue;
                 };

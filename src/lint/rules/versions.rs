@@ -6,7 +6,7 @@ use crate::lint::{Ctx, Rule};
 use crate::model::DeclaredServer;
 use crate::model::Locate;
 use crate::model::support::{
-    FIELDS, ProxyVersion, SKIP_TOOL_OUTPUT_VALIDATION, VALUES, skip_validation_ignored,
+    ProxyVersion, SKIP_TOOL_OUTPUT_VALIDATION, VALUES, fields, skip_validation_ignored,
     value_support,
 };
 use crate::rule::{RuleId, Severity};
@@ -27,7 +27,7 @@ impl Rule for ProxyVersionRule {
         for s in ctx.servers() {
             self.check_values(ctx, s, version, out);
             self.check_ignored(ctx, s, version, out);
-            for row in FIELDS {
+            for row in fields() {
                 let Some(what) = row.at(version) else {
                     continue;
                 };
