@@ -6,12 +6,16 @@
 //! Besides these rows, the planner compares only the fields a file declares plus the
 //! always-managed ones (`transport`, `url`, `spec_path`, `alias` and `is_byok`); never
 //! timestamps, health, approval or ownership-of-record fields; and `credentials` only
-//! by fingerprint. The defaults the rows apply are read from the model's field table.
+//! by fingerprint. The defaults the rows apply, and the words that name them, are read
+//! from the model's field table.
+
+use std::borrow::Cow;
 
 use serde_json::{Map, Number, Value};
 
 use crate::model::proxy::{effective_alias, is_injected_key, is_mcpform_key};
-use crate::model::{FieldKind, listed_default, server_field};
+use crate::model::support::field_support;
+use crate::model::{FieldKind, SERVER_FIELDS, listed_default, server_field};
 
 /// What a row can see besides the value: the server and the same side's other fields.
 pub(crate) struct Context<'a> {
@@ -25,66 +29,94 @@ pub(crate) struct Context<'a> {
 pub struct Row {
     /// Stable id, for tests and the README.
     pub id: &'static str,
-    /// What it does, for people.
-    pub rule: &'static str,
+    rule: Rule,
     apply: fn(field: &str, value: &mut Value, ctx: &Context<'_>),
+}
+
+/// What a row does, for people: fixed words, or words made from the field table (the
+/// fields it covers, their defaults, the versions it names).
+enum Rule {
+    Fixed(&'static str),
+    Made(fn() -> String),
+}
+
+impl Row {
+    /// What it does, for people.
+    pub fn rule(&self) -> Cow<'static, str> {
+        match self.rule {
+            Rule::Fixed(text) => Cow::Borrowed(text),
+            Rule::Made(make) => Cow::Owned(make()),
+        }
+    }
 }
 
 /// The table, applied in order to both sides of every compared field.
 pub static TABLE: &[Row] = &[
     Row {
         id: "empty-collections",
-        rule: "a missing or null list is `[]`, a missing or null map (and `mcp_info`) is `{}`: the database returns `[]`/`{}`, the list endpoint `null`",
+        rule: Rule::Fixed(
+            "a missing or null list is `[]`, a missing or null map (and `mcp_info`) is `{}`: the database returns `[]`/`{}`, the list endpoint `null`",
+        ),
         apply: empty_collections,
     },
     Row {
         id: "alias-default",
-        rule: "a missing, null or empty `alias` is the `server_name`; spaces in an alias are `_` (the proxy rewrites both)",
+        rule: Rule::Fixed(
+            "a missing, null or empty `alias` is the `server_name`; spaces in an alias are `_` (the proxy rewrites both)",
+        ),
         apply: alias_default,
     },
     Row {
         id: "mcp-info-injected",
-        rule: "`mcp_info.server_name`, `mcp_info.description`, `is_public` and `is_public_explicit` are ignored: the proxy injects them",
+        rule: Rule::Fixed(
+            "`mcp_info.server_name`, `mcp_info.description`, `is_public` and `is_public_explicit` are ignored: the proxy injects them",
+        ),
         apply: mcp_info_injected,
     },
     Row {
         id: "mcp-info-mcpform",
-        rule: "mcpform's own `mcp_info` keys (`managed_by`, `mcpform_*`) are compared on their own, not as metadata",
+        rule: Rule::Fixed(
+            "mcpform's own `mcp_info` keys (`managed_by`, `mcpform_*`) are compared on their own, not as metadata",
+        ),
         apply: mcp_info_mcpform,
     },
     Row {
         id: "token-exchange-defaults",
-        rule: "`subject_token_type: urn:ietf:params:oauth:token-type:access_token` and `token_exchange_profile: rfc8693` equal null: the list shows these defaults",
+        rule: Rule::Made(listed_defaults_rule),
         apply: token_exchange_defaults,
     },
     Row {
         id: "openapi-transport",
-        rule: "`transport: http` with a `spec_path` is `openapi`",
+        rule: Rule::Fixed("`transport: http` with a `spec_path` is `openapi`"),
         apply: openapi_transport,
     },
     Row {
         id: "env-var-defaults",
-        rule: "an `env_vars` entry without `value`, `scope` or `description` has `\"\"`, `global` and null",
+        rule: Rule::Fixed(
+            "an `env_vars` entry without `value`, `scope` or `description` has `\"\"`, `global` and null",
+        ),
         apply: env_var_defaults,
     },
     Row {
         id: "empty-description",
-        rule: "an empty `description` is null: the list shows the description through `mcp_info.description`, which the proxy fills only when the description is not empty",
+        rule: Rule::Fixed(
+            "an empty `description` is null: the list shows the description through `mcp_info.description`, which the proxy fills only when the description is not empty",
+        ),
         apply: empty_description,
     },
     Row {
         id: "flag-defaults",
-        rule: "a missing or null `allow_all_keys`, `delegate_auth_to_upstream`, `oauth_passthrough` or `per_server_oauth_discovery` is `false`, and `available_on_public_internet` is `true`: the proxy's defaults",
+        rule: Rule::Made(flag_defaults_rule),
         apply: flag_defaults,
     },
     Row {
         id: "byok-default",
-        rule: "a missing `is_byok` is `false` (proxies before 1.82.1 do not list it)",
+        rule: Rule::Made(byok_default_rule),
         apply: byok_default,
     },
     Row {
         id: "integral-numbers",
-        rule: "a whole number is the same written `30` or `30.0`",
+        rule: Rule::Fixed("a whole number is the same written `30` or `30.0`"),
         apply: integral_numbers,
     },
 ];
@@ -96,6 +128,45 @@ pub(crate) fn canonical(field: &str, value: Option<&Value>, ctx: &Context<'_>) -
         (row.apply)(field, &mut v, ctx);
     }
     v
+}
+
+/// `` `a`, `b` or `c` `` (`word` "or"), `` `a` `` alone.
+fn listed(items: &[String], word: &str) -> String {
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} {word} {last}", rest.join(", ")),
+        Some((only, _)) => only.clone(),
+        None => String::new(),
+    }
+}
+
+fn listed_defaults_rule() -> String {
+    let defaults: Vec<String> = SERVER_FIELDS
+        .iter()
+        .filter_map(|f| Some(format!("`{}: {}`", f.name, f.listed_default?)))
+        .collect();
+    format!(
+        "{} equal null: the list shows these defaults",
+        listed(&defaults, "and")
+    )
+}
+
+fn flag_defaults_rule() -> String {
+    let with = |default: bool| -> Vec<String> {
+        crate::model::flag_defaults()
+            .filter(|(_, d)| *d == default)
+            .map(|(f, _)| format!("`{f}`"))
+            .collect()
+    };
+    format!(
+        "a missing or null {} is `false`, and {} is `true`: the proxy's defaults",
+        listed(&with(false), "or"),
+        listed(&with(true), "or")
+    )
+}
+
+fn byok_default_rule() -> String {
+    let since = field_support("is_byok").map_or_else(String::new, |r| r.since.to_string());
+    format!("a missing `is_byok` is `false` (proxies before {since} do not list it)")
 }
 
 fn empty_collections(field: &str, value: &mut Value, _: &Context<'_>) {
@@ -355,6 +426,6 @@ mod tests {
     fn every_row_has_an_id_and_a_rule() {
         let ids: std::collections::BTreeSet<_> = TABLE.iter().map(|r| r.id).collect();
         assert_eq!(ids.len(), TABLE.len());
-        assert!(TABLE.iter().all(|r| !r.rule.is_empty()));
+        assert!(TABLE.iter().all(|r| !r.rule().is_empty()));
     }
 }

@@ -97,6 +97,17 @@ impl ProxyVersion {
     }
 }
 
+impl ProxyVersion {
+    /// The version as a message names a release line: `1.103` for 1.103.0, in full
+    /// (`1.82.1`) otherwise.
+    pub fn short(self) -> String {
+        match self {
+            ProxyVersion(major, minor, 0) => format!("{major}.{minor}"),
+            full => full.to_string(),
+        }
+    }
+}
+
 impl std::fmt::Display for ProxyVersion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}.{}.{}", self.0, self.1, self.2)
@@ -119,6 +130,8 @@ mod tests {
         assert!(ProxyVersion::new(1, 87, 5) < ProxyVersion::new(1, 90, 0));
         assert!(ProxyVersion::new(1, 108, 7) > ProxyVersion::new(1, 90, 0));
         assert_eq!(ProxyVersion::parse("garbage"), None);
+        assert_eq!(ProxyVersion::new(1, 103, 0).short(), "1.103");
+        assert_eq!(ProxyVersion::new(1, 82, 1).short(), "1.82.1");
     }
 
     use super::*;

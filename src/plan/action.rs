@@ -196,8 +196,8 @@ pub struct Action {
     /// that the environment still holds the same secrets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secrets_fingerprint: Option<String>,
-    /// Fields an update must send back at their live value (a proxy before 1.88 resets
-    /// them when omitted) whose value can hold secrets: left out of `body`, watched by
+    /// Fields an update must send back at their live value (a proxy without partial
+    /// updates resets them when omitted) whose value can hold secrets: left out of `body`, watched by
     /// fingerprint in the precondition, and filled in by apply from the live server it
     /// reads again before the first write.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
