@@ -204,7 +204,7 @@ fn credentials_hint(l: &LiveServer) -> Option<Map<String, Value>> {
     }
     let mut hint = Map::new();
     for (k, v) in listed.into_iter().flatten() {
-        if !Credentials::SECRET_KEYS.contains(&k.as_str()) {
+        if !Credentials::is_secret_key(k) {
             hint.insert(k.clone(), v.clone());
         }
     }
