@@ -29,7 +29,7 @@ pub use spec::{
     AuthType, CostInfo, Credentials, EnvVar, EnvVarScope, FileSpec, Lifecycle, McpInfo, OAuth2Flow,
     PartialSpec, ProtocolVersion, ServerSpec, TokenEndpointAuthMethod, Transport, Version,
 };
-pub use template::{Part, Template, TemplateError, is_env_name};
+pub use template::{Template, TemplateError, is_env_name};
 
 use crate::load::{Document, Loaded, Node, escape_token, pointer_tokens};
 use crate::source::{FileId, Span};
@@ -95,14 +95,6 @@ impl DesiredServer {
     /// The lifecycle block, or the defaults.
     pub fn lifecycle(&self) -> Lifecycle {
         self.spec.lifecycle.value().cloned().unwrap_or_default()
-    }
-
-    /// Whether `ignore_changes` names this field.
-    pub fn ignores(&self, field: &str) -> bool {
-        self.spec
-            .lifecycle
-            .value()
-            .is_some_and(|l| l.ignore_changes.iter().any(|f| f == field))
     }
 }
 
