@@ -9,8 +9,8 @@ use super::ownership::{Ownership, ownership};
 use super::precondition::expected_fields;
 use super::versions::Support;
 use super::{
-    Action, ActionKind, FieldChange, Guard, KeyChanges, Notice, Phase, Precondition, Seen, Shown,
-    body, matching,
+    Action, ActionKind, FieldChange, Guard, KeyChanges, Notice, Precondition, Seen, Shown, body,
+    matching,
 };
 use crate::live::normalise::{Context, canonical};
 use crate::live::{CredentialCount, Facts, LiveServer};
@@ -188,12 +188,9 @@ pub(super) fn update(
     let precondition = Precondition::Unchanged {
         fields: expected_fields(l, watched, &hidden, key),
     };
+    let seen = if l.listed() { Seen::Listed } else { Seen::ById };
     let action = Action {
-        action: ActionKind::Update,
-        server_name: d.name.clone(),
-        server_id: l.server_id().to_owned(),
         origin: Some(d.origin.clone()),
-        source: None,
         changes,
         guard,
         notes,
@@ -201,16 +198,14 @@ pub(super) fn update(
         references,
         sends_credentials,
         secrets_fingerprint,
-        precondition,
-        seen: if l.listed() { Seen::Listed } else { Seen::ById },
-        phase: Phase::default(),
-        order: 0,
-        after: Vec::new(),
-        temp_names: None,
-        restores_oauth: false,
         from_live,
-        writes: 1,
-        blocked: false,
+        ..Action::new(
+            ActionKind::Update,
+            d.name.clone(),
+            l.server_id().to_owned(),
+            precondition,
+            seen,
+        )
     };
     Some((action, warnings, changed))
 }
@@ -325,13 +320,8 @@ pub(super) fn create(d: &ResolvedServer, id: &str, support: &Support) -> Action 
         names.push(alias);
     }
     Action {
-        action: ActionKind::Create,
-        server_name: d.name.clone(),
-        server_id: id.to_owned(),
         origin: Some(d.origin.clone()),
-        source: None,
         changes,
-        guard: None,
         notes: vec![if d.declares("credentials") {
             format!("{CREATE_TWO_WRITES}, and sends the credentials again")
         } else {
@@ -341,16 +331,13 @@ pub(super) fn create(d: &ResolvedServer, id: &str, support: &Support) -> Action 
         body: Some(body),
         references,
         secrets_fingerprint,
-        precondition: Precondition::Absent { names },
-        seen: Seen::New,
-        phase: Phase::default(),
-        order: 0,
-        after: Vec::new(),
-        temp_names: None,
-        restores_oauth: false,
-        from_live: Vec::new(),
-        writes: 1,
-        blocked: false,
+        ..Action::new(
+            ActionKind::Create,
+            d.name.clone(),
+            id.to_owned(),
+            Precondition::Absent { names },
+            Seen::New,
+        )
     }
 }
 

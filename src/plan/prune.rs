@@ -90,30 +90,19 @@ fn delete(l: &LiveServer, facts: &Facts, key: &FingerprintKey) -> Action {
         allowed: false,
     });
     let watched = always_managed().chain(["mcp_info"]);
+    let precondition = Precondition::Unchanged {
+        fields: expected_fields(l, watched, &is_secret_capable, key),
+    };
+    let seen = if l.listed() { Seen::Listed } else { Seen::ById };
     Action {
-        action: ActionKind::Delete,
-        server_name: l.display_name().to_owned(),
-        server_id: l.server_id().to_owned(),
-        origin: None,
-        source: None,
-        changes: Vec::new(),
         guard,
-        notes: Vec::new(),
-        body: None,
-        references: Vec::new(),
-        sends_credentials: false,
-        secrets_fingerprint: None,
-        precondition: Precondition::Unchanged {
-            fields: expected_fields(l, watched, &is_secret_capable, key),
-        },
-        seen: if l.listed() { Seen::Listed } else { Seen::ById },
         phase: Phase::Delete,
-        order: 0,
-        after: Vec::new(),
-        temp_names: None,
-        restores_oauth: false,
-        from_live: Vec::new(),
-        writes: 1,
-        blocked: false,
+        ..Action::new(
+            ActionKind::Delete,
+            l.display_name().to_owned(),
+            l.server_id().to_owned(),
+            precondition,
+            seen,
+        )
     }
 }
