@@ -15,6 +15,10 @@ use super::{FakeConfig, Role, version};
 use mcpform::model::support::{Behaviour, reset_when_omitted};
 
 /// Fields that belong to the previous OAuth flow once url, issuer or auth class changes.
+/// Written here on purpose rather than read from mcpform's field table
+/// (`cleared_on_auth_change`): this list is the fake's own reading of the proxy's
+/// `update_mcp_server`, so a row of the table that drifts from the proxy makes the
+/// tests that drive mcpform against the fake fail, instead of both agreeing on it.
 const AUTH_FLOW_SCOPED_FIELDS: &[&str] = &[
     "issuer",
     "authorization_url",
