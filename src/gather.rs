@@ -52,8 +52,9 @@ pub(crate) enum GatherError {
 
 /// Checks the key before anything is planned or written: only a `proxy_admin` key sees
 /// the list as it is (other keys get a filtered, sanitised list without any error) and
-/// may write. A `proxy_admin_viewer` may plan only on proxies older than 1.90, which
-/// still showed viewers every field; it never writes. An admin key the proxy scopes
+/// may write. A `proxy_admin_viewer` may plan only on proxies without
+/// [`Behaviour::ViewerSanitised`], which still showed viewers every field; it never
+/// writes. An admin key the proxy scopes
 /// ([`scoped`]) is refused too: its list is partial, again without any error. plan,
 /// apply (again before its first write) and export all come through here.
 pub(crate) async fn admit(client: &Client, access: Access) -> Result<Admitted, GatherError> {
@@ -86,7 +87,8 @@ pub(crate) async fn admit(client: &Client, access: Access) -> Result<Admitted, G
         }
         (Role::ProxyAdminViewer, Access::Plan) => {
             return Err(GatherError::NotAdmin(format!(
-                "{who}: LiteLLM 1.90 and later show a proxy_admin_viewer a sanitised list (url, headers and other fields hidden), so a plan made with it would be wrong; use a proxy_admin key (the master key or an admin user's key)"
+                "{who}: LiteLLM {} and later show a proxy_admin_viewer a sanitised list (url, headers and other fields hidden), so a plan made with it would be wrong; use a proxy_admin key (the master key or an admin user's key)",
+                Behaviour::ViewerSanitised.since().short()
             )));
         }
         (Role::ProxyAdminViewer, Access::Write) => {
@@ -125,8 +127,9 @@ const DASHBOARD_TEAM: &str = "litellm-dashboard";
 
 /// Why the proxy scopes an admin key's list (`MCPRequestHandler.admin_view_unscoped`,
 /// `litellm-access-api.md` §6), when it does: its own permission row on every version,
-/// whatever the row holds; a team (not the dashboard's) from 1.109, and when the version
-/// is unknown, since a newer proxy may be behind it; its user's own MCP grants from 1.100
+/// whatever the row holds; a team (not the dashboard's) from
+/// [`Behaviour::TeamBoundAdminScoped`], and when the version is unknown, since a newer
+/// proxy may be behind it; its user's own MCP grants from [`Behaviour::UserMcpCeiling`]
 /// (and when unknown: a user row that holds them belongs to a proxy that has them).
 fn scoped(caller: &Caller, version: Option<ProxyVersion>) -> Option<String> {
     let applies = |b: Behaviour| version.is_none_or(|v| v.has(b));

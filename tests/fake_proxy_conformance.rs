@@ -472,6 +472,31 @@ fn old_proxy_put_resets_omitted_fields_and_null_never_clears() {
     );
 }
 
+/// The other defaults a PUT of 1.87.5 writes when it omits them, pinned by hand here
+/// (the fake reads which fields from mcpform's table, so the values must be said by
+/// someone else): `args`, `env` and `delegate_auth_to_upstream`, as 1.87.5's request
+/// model gives them.
+#[test]
+fn old_proxy_put_resets_args_env_and_delegation_too() {
+    let old = env(FakeConfig::as_version("1.87.5"));
+    old.create(json!({
+        "server_id": "s2", "server_name": "s2", "transport": "stdio", "command": "npx",
+        "args": ["-y", "@modelcontextprotocol/server-everything"], "env": {"K": "v"},
+        "delegate_auth_to_upstream": true
+    }));
+    assert_eq!(
+        old.put(json!({"server_id": "s2", "description": "new"}))
+            .status,
+        202
+    );
+    let row = old.row("s2");
+    assert_eq!(row["description"], "new");
+    assert_eq!(row["args"], json!([]));
+    assert_eq!(row["env"], json!({}));
+    assert_eq!(row["delegate_auth_to_upstream"], false);
+    assert_eq!(row["command"], "npx", "no default: it stays");
+}
+
 #[test]
 fn old_proxy_without_the_admin_credential_list() {
     let e = env(FakeConfig {

@@ -14,7 +14,7 @@ use super::resume::{Start, update_progress};
 use super::{ActionResult, Moved, Session, Status};
 use crate::gather::Gathered;
 use crate::live::{CredentialCount, LiveServer};
-use crate::model::ALWAYS_MANAGED;
+use crate::model::always_managed;
 use crate::plan::precondition::differences;
 use crate::plan::verify::mismatches;
 use crate::plan::{
@@ -187,7 +187,7 @@ fn incomplete(a: &Action) -> Option<String> {
         (_, Precondition::Unchanged { fields }) => fields,
     };
     let written: Vec<&str> = match (a.action, &a.body) {
-        (ActionKind::Delete, _) => ALWAYS_MANAGED.iter().copied().chain(["mcp_info"]).collect(),
+        (ActionKind::Delete, _) => always_managed().chain(["mcp_info"]).collect(),
         (_, Some(body)) => body
             .keys()
             .map(String::as_str)

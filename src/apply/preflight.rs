@@ -11,7 +11,7 @@ use super::resume::Start;
 use super::{ActionResult, Outcome, Session, Status, Verification};
 use crate::gather::{Access, GatherError, Gathered, admit, gather};
 use crate::live::{CredentialCount, LiveServer, Needs};
-use crate::model::support::{Behaviour, ProxyVersion, RESET_WHEN_OMITTED};
+use crate::model::support::{Behaviour, ProxyVersion, reset_when_omitted};
 use crate::plan::{Action, ActionKind, PlanDocument, Seen, stranding};
 use crate::resolve::{SubstituteError, references_fingerprint, substitute_references};
 
@@ -153,7 +153,7 @@ pub(super) fn carry_resettable(
     mut body: Map<String, Value>,
     live: Option<&LiveServer>,
 ) -> Map<String, Value> {
-    for (f, _) in RESET_WHEN_OMITTED {
+    for f in reset_when_omitted().map(|r| &r.name) {
         if body.contains_key(*f) {
             continue;
         }

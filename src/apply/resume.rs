@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::{Outcome, Status, is_guard_block};
 use crate::live::LiveServer;
-use crate::model::proxy::CLEARED_ON_AUTH_CHANGE;
+use crate::model::cleared_on_auth_change;
 use crate::plan::verify::mismatches;
 use crate::plan::{Action, Expected, Precondition};
 
@@ -189,10 +189,9 @@ pub(super) fn cleared_fields(a: &Action, body: &Map<String, Value>) -> Vec<Strin
     if !a.restores_oauth {
         return Vec::new();
     }
-    CLEARED_ON_AUTH_CHANGE
-        .iter()
-        .filter(|f| body.get(**f).is_some_and(|v| !v.is_null()))
-        .map(|f| (*f).to_owned())
+    cleared_on_auth_change()
+        .filter(|f| body.get(*f).is_some_and(|v| !v.is_null()))
+        .map(str::to_owned)
         .collect()
 }
 

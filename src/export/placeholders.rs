@@ -11,7 +11,6 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 
 use crate::model::Template;
-use crate::model::proxy::SECRET_CAPABLE_FIELDS;
 use crate::secret::Secret;
 use crate::secret::urls::{Part, has_url_secrets, replace_secrets};
 
@@ -50,7 +49,7 @@ const NEVER: &[&str] = &["server_id", "server_name", "alias"];
 /// The fields the proxy returns in plain text although they can hold secrets
 /// (`credentials` aside, which it never returns).
 fn plain_text_field(field: &str) -> bool {
-    field != "credentials" && SECRET_CAPABLE_FIELDS.contains(&field)
+    field != "credentials" && crate::model::is_secret_capable(field)
 }
 
 /// How one server's placeholders are chosen.

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::live::LiveServer;
 use crate::live::normalise::{Context, canonical};
 use crate::model::proxy::{CREDENTIALS_MARKER, SECRET_FIELDS_MARKER};
-use crate::model::{ALWAYS_MANAGED, AuthType, Credentials, PartialSpec, SERVER_FIELDS};
+use crate::model::{AuthType, Credentials, PartialSpec, SERVER_FIELDS, is_always_managed};
 
 /// A live server as the exported file declares it, before placeholders.
 #[derive(Debug, Clone)]
@@ -32,7 +32,7 @@ pub(crate) struct Draft {
 /// Fields a server cannot be declared without: when one of these does not fit the
 /// model, the whole server is left out.
 fn essential(field: &str) -> bool {
-    field == "server_id" || ALWAYS_MANAGED.contains(&field)
+    field == "server_id" || is_always_managed(field)
 }
 
 /// The draft of `l`, or why it cannot be declared. `full`: every field, defaults too.
@@ -204,7 +204,7 @@ fn credentials_hint(l: &LiveServer) -> Option<Map<String, Value>> {
     }
     let mut hint = Map::new();
     for (k, v) in listed.into_iter().flatten() {
-        if !Credentials::SECRET_KEYS.contains(&k.as_str()) {
+        if !Credentials::is_secret_key(k) {
             hint.insert(k.clone(), v.clone());
         }
     }

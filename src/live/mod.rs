@@ -7,7 +7,7 @@
 pub mod normalise;
 mod timestamp;
 
-pub(crate) use timestamp::canonical_timestamp;
+pub(crate) use timestamp::{canonical_timestamp, rfc3339};
 
 use std::collections::BTreeMap;
 

@@ -3,19 +3,19 @@
 //! compared field through `canonical` and compares the results; it never branches on
 //! a quirk itself. A new proxy quirk is a new row (and a test below).
 //!
-//! Besides these rows, the planner compares only the fields a file declares plus
-//! `transport`, `url`, `spec_path`, `alias` and `is_byok`; never timestamps, health,
-//! approval or ownership-of-record fields; and `credentials` only by fingerprint.
+//! Besides these rows, the planner compares only the fields a file declares plus the
+//! always-managed ones (`transport`, `url`, `spec_path`, `alias` and `is_byok`); never
+//! timestamps, health, approval or ownership-of-record fields; and `credentials` only
+//! by fingerprint. The defaults the rows apply, and the words that name them, are read
+//! from the model's field table.
 
-use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::borrow::Cow;
 
 use serde_json::{Map, Number, Value};
 
-use crate::model::proxy::{
-    DEFAULT_SUBJECT_TOKEN_TYPE, DEFAULT_TOKEN_EXCHANGE_PROFILE, FLAG_DEFAULTS, effective_alias,
-    is_injected_key, is_mcpform_key,
-};
+use crate::model::proxy::{effective_alias, is_injected_key, is_mcpform_key};
+use crate::model::support::field_support;
+use crate::model::{FieldKind, SERVER_FIELDS, listed_default, server_field};
 
 /// What a row can see besides the value: the server and the same side's other fields.
 pub(crate) struct Context<'a> {
@@ -29,66 +29,94 @@ pub(crate) struct Context<'a> {
 pub struct Row {
     /// Stable id, for tests and `docs/reference/normalisation.md`.
     pub id: &'static str,
-    /// What it does, for people.
-    pub rule: &'static str,
+    rule: Rule,
     apply: fn(field: &str, value: &mut Value, ctx: &Context<'_>),
+}
+
+/// What a row does, for people: fixed words, or words made from the field table (the
+/// fields it covers, their defaults, the versions it names).
+enum Rule {
+    Fixed(&'static str),
+    Made(fn() -> String),
+}
+
+impl Row {
+    /// What it does, for people.
+    pub fn rule(&self) -> Cow<'static, str> {
+        match self.rule {
+            Rule::Fixed(text) => Cow::Borrowed(text),
+            Rule::Made(make) => Cow::Owned(make()),
+        }
+    }
 }
 
 /// The table, applied in order to both sides of every compared field.
 pub static TABLE: &[Row] = &[
     Row {
         id: "empty-collections",
-        rule: "a missing or null list is `[]`, a missing or null map (and `mcp_info`) is `{}`: the database returns `[]`/`{}`, the list endpoint `null`",
+        rule: Rule::Fixed(
+            "a missing or null list is `[]`, a missing or null map (and `mcp_info`) is `{}`: the database returns `[]`/`{}`, the list endpoint `null`",
+        ),
         apply: empty_collections,
     },
     Row {
         id: "alias-default",
-        rule: "a missing, null or empty `alias` is the `server_name`; spaces in an alias are `_` (the proxy rewrites both)",
+        rule: Rule::Fixed(
+            "a missing, null or empty `alias` is the `server_name`; spaces in an alias are `_` (the proxy rewrites both)",
+        ),
         apply: alias_default,
     },
     Row {
         id: "mcp-info-injected",
-        rule: "`mcp_info.server_name`, `mcp_info.description`, `is_public` and `is_public_explicit` are ignored: the proxy injects them",
+        rule: Rule::Fixed(
+            "`mcp_info.server_name`, `mcp_info.description`, `is_public` and `is_public_explicit` are ignored: the proxy injects them",
+        ),
         apply: mcp_info_injected,
     },
     Row {
         id: "mcp-info-mcpform",
-        rule: "mcpform's own `mcp_info` keys (`managed_by`, `mcpform_*`) are compared on their own, not as metadata",
+        rule: Rule::Fixed(
+            "mcpform's own `mcp_info` keys (`managed_by`, `mcpform_*`) are compared on their own, not as metadata",
+        ),
         apply: mcp_info_mcpform,
     },
     Row {
         id: "token-exchange-defaults",
-        rule: "`subject_token_type: urn:ietf:params:oauth:token-type:access_token` and `token_exchange_profile: rfc8693` equal null: the list shows these defaults",
+        rule: Rule::Made(listed_defaults_rule),
         apply: token_exchange_defaults,
     },
     Row {
         id: "openapi-transport",
-        rule: "`transport: http` with a `spec_path` is `openapi`",
+        rule: Rule::Fixed("`transport: http` with a `spec_path` is `openapi`"),
         apply: openapi_transport,
     },
     Row {
         id: "env-var-defaults",
-        rule: "an `env_vars` entry without `value`, `scope` or `description` has `\"\"`, `global` and null",
+        rule: Rule::Fixed(
+            "an `env_vars` entry without `value`, `scope` or `description` has `\"\"`, `global` and null",
+        ),
         apply: env_var_defaults,
     },
     Row {
         id: "empty-description",
-        rule: "an empty `description` is null: the list shows the description through `mcp_info.description`, which the proxy fills only when the description is not empty",
+        rule: Rule::Fixed(
+            "an empty `description` is null: the list shows the description through `mcp_info.description`, which the proxy fills only when the description is not empty",
+        ),
         apply: empty_description,
     },
     Row {
         id: "flag-defaults",
-        rule: "a missing or null `allow_all_keys`, `delegate_auth_to_upstream`, `oauth_passthrough` or `per_server_oauth_discovery` is `false`, and `available_on_public_internet` is `true`: the proxy's defaults",
+        rule: Rule::Made(flag_defaults_rule),
         apply: flag_defaults,
     },
     Row {
         id: "byok-default",
-        rule: "a missing `is_byok` is `false` (proxies before 1.82.1 do not list it)",
+        rule: Rule::Made(byok_default_rule),
         apply: byok_default,
     },
     Row {
         id: "integral-numbers",
-        rule: "a whole number is the same written `30` or `30.0`",
+        rule: Rule::Fixed("a whole number is the same written `30` or `30.0`"),
         apply: integral_numbers,
     },
 ];
@@ -102,36 +130,51 @@ pub(crate) fn canonical(field: &str, value: Option<&Value>, ctx: &Context<'_>) -
     v
 }
 
-struct Kinds {
-    lists: BTreeSet<String>,
-    maps: BTreeSet<String>,
+/// `` `a`, `b` or `c` `` (`word` "or"), `` `a` `` alone.
+fn listed(items: &[String], word: &str) -> String {
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} {word} {last}", rest.join(", ")),
+        Some((only, _)) => only.clone(),
+        None => String::new(),
+    }
 }
 
-/// List- and map-typed server fields, from the model's field table.
-fn kinds() -> &'static Kinds {
-    static KINDS: OnceLock<Kinds> = OnceLock::new();
-    KINDS.get_or_init(|| {
-        let mut k = Kinds {
-            lists: BTreeSet::new(),
-            maps: BTreeSet::new(),
-        };
-        for field in crate::model::SERVER_FIELDS {
-            match field.kind {
-                crate::model::FieldKind::List => k.lists.insert(field.name.to_owned()),
-                crate::model::FieldKind::Map => k.maps.insert(field.name.to_owned()),
-                crate::model::FieldKind::Scalar | crate::model::FieldKind::Record => false,
-            };
-        }
-        k
-    })
+fn listed_defaults_rule() -> String {
+    let defaults: Vec<String> = SERVER_FIELDS
+        .iter()
+        .filter_map(|f| Some(format!("`{}: {}`", f.name, f.listed_default?)))
+        .collect();
+    format!(
+        "{} equal null: the list shows these defaults",
+        listed(&defaults, "and")
+    )
+}
+
+fn flag_defaults_rule() -> String {
+    let with = |default: bool| -> Vec<String> {
+        crate::model::flag_defaults()
+            .filter(|(_, d)| *d == default)
+            .map(|(f, _)| format!("`{f}`"))
+            .collect()
+    };
+    format!(
+        "a missing or null {} is `false`, and {} is `true`: the proxy's defaults",
+        listed(&with(false), "or"),
+        listed(&with(true), "or")
+    )
+}
+
+fn byok_default_rule() -> String {
+    let since = field_support("is_byok").map_or_else(String::new, |r| r.since.to_string());
+    format!("a missing `is_byok` is `false` (proxies before {since} do not list it)")
 }
 
 fn empty_collections(field: &str, value: &mut Value, _: &Context<'_>) {
     if value.is_null() {
-        if kinds().lists.contains(field) {
-            *value = Value::Array(Vec::new());
-        } else if kinds().maps.contains(field) {
-            *value = Value::Object(Map::new());
+        match server_field(field).map(|f| f.kind) {
+            Some(FieldKind::List) => *value = Value::Array(Vec::new()),
+            Some(FieldKind::Map) => *value = Value::Object(Map::new()),
+            _ => {}
         }
     }
 }
@@ -156,12 +199,10 @@ fn mcp_info_mcpform(field: &str, value: &mut Value, _: &Context<'_>) {
 }
 
 fn token_exchange_defaults(field: &str, value: &mut Value, _: &Context<'_>) {
-    let default = match field {
-        "subject_token_type" => DEFAULT_SUBJECT_TOKEN_TYPE,
-        "token_exchange_profile" => DEFAULT_TOKEN_EXCHANGE_PROFILE,
-        _ => return,
-    };
-    if value.as_str() == Some(default) {
+    if value
+        .as_str()
+        .is_some_and(|v| listed_default(field) == Some(v))
+    {
         *value = Value::Null;
     }
 }
@@ -202,9 +243,9 @@ fn empty_description(field: &str, value: &mut Value, _: &Context<'_>) {
 
 fn flag_defaults(field: &str, value: &mut Value, _: &Context<'_>) {
     if value.is_null()
-        && let Some((_, default)) = FLAG_DEFAULTS.iter().find(|(f, _)| *f == field)
+        && let Some((_, default)) = crate::model::flag_defaults().find(|(f, _)| *f == field)
     {
-        *value = Value::Bool(*default);
+        *value = Value::Bool(default);
     }
 }
 
@@ -290,7 +331,10 @@ mod tests {
     #[test]
     fn token_exchange_defaults() {
         assert_eq!(
-            canon("subject_token_type", json!(DEFAULT_SUBJECT_TOKEN_TYPE)),
+            canon(
+                "subject_token_type",
+                json!("urn:ietf:params:oauth:token-type:access_token")
+            ),
             Value::Null
         );
         assert_eq!(
@@ -380,8 +424,8 @@ mod tests {
 
     #[test]
     fn every_row_has_an_id_and_a_rule() {
-        let ids: BTreeSet<_> = TABLE.iter().map(|r| r.id).collect();
+        let ids: std::collections::BTreeSet<_> = TABLE.iter().map(|r| r.id).collect();
         assert_eq!(ids.len(), TABLE.len());
-        assert!(TABLE.iter().all(|r| !r.rule.is_empty()));
+        assert!(TABLE.iter().all(|r| !r.rule().is_empty()));
     }
 }

@@ -8,7 +8,10 @@
 /// proof over it still binds the server, as long as the proxy repeats it.
 pub(crate) fn canonical_timestamp(text: &str) -> String {
     let text = text.trim();
-    parse(text).map_or_else(|| text.to_owned(), format)
+    parse(text).map_or_else(
+        || text.to_owned(),
+        |(secs, micros)| rfc3339(secs, Some(micros)),
+    )
 }
 
 /// Seconds since the epoch (UTC) and microseconds.
@@ -85,9 +88,13 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn format((secs, micros): (i64, u32)) -> String {
+/// Seconds since the epoch as RFC 3339 in UTC: `YYYY-MM-DDTHH:MM:SSZ`, or with
+/// `.ffffff` before the `Z` when `micros` is given. The one writer of dates in mcpform.
+pub(crate) fn rfc3339(secs: i64, micros: Option<u32>) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's days-from-civil, inverted: exact for the proleptic Gregorian
+    // calendar, no time crate needed for a few timestamps.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -97,8 +104,9 @@ fn format((secs, micros): (i64, u32)) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
+    let fraction = micros.map_or_else(String::new, |m| format!(".{m:06}"));
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{micros:06}Z",
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{fraction}Z",
         rem / 3_600,
         rem % 3_600 / 60,
         rem % 60

@@ -20,14 +20,16 @@ pub use build::{Rejected, build};
 pub use declared::DeclaredServer;
 pub use field::{Field, NotNull};
 pub use fields::{
-    FieldKind, NOT_IGNORABLE, SERVER_FIELDS, ServerField, ignorable_fields, is_ignorable,
-    server_field,
+    AuthSet, Compared, FieldKind, Managed, RequestDefault, SERVER_FIELDS, ServerField,
+    always_managed, cleared_on_auth_change, flag_defaults, ignorable_fields, is_always_managed,
+    is_byok_field, is_compared_as_value, is_ignorable, is_secret_capable, listed_default,
+    mints_oauth, server_field, url_fields,
 };
 pub use spec::{
     AuthType, CostInfo, Credentials, EnvVar, EnvVarScope, FileSpec, Lifecycle, McpInfo, OAuth2Flow,
     PartialSpec, ProtocolVersion, ServerSpec, TokenEndpointAuthMethod, Transport, Version,
 };
-pub use template::{Part, Template, TemplateError, is_env_name};
+pub use template::{Template, TemplateError, is_env_name};
 
 use crate::load::{Document, Loaded, Node, escape_token, pointer_tokens};
 use crate::source::{FileId, Span};
@@ -94,26 +96,7 @@ impl DesiredServer {
     pub fn lifecycle(&self) -> Lifecycle {
         self.spec.lifecycle.value().cloned().unwrap_or_default()
     }
-
-    /// Whether `ignore_changes` names this field.
-    pub fn ignores(&self, field: &str) -> bool {
-        self.spec
-            .lifecycle
-            .value()
-            .is_some_and(|l| l.ignore_changes.iter().any(|f| f == field))
-    }
 }
-
-/// Fields compared and sent whatever a file says (and that `lifecycle.ignore_changes`
-/// cannot switch off): they decide what the server is and whether users' keys are safe.
-pub(crate) const ALWAYS_MANAGED: &[&str] = &[
-    "server_name",
-    "transport",
-    "url",
-    "spec_path",
-    "alias",
-    "is_byok",
-];
 
 /// The complete servers declared across all files, in file order: what plan reads.
 #[derive(Debug, Clone, Default)]

@@ -1,7 +1,7 @@
-//! What mcpform knows about the LiteLLM proxy's MCP registry, each fact written once:
+//! What mcpform knows about the LiteLLM proxy's MCP registry besides its fields (whose
+//! facts are rows of [`SERVER_FIELDS`](super::SERVER_FIELDS)), each fact written once:
 //! the `mcp_info` keys the proxy injects and the ones mcpform owns, the alias default,
-//! list-only defaults, reserved ids, the stdio allow-list and the fields whose change
-//! purges users' OAuth tokens.
+//! reserved ids and the stdio allow-list.
 //!
 //! lint, live, plan, render and export read these from here; none of them
 //! spells a key or a default itself. Facts come from `../shared/reference/litellm-mcp-api.md`
@@ -63,22 +63,6 @@ pub(crate) fn effective_alias(alias: Option<&str>, server_name: &str) -> String 
     }
 }
 
-/// The proxy's default `subject_token_type`, shown in the list when none is stored.
-pub(crate) const DEFAULT_SUBJECT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
-/// The proxy's default `token_exchange_profile`, shown in the list when none is stored.
-pub(crate) const DEFAULT_TOKEN_EXCHANGE_PROFILE: &str = "rfc8693";
-
-/// Boolean fields and the value the proxy gives them when a request leaves them out
-/// (`NewMCPServerRequest`'s defaults). `is_byok` has a row of its own in the
-/// normalisation table (`byok-default`).
-pub(crate) const FLAG_DEFAULTS: &[(&str, bool)] = &[
-    ("allow_all_keys", false),
-    ("available_on_public_internet", true),
-    ("delegate_auth_to_upstream", false),
-    ("oauth_passthrough", false),
-    ("per_server_oauth_discovery", false),
-];
-
 /// Ids the proxy reserves for its own virtual servers.
 pub(crate) const RESERVED_SERVER_IDS: &[&str] = &["all-team-mcpservers", "all-proxy-mcpservers"];
 
@@ -86,43 +70,6 @@ pub(crate) const RESERVED_SERVER_IDS: &[&str] = &["all-team-mcpservers", "all-pr
 /// (`LITELLM_MCP_STDIO_EXTRA_COMMANDS` adds more).
 pub(crate) const STDIO_ALLOWED_COMMANDS: &[&str] =
     &["npx", "uvx", "python", "python3", "node", "docker", "deno"];
-
-/// Fields whose change makes the proxy delete users' stored OAuth tokens (its
-/// "mint-relevant" fields).
-pub(crate) const OAUTH_MINT_FIELDS: &[&str] = &[
-    "url",
-    "spec_path",
-    "auth_type",
-    "oauth2_flow",
-    "issuer",
-    "authorization_url",
-    "token_url",
-    "registration_url",
-    "token_exchange_endpoint",
-    "credentials",
-];
-
-/// Fields the proxy clears on an update that changes `url`, `issuer` or the auth class,
-/// unless the same request sends a value different from the stored one (an unchanged
-/// `token_url` sent with a new `url` is cleared). Checked in the proxy's
-/// `update_mcp_server` and against a real 1.108.7.
-pub(crate) const CLEARED_ON_AUTH_CHANGE: &[&str] = &[
-    "issuer",
-    "authorization_url",
-    "token_url",
-    "registration_url",
-    "oauth2_flow",
-    "dcr_bridge",
-    "token_exchange_endpoint",
-    "audience",
-    "subject_token_type",
-    "token_exchange_profile",
-];
-
-/// Fields the proxy returns in plain text to an admin although they can hold secrets (a
-/// token set in the dashboard), plus the write-only `credentials`: shown by key names only.
-pub(crate) const SECRET_CAPABLE_FIELDS: &[&str] =
-    &["credentials", "static_headers", "env", "env_vars"];
 
 /// A LiteLLM version, `major.minor.patch`, as the proxy reports it. What each version
 /// stores and does is in [`super::support`].
@@ -150,6 +97,17 @@ impl ProxyVersion {
     }
 }
 
+impl ProxyVersion {
+    /// The version as a message names a release line: `1.103` for 1.103.0, in full
+    /// (`1.82.1`) otherwise.
+    pub fn short(self) -> String {
+        match self {
+            ProxyVersion(major, minor, 0) => format!("{major}.{minor}"),
+            full => full.to_string(),
+        }
+    }
+}
+
 impl std::fmt::Display for ProxyVersion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}.{}.{}", self.0, self.1, self.2)
@@ -172,6 +130,8 @@ mod tests {
         assert!(ProxyVersion::new(1, 87, 5) < ProxyVersion::new(1, 90, 0));
         assert!(ProxyVersion::new(1, 108, 7) > ProxyVersion::new(1, 90, 0));
         assert_eq!(ProxyVersion::parse("garbage"), None);
+        assert_eq!(ProxyVersion::new(1, 103, 0).short(), "1.103");
+        assert_eq!(ProxyVersion::new(1, 82, 1).short(), "1.82.1");
     }
 
     use super::*;

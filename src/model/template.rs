@@ -8,7 +8,7 @@ use std::fmt;
 
 /// A piece of a templated string.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Part {
+enum Part {
     /// Literal text.
     Lit(String),
     /// The value of an environment variable.
@@ -93,11 +93,6 @@ impl Template {
             parts.push(Part::Lit(lit));
         }
         Ok(Some(Template { parts }))
-    }
-
-    /// The parts, in order.
-    pub fn parts(&self) -> &[Part] {
-        &self.parts
     }
 
     /// Names of the variables used, in order of appearance.

@@ -196,8 +196,8 @@ pub struct Action {
     /// that the environment still holds the same secrets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secrets_fingerprint: Option<String>,
-    /// Fields an update must send back at their live value (a proxy before 1.88 resets
-    /// them when omitted) whose value can hold secrets: left out of `body`, watched by
+    /// Fields an update must send back at their live value (a proxy without partial
+    /// updates resets them when omitted) whose value can hold secrets: left out of `body`, watched by
     /// fingerprint in the precondition, and filled in by apply from the live server it
     /// reads again before the first write.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -232,6 +232,43 @@ pub struct Action {
 }
 
 impl Action {
+    /// An action with only what every action has (which, on what server, what must
+    /// still hold, how the server was seen): no changes, guard, notes or body; one
+    /// write in the default phase, ordered and linked later. The planner sets the rest
+    /// with struct update syntax.
+    pub(crate) fn new(
+        action: ActionKind,
+        server_name: String,
+        server_id: String,
+        precondition: Precondition,
+        seen: Seen,
+    ) -> Action {
+        Action {
+            action,
+            server_name,
+            server_id,
+            origin: None,
+            source: None,
+            changes: Vec::new(),
+            guard: None,
+            notes: Vec::new(),
+            body: None,
+            references: Vec::new(),
+            sends_credentials: false,
+            secrets_fingerprint: None,
+            from_live: Vec::new(),
+            precondition,
+            seen,
+            phase: Phase::default(),
+            order: 0,
+            after: Vec::new(),
+            temp_names: None,
+            restores_oauth: false,
+            writes: 1,
+            blocked: false,
+        }
+    }
+
     /// Whether apply will skip it.
     pub(crate) fn is_blocked(&self) -> bool {
         self.guard.as_ref().is_some_and(Guard::blocks)

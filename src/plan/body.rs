@@ -1,9 +1,9 @@
 //! The bodies apply sends, with `${env:…}` references still symbolic.
 //!
-//! Updates carry the full managed set (proxies before 1.88 reset omitted fields, and a
-//! `server_name` without `alias` resets the alias on every version), always `alias` and
-//! `is_byok`; `credentials` only when they change. On a proxy before 1.88 they also
-//! carry the live value of every unmanaged field it would reset. No body ever carries a
+//! Updates carry the full managed set (proxies without partial updates reset omitted
+//! fields, and a `server_name` without `alias` resets the alias on every version), always
+//! `alias` and `is_byok`; `credentials` only when they change. On a proxy without partial
+//! updates they also carry the live value of every unmanaged field it would reset. No body ever carries a
 //! field the proxy does not store or list. `mcp_info` always carries mcpform's
 //! markers, on top of the declared metadata or, when none is declared, the live one.
 
@@ -72,7 +72,7 @@ pub fn with_proof(
 
 /// What an update body carries besides the declared fields.
 pub(super) struct UpdateExtras<'a> {
-    /// Live values a proxy before 1.88 would otherwise reset.
+    /// Live values a proxy without partial updates would otherwise reset.
     pub carried: &'a [(String, Value)],
     /// Whether `credentials` are sent.
     pub sends_credentials: bool,

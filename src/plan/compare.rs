@@ -9,37 +9,34 @@ use super::ownership::{Ownership, ownership};
 use super::precondition::expected_fields;
 use super::versions::Support;
 use super::{
-    Action, ActionKind, FieldChange, Guard, KeyChanges, Notice, Phase, Precondition, Seen, Shown,
-    body, matching,
+    Action, ActionKind, FieldChange, Guard, KeyChanges, Notice, Precondition, Seen, Shown, body,
+    matching,
 };
 use crate::live::normalise::{Context, canonical};
 use crate::live::{CredentialCount, Facts, LiveServer};
-use crate::model::proxy::{
-    CREDENTIALS_MARKER, OAUTH_MINT_FIELDS, SECRET_CAPABLE_FIELDS as SECRET_CAPABLE,
-    SECRET_FIELDS_MARKER, is_mcpform_key,
+use crate::model::proxy::{CREDENTIALS_MARKER, SECRET_FIELDS_MARKER, is_mcpform_key};
+use crate::model::{
+    AuthType, always_managed, is_always_managed, is_compared_as_value, is_secret_capable,
+    mints_oauth,
 };
-use crate::model::{ALWAYS_MANAGED, AuthType};
 use crate::resolve::ResolvedServer;
 use crate::secret::FingerprintKey;
 use crate::secret::urls::redact_value;
-
-/// Fields not compared as values (credentials by fingerprint; identity).
-const NOT_COMPARED: &[&str] = &["server_id", "credentials"];
 
 /// The fields a plan compares for `d`: the declared ones not ignored, plus the always
 /// managed ones, in a stable order; never one the proxy does not store or list.
 pub(super) fn compared_fields(d: &ResolvedServer, support: &Support) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for k in d.public.keys() {
-        let managed = ALWAYS_MANAGED.contains(&k.as_str());
+        let managed = is_always_managed(k);
         let ignored = !managed && d.lifecycle.ignore_changes.iter().any(|f| f == k);
-        if !ignored && !NOT_COMPARED.contains(&k.as_str()) {
+        if !ignored && is_compared_as_value(k) {
             out.push(k.clone());
         }
     }
-    for f in ALWAYS_MANAGED {
+    for f in always_managed() {
         if !out.iter().any(|o| o == f) {
-            out.push((*f).to_owned());
+            out.push(f.to_owned());
         }
     }
     out.retain(|f| support.stores(f));
@@ -88,7 +85,7 @@ pub(super) fn update(
         sibling: &l_sibling,
     };
     // A field that is, or was, filled from a reference is hidden on both sides.
-    let hidden = |f: &str| d.is_sensitive(f) || was_secret(l, f) || SECRET_CAPABLE.contains(&f);
+    let hidden = |f: &str| d.is_sensitive(f) || was_secret(l, f) || is_secret_capable(f);
     let mut changes = Vec::new();
     let mut changed = Changed::new();
     for f in &fields {
@@ -191,12 +188,9 @@ pub(super) fn update(
     let precondition = Precondition::Unchanged {
         fields: expected_fields(l, watched, &hidden, key),
     };
+    let seen = if l.listed() { Seen::Listed } else { Seen::ById };
     let action = Action {
-        action: ActionKind::Update,
-        server_name: d.name.clone(),
-        server_id: l.server_id().to_owned(),
         origin: Some(d.origin.clone()),
-        source: None,
         changes,
         guard,
         notes,
@@ -204,16 +198,14 @@ pub(super) fn update(
         references,
         sends_credentials,
         secrets_fingerprint,
-        precondition,
-        seen: if l.listed() { Seen::Listed } else { Seen::ById },
-        phase: Phase::default(),
-        order: 0,
-        after: Vec::new(),
-        temp_names: None,
-        restores_oauth: false,
         from_live,
-        writes: 1,
-        blocked: false,
+        ..Action::new(
+            ActionKind::Update,
+            d.name.clone(),
+            l.server_id().to_owned(),
+            precondition,
+            seen,
+        )
     };
     Some((action, warnings, changed))
 }
@@ -255,7 +247,7 @@ fn oauth_purge(d: &ResolvedServer, l: &LiveServer, changes: &[FieldChange]) -> O
     let fields: Vec<&str> = changes
         .iter()
         .map(|c| c.field.as_str())
-        .filter(|f| OAUTH_MINT_FIELDS.contains(f))
+        .filter(|f| mints_oauth(f))
         .collect();
     if fields.is_empty() {
         return None;
@@ -297,7 +289,7 @@ pub(super) fn create(d: &ResolvedServer, id: &str, support: &Support) -> Action 
         {
             m.retain(|key, _| !is_mcpform_key(key));
         }
-        let sensitive = d.is_sensitive(k) || SECRET_CAPABLE.contains(&k.as_str());
+        let sensitive = d.is_sensitive(k) || is_secret_capable(k);
         changes.push(FieldChange {
             field: k.clone(),
             old: Shown::Absent,
@@ -328,13 +320,8 @@ pub(super) fn create(d: &ResolvedServer, id: &str, support: &Support) -> Action 
         names.push(alias);
     }
     Action {
-        action: ActionKind::Create,
-        server_name: d.name.clone(),
-        server_id: id.to_owned(),
         origin: Some(d.origin.clone()),
-        source: None,
         changes,
-        guard: None,
         notes: vec![if d.declares("credentials") {
             format!("{CREATE_TWO_WRITES}, and sends the credentials again")
         } else {
@@ -344,16 +331,13 @@ pub(super) fn create(d: &ResolvedServer, id: &str, support: &Support) -> Action 
         body: Some(body),
         references,
         secrets_fingerprint,
-        precondition: Precondition::Absent { names },
-        seen: Seen::New,
-        phase: Phase::default(),
-        order: 0,
-        after: Vec::new(),
-        temp_names: None,
-        restores_oauth: false,
-        from_live: Vec::new(),
-        writes: 1,
-        blocked: false,
+        ..Action::new(
+            ActionKind::Create,
+            d.name.clone(),
+            id.to_owned(),
+            Precondition::Absent { names },
+            Seen::New,
+        )
     }
 }
 

@@ -190,7 +190,7 @@ pub fn plan(
                     && support.has(Behaviour::StdioOptIn) != Some(false)
                     && stdio_may_be_refused(live)
                 {
-                    plan.warnings.push(notice(d, STDIO_WARNING));
+                    plan.warnings.push(notice(d, stdio_warning()));
                 }
                 let action = compare::create(d, &id, &support);
                 if is_openapi(&action) && !facts.looked_up.contains(&id) {
@@ -227,7 +227,12 @@ pub fn plan(
 
 const OAUTH_TWO_WRITES: &str = "two writes: the proxy clears the OAuth endpoint fields when `url`, `issuer` or the auth type changes in the same request, so the second write sets them again";
 
-const STDIO_WARNING: &str = "LiteLLM 1.105 and later refuse stdio servers unless the proxy runs with `LITELLM_ENABLE_MCP_STDIO=true`; no stdio server on this proxy shows that it does, so the create may be refused (422)";
+fn stdio_warning() -> String {
+    format!(
+        "LiteLLM {} and later refuse stdio servers unless the proxy runs with `LITELLM_ENABLE_MCP_STDIO=true`; no stdio server on this proxy shows that it does, so the create may be refused (422)",
+        Behaviour::StdioOptIn.since().short()
+    )
+}
 
 /// Whether a stdio create may meet a proxy that has stdio switched off: nothing on the
 /// proxy shows that it runs stdio servers.

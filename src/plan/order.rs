@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use super::{Action, ActionKind, Notice, Phase, Plan};
 use crate::live::{LiveState, PendingServer};
-use crate::model::proxy::CLEARED_ON_AUTH_CHANGE;
+use crate::model::cleared_on_auth_change;
 
 /// Identifiers (lower case) a body gives its server.
 fn idents(body: Option<&serde_json::Map<String, Value>>) -> Vec<(String, String)> {
@@ -348,8 +348,6 @@ pub(super) fn restores_oauth(a: &Action) -> bool {
         .any(|c| matches!(c.field.as_str(), "url" | "issuer" | "auth_type"));
     changes_flow
         && a.body.as_ref().is_some_and(|b| {
-            CLEARED_ON_AUTH_CHANGE
-                .iter()
-                .any(|f| b.get(*f).is_some_and(|v| !v.is_null()))
+            cleared_on_auth_change().any(|f| b.get(f).is_some_and(|v| !v.is_null()))
         })
 }

@@ -8,8 +8,7 @@ use super::{
     Unmanaged, UnmanagedReason, matching,
 };
 use crate::live::{CredentialCount, Facts, LiveServer, LiveState};
-use crate::model::ALWAYS_MANAGED;
-use crate::model::proxy::SECRET_CAPABLE_FIELDS;
+use crate::model::{always_managed, is_secret_capable};
 use crate::secret::FingerprintKey;
 
 pub(super) fn undeclared(
@@ -90,32 +89,20 @@ fn delete(l: &LiveServer, facts: &Facts, key: &FingerprintKey) -> Action {
             .unwrap_or(CredentialCount::NotChecked),
         allowed: false,
     });
-    let secret = |f: &str| SECRET_CAPABLE_FIELDS.contains(&f);
-    let watched = ALWAYS_MANAGED.iter().copied().chain(["mcp_info"]);
+    let watched = always_managed().chain(["mcp_info"]);
+    let precondition = Precondition::Unchanged {
+        fields: expected_fields(l, watched, &is_secret_capable, key),
+    };
+    let seen = if l.listed() { Seen::Listed } else { Seen::ById };
     Action {
-        action: ActionKind::Delete,
-        server_name: l.display_name().to_owned(),
-        server_id: l.server_id().to_owned(),
-        origin: None,
-        source: None,
-        changes: Vec::new(),
         guard,
-        notes: Vec::new(),
-        body: None,
-        references: Vec::new(),
-        sends_credentials: false,
-        secrets_fingerprint: None,
-        precondition: Precondition::Unchanged {
-            fields: expected_fields(l, watched, &secret, key),
-        },
-        seen: if l.listed() { Seen::Listed } else { Seen::ById },
         phase: Phase::Delete,
-        order: 0,
-        after: Vec::new(),
-        temp_names: None,
-        restores_oauth: false,
-        from_live: Vec::new(),
-        writes: 1,
-        blocked: false,
+        ..Action::new(
+            ActionKind::Delete,
+            l.display_name().to_owned(),
+            l.server_id().to_owned(),
+            precondition,
+            seen,
+        )
     }
 }

@@ -7,6 +7,8 @@ use serde_json::{Map, Value};
 use crate::live::LiveServer;
 use crate::live::normalise::{Context, canonical};
 use crate::model::proxy::is_injected_key;
+use crate::model::server_field;
+use crate::model::support::{Behaviour, NEWEST_CHECKED, OLDEST_CHECKED, Older};
 
 /// Fields of `body` (a body as sent, references resolved) that `live` does not hold.
 /// `credentials` cannot be read back and are not compared; `mcp_info` must hold every
@@ -56,19 +58,35 @@ pub(crate) fn mismatches(body: &Map<String, Value>, live: &LiveServer) -> Vec<St
     out
 }
 
-/// The likely reason a proxy did not keep a field it was sent.
-pub(crate) fn likely_cause(field: &str) -> &'static str {
-    match field {
-        "is_byok" | "byok_description" | "byok_api_key_help_url" => {
-            "the proxy is older than LiteLLM 1.82.1 and has no BYOK: it drops these fields"
-        }
-        "env_vars" => "the proxy is older than LiteLLM 1.90 and drops `env_vars`",
-        f if f.starts_with("mcp_info.") => {
-            "the proxy did not store this `mcp_info` key (another writer, or an older proxy)"
-        }
-        _ => {
-            "the proxy did not store it: an older proxy drops fields it does not know, or something else wrote the server at the same time"
-        }
+/// The likely reason a proxy did not keep a field it was sent, from the field's row:
+/// the versions that do not store it, or none.
+pub(crate) fn likely_cause(field: &str) -> String {
+    if field.starts_with("mcp_info.") {
+        return "the proxy did not store this `mcp_info` key (another writer, or an older proxy)"
+            .to_owned();
+    }
+    let Some(row) = server_field(field) else {
+        // Not a field of the table (`lifecycle.prevent_destroy`).
+        return "the proxy did not store it: an older proxy drops fields it does not know, or something else wrote the server at the same time".to_owned();
+    };
+    if row.byok {
+        return format!(
+            "the proxy is older than LiteLLM {} and has no BYOK: it drops these fields",
+            Behaviour::Byok.since()
+        );
+    }
+    match row.introduced {
+        Some(i) if i.older.iter().any(|(_, what)| *what == Older::Unlisted) => format!(
+            "the proxy is older than LiteLLM {}: it drops `{field}`, or stores it without listing it",
+            i.since
+        ),
+        Some(i) => format!(
+            "the proxy is older than LiteLLM {} and drops `{field}`",
+            i.since
+        ),
+        None => format!(
+            "every LiteLLM version checked ({OLDEST_CHECKED} to {NEWEST_CHECKED}) stores and lists `{field}`: most likely something else wrote the server at the same time"
+        ),
     }
 }
 
@@ -99,5 +117,23 @@ mod tests {
         );
         assert_eq!(mismatches(body, &old), ["is_byok", "mcp_info.managed_by"]);
         assert!(likely_cause("is_byok").contains("1.82.1"));
+    }
+
+    #[test]
+    fn likely_causes_cover_every_field_with_the_tables_versions() {
+        for row in crate::model::SERVER_FIELDS {
+            let cause = likely_cause(row.name);
+            match row.introduced {
+                Some(i) => assert!(cause.contains(&i.since.to_string()), "{cause}"),
+                None => assert!(cause.contains(&format!("`{}`", row.name)), "{cause}"),
+            }
+        }
+        // The text that had drifted: `env_vars` is stored from 1.89.0.
+        assert_eq!(
+            likely_cause("env_vars"),
+            "the proxy is older than LiteLLM 1.89.0 and drops `env_vars`"
+        );
+        assert!(likely_cause("source_url").contains("without listing it"));
+        assert!(likely_cause("description").contains("something else wrote"));
     }
 }

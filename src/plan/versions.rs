@@ -9,14 +9,11 @@ use serde_json::Value;
 use super::Notice;
 use crate::live::{Facts, LiveServer, LiveState};
 use crate::model::support::{
-    Behaviour, Older, ProxyVersion, RESET_WHEN_OMITTED, SKIP_TOOL_OUTPUT_VALIDATION, field_support,
+    Behaviour, Older, ProxyVersion, SKIP_TOOL_OUTPUT_VALIDATION, field_support, reset_when_omitted,
     skip_validation_ignored, skip_validation_refused, value_support,
 };
-use crate::model::{FieldKind, server_field};
+use crate::model::{FieldKind, is_byok_field, server_field};
 use crate::resolve::ResolvedServer;
-
-/// The BYOK fields, which the list shows on every server of a proxy that stores them.
-const BYOK_FIELDS: &[&str] = &["is_byok", "byok_description", "byok_api_key_help_url"];
 
 /// What the proxy stores and does, as far as the planner can tell.
 #[derive(Debug, Clone, Copy)]
@@ -42,7 +39,8 @@ impl Support {
         if let Some(what) = self.version.and_then(|v| v.lacks(field)) {
             return Some(what);
         }
-        (!self.byok_listed && BYOK_FIELDS.contains(&field)).then_some(Older::Dropped)
+        // The list shows the BYOK fields on every server of a proxy that stores them.
+        (!self.byok_listed && is_byok_field(field)).then_some(Older::Dropped)
     }
 
     /// Whether a write may carry `field`, and a comparison read it.
@@ -50,7 +48,8 @@ impl Support {
         self.lacks(field).is_none()
     }
 
-    /// Whether a known version resets what a PUT omits (before 1.88).
+    /// Whether a known version resets what a PUT omits (one without
+    /// [`Behaviour::PartialUpdate`]).
     pub(super) fn resets_omitted(&self) -> bool {
         self.version
             .is_some_and(|v| !v.has(Behaviour::PartialUpdate))
@@ -84,7 +83,8 @@ impl Support {
             let why = match (self.version, field_support(field)) {
                 (Some(v), Some(row)) if v.lacks(field).is_some() => row.problem(v, what),
                 _ => format!(
-                    "the proxy does not list `is_byok` on its servers: it does not know BYOK (older than 1.82.1) and would silently drop `{field}`"
+                    "the proxy does not list `is_byok` on its servers: it does not know BYOK (older than {}) and would silently drop `{field}`",
+                    Behaviour::Byok.since().short()
                 ),
             };
             errors.push(super::notice(
@@ -97,7 +97,7 @@ impl Support {
     }
 
     /// A warning when `d` asks the proxy to skip validating tool output and the proxy is
-    /// known to ignore that (before 1.110).
+    /// known to ignore that (one without [`Behaviour::SkipToolOutputValidation`]).
     pub(super) fn ignored(&self, d: &ResolvedServer) -> Option<Notice> {
         let asked = d
             .public
@@ -113,7 +113,8 @@ impl Support {
 
     /// An error (a warning when the version is unknown) for an update whose body writes
     /// back a stored `mcp_info.skip_tool_output_validation` that is not a boolean, which
-    /// a proxy from 1.110 refuses (a value a 1.109 or older proxy stored as given).
+    /// a proxy with [`Behaviour::SkipToolOutputValidation`] refuses (a value an older
+    /// proxy stored as given).
     pub(super) fn check_written(
         &self,
         d: &ResolvedServer,
@@ -164,7 +165,7 @@ impl Support {
     }
 
     /// The fields an update must carry besides `fields` so that the proxy resets
-    /// nothing: on a proxy before 1.88, each field with a non-null default that the
+    /// nothing: on a proxy without partial updates, each field with a non-null default that the
     /// update does not manage, at its live value. Also when the version is unknown:
     /// sending a live value back is harmless to a proxy with partial updates, while
     /// leaving it out would reset it on an older one.
@@ -187,24 +188,25 @@ impl Support {
         let partial = self
             .version
             .is_some_and(|v| v.has(Behaviour::PartialUpdate));
-        RESET_WHEN_OMITTED
-            .iter()
-            .map(|(f, _)| *f)
+        reset_when_omitted()
+            .map(|r| r.name)
             .filter(move |f| !partial && !fields.iter().any(|x| x == f) && self.stores(f))
     }
 
     /// A warning for an update that will reset a field this proxy stores but does not
-    /// list (`delegate_auth_to_upstream` on 1.85.0 to 1.87.4): its PUT resets what it
+    /// list (`delegate_auth_to_upstream` before it is listed): its PUT resets what it
     /// omits, and mcpform, which cannot see the value, cannot send it back.
     pub(super) fn blind_reset(&self, d: &ResolvedServer, fields: &[String]) -> Option<Notice> {
         let v = self.version.filter(|v| !v.has(Behaviour::PartialUpdate))?;
-        let blind: Vec<String> = RESET_WHEN_OMITTED
-            .iter()
-            .filter(|(f, _)| !fields.iter().any(|x| x == f))
-            .filter(|(f, _)| self.lacks(f) == Some(Older::Unlisted))
-            .map(|(f, default)| {
-                let since = field_support(f).map(|r| r.since).unwrap_or(v);
-                format!("`{f}` to `{default}` (listed from `{since}`)")
+        let blind: Vec<String> = reset_when_omitted()
+            .filter(|r| !fields.iter().any(|x| x == r.name))
+            .filter(|r| self.lacks(r.name) == Some(Older::Unlisted))
+            .map(|r| {
+                let since = r.introduced.map_or(v, |i| i.since);
+                format!(
+                    "`{}` to `{}` (listed from `{since}`)",
+                    r.name, r.request_default
+                )
             })
             .collect();
         (!blind.is_empty()).then(|| {
@@ -218,7 +220,7 @@ impl Support {
         })
     }
 
-    /// A value as a proxy before 1.88 can store it: `null` lists and maps are sent
+    /// A value as a proxy without partial updates can store it: `null` lists and maps are sent
     /// empty (its PUT ignores `null`; empty is the same after normalisation).
     pub(super) fn sendable(&self, field: &str, value: Value) -> Value {
         if !(self.resets_omitted() && value.is_null()) {

@@ -54,7 +54,12 @@ pub(crate) fn count_phrase(count: CredentialCount) -> String {
         CredentialCount::Known(0) => "no user holds a stored key".to_owned(),
         CredentialCount::Known(1) => "1 user holds a stored key".to_owned(),
         CredentialCount::Known(n) => format!("{n} users hold stored keys"),
-        CredentialCount::Unsupported => "stored keys: unknown (proxy older than 1.103)".to_owned(),
+        CredentialCount::Unsupported => format!(
+            "stored keys: unknown (proxy older than {})",
+            crate::model::support::Behaviour::AdminCredentialList
+                .since()
+                .short()
+        ),
         CredentialCount::Unreadable => {
             "stored keys: unknown (the proxy's answer could not be read)".to_owned()
         }

@@ -3,7 +3,8 @@
 
 use mcpform::cli::exit;
 use mcpform::live::normalise::TABLE;
-use mcpform::model::support::{BEHAVIOURS, FIELDS, NEWEST_CHECKED, Older, ProxyVersion, VALUES};
+use mcpform::model::support::{BEHAVIOURS, NEWEST_CHECKED, Older, ProxyVersion, VALUES, fields};
+use mcpform::model::{Compared, FieldKind, SERVER_FIELDS};
 
 use crate::generated_note;
 use crate::markdown::{table, text};
@@ -20,7 +21,7 @@ pub(crate) fn normalisation() -> String {
     );
     let rows: Vec<Vec<String>> = TABLE
         .iter()
-        .map(|r| vec![format!("`{}`", r.id), text(r.rule)])
+        .map(|r| vec![format!("`{}`", r.id), text(&r.rule())])
         .collect();
     s.push_str(&table(&["row", "rule"], &rows));
     s
@@ -52,8 +53,11 @@ fn older(stages: &[(ProxyVersion, Older)]) -> String {
 /// The three tables of `model::support`, one row per entry. The one function that knows
 /// the support table's API: when it changes, only this changes.
 fn support_tables() -> [String; 3] {
-    let fields: Vec<Vec<String>> = FIELDS
-        .iter()
+    // Oldest first: the page is read to find what a proxy of some version lacks.
+    let mut by_version: Vec<_> = fields().collect();
+    by_version.sort_by_key(|r| r.since);
+    let fields: Vec<Vec<String>> = by_version
+        .into_iter()
         .map(|r| {
             vec![
                 format!("`{}`", r.field),
@@ -116,6 +120,61 @@ fn support_tables() -> [String; 3] {
     ]
 }
 
+/// Every fact of `model::SERVER_FIELDS`, one row per field in declaration order.
+fn every_field() -> String {
+    let yes = |b: bool| if b { "yes" } else { "" }.to_owned();
+    let rows: Vec<Vec<String>> = SERVER_FIELDS
+        .iter()
+        .map(|f| {
+            vec![
+                format!("`{}`", f.name),
+                match f.kind {
+                    FieldKind::Scalar => "scalar",
+                    FieldKind::List => "list",
+                    FieldKind::Map => "map",
+                    FieldKind::Record => "record",
+                }
+                .to_owned(),
+                format!("`{}`", f.request_default),
+                f.listed_default
+                    .map(|d| format!("`{d}`"))
+                    .unwrap_or_default(),
+                f.introduced
+                    .map(|i| i.since.to_string())
+                    .unwrap_or_else(|| "every".to_owned()),
+                match f.compared {
+                    Compared::Value => "value",
+                    Compared::Fingerprint => "fingerprint",
+                    Compared::Identity => "identity (never)",
+                    Compared::Policy => "policy (never sent)",
+                }
+                .to_owned(),
+                yes(f.always_managed.is_some()),
+                yes(f.ignorable),
+                yes(f.secret_capable),
+                yes(f.mints_oauth),
+                yes(f.cleared_on_auth_change.is_some()),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "field",
+            "kind",
+            "request default",
+            "listed default",
+            "stored and listed since",
+            "compared as",
+            "always managed",
+            "ignorable",
+            "secret-capable",
+            "OAuth-minting",
+            "cleared on auth change",
+        ],
+        &rows,
+    )
+}
+
 pub(crate) fn field_support() -> String {
     let [fields, values, behaviours] = support_tables();
     let mut s = generated_note("src/model/support/");
@@ -135,6 +194,16 @@ pub(crate) fn field_support() -> String {
          and listed by every version checked.\n\n",
     );
     s.push_str(&fields);
+    s.push_str(
+        "\n## Every field\n\nThe model's table (`src/model/fields/table.rs`), one row per \
+         field with every fact mcpform plans by: what the proxy stores when a request \
+         leaves the field out, what its list shows then, how plan compares it, whether it \
+         is sent whatever a file says, whether `lifecycle.ignore_changes` may name it, \
+         whether it can hold a secret (shown by key names only), whether changing it makes \
+         the proxy delete users' stored OAuth tokens, and whether the proxy clears it when \
+         an update changes `url`, `issuer` or the auth class.\n\n",
+    );
+    s.push_str(&every_field());
     s.push_str("\n## Values\n\n");
     s.push_str(&values);
     s.push_str("\n## Behaviours\n\nWhat mcpform depends on that changed between versions:\n\n");

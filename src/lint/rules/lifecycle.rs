@@ -2,7 +2,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Ctx, Rule};
-use crate::model::ALWAYS_MANAGED;
+use crate::model::{Locate, is_always_managed};
 use crate::rule::RuleId;
 
 /// `ignore_changes` naming an always-managed or undeclared field.
@@ -18,14 +18,13 @@ impl Rule for IgnoreChanges {
             let Some(lifecycle) = s.spec.lifecycle.value() else {
                 continue;
             };
-            let declared = serde_json::to_value(&s.spec).unwrap_or_default();
             for (i, field) in lifecycle.ignore_changes.iter().enumerate() {
                 let pointer = format!("/lifecycle/ignore_changes/{i}");
-                let message = if ALWAYS_MANAGED.contains(&field.as_str()) {
+                let message = if is_always_managed(field) {
                     format!(
                         "`{field}` is always compared and sent; ignore_changes has no effect on it"
                     )
-                } else if s.fits(field) && declared.get(field).is_none() {
+                } else if s.fits(field) && !declares(ctx, s, field) {
                     format!(
                         "`{field}` is not declared on this server, so it is never compared anyway"
                     )
@@ -36,6 +35,14 @@ impl Rule for IgnoreChanges {
             }
         }
     }
+}
+
+/// Whether the server's mapping has the key (with any value, `null` too): read from
+/// the file's tree, which has merge keys applied, as the model was.
+fn declares(ctx: &Ctx<'_>, s: &crate::model::DeclaredServer, field: &str) -> bool {
+    ctx.loaded
+        .node(s.origin.file, &s.origin.field_pointer(field))
+        .is_some()
 }
 
 #[cfg(test)]

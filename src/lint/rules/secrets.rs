@@ -3,7 +3,6 @@
 use crate::diagnostic::Diagnostic;
 use crate::env;
 use crate::lint::{Ctx, Rule};
-use crate::model::Credentials;
 use crate::rule::RuleId;
 
 /// A secret `credentials` value written in plain text.
@@ -19,16 +18,14 @@ impl Rule for PlaintextSecret {
             let Some(creds) = s.spec.credentials.value() else {
                 continue;
             };
-            let json = serde_json::to_value(creds).unwrap_or_default();
-            for key in Credentials::SECRET_KEYS {
-                let Some(value) = json.get(*key).and_then(|v| v.as_str()) else {
+            for (key, value) in creds.secrets() {
+                if value.is_none() {
                     continue;
-                };
+                }
                 let pointer = format!("/credentials/{key}");
                 let from_env = s.env_refs.iter().any(|r| r.pointer == pointer)
                     || s.env_ref_problems.iter().any(|p| p.pointer == pointer);
                 if !from_env {
-                    let _ = value;
                     out.push(
                         ctx.at_value(
                             self.id(),

@@ -2,34 +2,23 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Ctx, Rule};
-use crate::model::PartialSpec;
+use crate::load::Value;
+use crate::model::{DeclaredServer, Locate, url_fields};
 use crate::rule::RuleId;
 
-/// Fields that hold URLs the proxy or users will call.
-const URL_FIELDS: &[&str] = &[
-    "url",
-    "spec_path",
-    "issuer",
-    "authorization_url",
-    "token_url",
-    "registration_url",
-    "token_exchange_endpoint",
-    "byok_api_key_help_url",
-];
-
-fn url_field<'a>(spec: &'a PartialSpec, field: &str) -> Option<&'a str> {
-    let f = match field {
-        "url" => &spec.url,
-        "spec_path" => &spec.spec_path,
-        "issuer" => &spec.issuer,
-        "authorization_url" => &spec.authorization_url,
-        "token_url" => &spec.token_url,
-        "registration_url" => &spec.registration_url,
-        "token_exchange_endpoint" => &spec.token_exchange_endpoint,
-        "byok_api_key_help_url" => &spec.byok_api_key_help_url,
-        _ => return None,
-    };
-    f.value().map(String::as_str)
+/// The string a URL field holds, when it fits the model (the schema reports one that
+/// does not): read from the file's tree by the field table's name, as the model read it.
+fn url_field<'a>(ctx: &Ctx<'a>, s: &DeclaredServer, field: &str) -> Option<&'a str> {
+    if !s.fits(field) {
+        return None;
+    }
+    let node = ctx
+        .loaded
+        .node(s.origin.file, &s.origin.field_pointer(field))?;
+    match &node.value {
+        Value::Str(text) => Some(text),
+        _ => None,
+    }
 }
 
 /// The host of an `http://` URL as the url crate (WHATWG) reads it: lower-cased, IDNA
@@ -66,8 +55,8 @@ impl Rule for InsecureUrl {
 
     fn check(&self, ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for s in ctx.servers() {
-            for field in URL_FIELDS {
-                let Some(url) = url_field(&s.spec, field) else {
+            for field in url_fields() {
+                let Some(url) = url_field(ctx, s, field) else {
                     continue;
                 };
                 if s.env_refs.iter().any(|r| r.pointer == format!("/{field}")) {

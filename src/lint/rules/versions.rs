@@ -6,7 +6,7 @@ use crate::lint::{Ctx, Rule};
 use crate::model::DeclaredServer;
 use crate::model::Locate;
 use crate::model::support::{
-    FIELDS, ProxyVersion, SKIP_TOOL_OUTPUT_VALIDATION, VALUES, skip_validation_ignored,
+    Behaviour, ProxyVersion, SKIP_TOOL_OUTPUT_VALIDATION, VALUES, fields, skip_validation_ignored,
     value_support,
 };
 use crate::rule::{RuleId, Severity};
@@ -27,7 +27,7 @@ impl Rule for ProxyVersionRule {
         for s in ctx.servers() {
             self.check_values(ctx, s, version, out);
             self.check_ignored(ctx, s, version, out);
-            for row in FIELDS {
+            for row in fields() {
                 let Some(what) = row.at(version) else {
                     continue;
                 };
@@ -55,8 +55,9 @@ impl Rule for ProxyVersionRule {
 }
 
 impl ProxyVersionRule {
-    /// `mcp_info.skip_tool_output_validation: true`, which proxies before 1.110 store and
-    /// ignore: a warning, since the write is harmless and only the wish goes unmet.
+    /// `mcp_info.skip_tool_output_validation: true`, which proxies without
+    /// [`Behaviour::SkipToolOutputValidation`] store and ignore: a warning, since the
+    /// write is harmless and only the wish goes unmet.
     fn check_ignored(
         &self,
         ctx: &Ctx<'_>,
@@ -72,14 +73,15 @@ impl ProxyVersionRule {
         if let Some(why) = skip_validation_ignored(version).filter(|_| asked) {
             let mut d = ctx.at_key(self.id(), s, &at, why).with_help(format!(
                 "upgrade the proxy to `{}` or later, or remove the key",
-                crate::model::support::Behaviour::SkipToolOutputValidation.since()
+                Behaviour::SkipToolOutputValidation.since()
             ));
             d.severity = Severity::Warning;
             out.push(d);
         }
     }
 
-    /// Enumerated values the version refuses (`auth_type: oauth_delegate` before 1.93).
+    /// Enumerated values the version refuses (`auth_type: oauth_delegate` before it
+    /// knows the value).
     fn check_values(
         &self,
         ctx: &Ctx<'_>,

@@ -102,17 +102,37 @@ pub struct Credentials {
     pub client_assertion_signing_alg: NotNull<String>,
 }
 
+/// A string member's value, when set.
+fn v(member: &NotNull<String>) -> Option<&str> {
+    member.value().map(String::as_str)
+}
+
 impl Credentials {
-    /// Keys whose values are secrets and must come from the environment.
-    pub(crate) const SECRET_KEYS: &'static [&'static str] = &[
-        "auth_value",
-        "client_secret",
-        "aws_access_key_id",
-        "aws_secret_access_key",
-        "aws_session_token",
-        "id_jag_resource_client_secret",
-        "client_private_key",
-    ];
+    /// Each key whose value is a secret and must come from the environment, with its
+    /// value when set: read from the members themselves, so a rule that checks them
+    /// cannot silently check nothing.
+    pub(crate) fn secrets(&self) -> [(&'static str, Option<&str>); 7] {
+        [
+            ("auth_value", v(&self.auth_value)),
+            ("client_secret", v(&self.client_secret)),
+            ("aws_access_key_id", v(&self.aws_access_key_id)),
+            ("aws_secret_access_key", v(&self.aws_secret_access_key)),
+            ("aws_session_token", v(&self.aws_session_token)),
+            (
+                "id_jag_resource_client_secret",
+                v(&self.id_jag_resource_client_secret),
+            ),
+            ("client_private_key", v(&self.client_private_key)),
+        ]
+    }
+
+    /// Whether `key` is one whose value is a secret.
+    pub(crate) fn is_secret_key(key: &str) -> bool {
+        Credentials::default()
+            .secrets()
+            .iter()
+            .any(|(k, _)| *k == key)
+    }
 }
 
 /// `client_secret_basic` or `client_secret_post`.
@@ -122,4 +142,30 @@ impl Credentials {
 pub enum TokenEndpointAuthMethod {
     ClientSecretBasic,
     ClientSecretPost,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_secret_is_read_from_the_member_serde_names_so() {
+        // Every secret key set to its own name: the model must know each key (it refuses
+        // unknown ones), and each must read back from its own member.
+        let keys: Vec<&str> = Credentials::default()
+            .secrets()
+            .iter()
+            .map(|(k, _)| *k)
+            .collect();
+        let all: serde_json::Map<String, serde_json::Value> = keys
+            .iter()
+            .map(|k| ((*k).to_owned(), (*k).into()))
+            .collect();
+        let creds: Credentials = serde_json::from_value(all.into()).unwrap();
+        for (key, value) in creds.secrets() {
+            assert_eq!(value, Some(key));
+        }
+        assert!(Credentials::is_secret_key("client_secret"));
+        assert!(!Credentials::is_secret_key("client_id"));
+    }
 }

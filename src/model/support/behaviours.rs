@@ -2,23 +2,22 @@
 //! the first version that has it (see the module above for how they were found).
 
 use super::{ProxyVersion, v};
+use crate::model::{RequestDefault, SERVER_FIELDS, ServerField};
 
-/// The fields `UpdateMCPServerRequest` gives a default that is not `null`, with that
-/// default as JSON: a proxy without [`Behaviour::PartialUpdate`] writes the default when a
-/// PUT omits one (its `exclude_none` dump keeps defaults). Read from 1.87.5's request
-/// model, and seen on the real 1.87.5 (a PUT with only `server_id` and `url` turned an
-/// http server into `sse`). `alias` is written as `null` unless the PUT carries one.
-pub const RESET_WHEN_OMITTED: &[(&str, &str)] = &[
-    ("transport", "\"sse\""),
-    ("mcp_access_groups", "[]"),
-    ("args", "[]"),
-    ("env", "{}"),
-    ("allow_all_keys", "false"),
-    ("available_on_public_internet", "true"),
-    ("delegate_auth_to_upstream", "false"),
-    ("is_byok", "false"),
-    ("byok_description", "[]"),
-];
+/// The fields a PUT resets when it omits them, on a proxy without
+/// [`Behaviour::PartialUpdate`] (its `exclude_none` dump keeps defaults): each field whose
+/// request default is not `null` and that such a proxy stores, in declaration order.
+/// The proxy writes the row's [`request_default`](ServerField::request_default). Read
+/// from 1.87.5's request model, and seen on the real 1.87.5 (a PUT with only
+/// `server_id` and `url` turned an http server into `sse`). `alias` is written as `null`
+/// unless the PUT carries one.
+pub fn reset_when_omitted() -> impl Iterator<Item = &'static ServerField> {
+    let partial = Behaviour::PartialUpdate.since();
+    SERVER_FIELDS.iter().filter(move |f| {
+        f.request_default != RequestDefault::Null
+            && f.introduced.is_none_or(|i| i.stored_from() < partial)
+    })
+}
 
 /// A behaviour mcpform depends on that changed between versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,10 @@
 //! What each LiteLLM version stores, and the version-dependent behaviours mcpform relies
-//! on: one table. plan reads it through the version it gathers, `lint --proxy-version`
-//! offline, and the fake proxy of the tests derives its "behave as version X" from it.
+//! on. Which versions store each field is a fact of its row in the field table
+//! ([`SERVER_FIELDS`], its [`Introduced`]); this module reads it through a version, and
+//! holds the enumerated values and the behaviours that changed. plan reads it through
+//! the version it gathers, `lint --proxy-version` offline, and the fake proxy of the
+//! tests derives its "behave as version X" from it. Every version a message names comes
+//! from here.
 //!
 //! Each row has the first version that has it and the newest version checked without it
 //! (patch releases between the two were not all read). Found by reading the request
@@ -9,19 +13,25 @@
 //! 1.93.0, 1.93.2, 1.94.0, 1.95.0, 1.100.0, 1.101.0, 1.101.6, 1.102.0, 1.103.0,
 //! 1.105.0, 1.105.7, 1.106.0 and 1.108.7 (plus `../shared/reference/litellm-mcp-api.md`
 //! §9 for 1.82.0 and 1.102.0, and §13 for 1.108.14, 1.109.3 and 1.110.2), and checked
-//! against real 1.87.5, 1.108.7 and 1.110.2 proxies. Fields not in the table are stored
-//! and listed by every version checked (1.80.0 to [`NEWEST_CHECKED`]).
+//! against real 1.87.5, 1.108.7 and 1.110.2 proxies. Fields without an [`Introduced`]
+//! are stored and listed by every version checked ([`OLDEST_CHECKED`] to
+//! [`NEWEST_CHECKED`]).
 
 use serde_json::Value;
 
 pub use super::proxy::ProxyVersion;
+use super::{SERVER_FIELDS, ServerField, server_field};
 
 pub(super) const fn v(major: u32, minor: u32, patch: u32) -> ProxyVersion {
     ProxyVersion::new(major, minor, patch)
 }
 
 /// Older than any version: the stage every field starts in.
-const ANY: ProxyVersion = v(0, 0, 0);
+pub(super) const ANY: ProxyVersion = v(0, 0, 0);
+
+/// The oldest LiteLLM release the table was checked against: a field without an
+/// [`Introduced`] is stored and listed by every version from it to [`NEWEST_CHECKED`].
+pub const OLDEST_CHECKED: ProxyVersion = v(1, 80, 0);
 
 /// The newest LiteLLM release the table was checked against (its wheel read, and a real
 /// proxy of it run by CI). A newer proxy is planned as this one.
@@ -56,7 +66,35 @@ pub enum Absent {
     EmptyMap,
 }
 
-/// One field some LiteLLM versions do not store (or do not list).
+/// When LiteLLM began storing and listing a field, and what older versions do with it:
+/// a fact of the field's row in [`SERVER_FIELDS`](crate::model::SERVER_FIELDS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Introduced {
+    /// The first version that stores it and shows it in its list.
+    pub since: ProxyVersion,
+    /// The newest version checked without it.
+    pub last_without: ProxyVersion,
+    /// What older versions do with it: `(from, what)`, newest first; the last stage
+    /// starts at 0.0.0.
+    pub older: &'static [(ProxyVersion, Older)],
+}
+
+impl Introduced {
+    /// The first version that stores the field, listed or not.
+    pub fn stored_from(&self) -> ProxyVersion {
+        let mut from = self.since;
+        for (stage, what) in self.older {
+            if *what != Older::Unlisted {
+                break;
+            }
+            from = *stage;
+        }
+        from
+    }
+}
+
+/// One field some LiteLLM versions do not store (or do not list): its row of the field
+/// table, seen from the versions' side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldSupport {
     /// The field, as files and the API name it.
@@ -72,187 +110,28 @@ pub struct FieldSupport {
     pub absent: Absent,
 }
 
-const fn row(
-    field: &'static str,
-    since: ProxyVersion,
-    last_without: ProxyVersion,
-    older: &'static [(ProxyVersion, Older)],
-    absent: Absent,
-) -> FieldSupport {
-    FieldSupport {
-        field,
-        since,
-        last_without,
-        older,
-        absent,
+impl ServerField {
+    /// The field's support row, when some version checked does not store or list it.
+    pub fn support(&self) -> Option<FieldSupport> {
+        let Introduced {
+            since,
+            last_without,
+            older,
+        } = self.introduced?;
+        Some(FieldSupport {
+            field: self.name,
+            since,
+            last_without,
+            older,
+            absent: self.absent,
+        })
     }
 }
 
-const DROPPED: &[(ProxyVersion, Older)] = &[(ANY, Older::Dropped)];
-/// Stored from 1.82.1, listed from 1.93.0.
-const TOOL_MAPS: &[(ProxyVersion, Older)] =
-    &[(v(1, 82, 1), Older::Unlisted), (ANY, Older::Dropped)];
-/// Stored from 1.85.0, listed later.
-const UNLISTED_FROM_1_85: &[(ProxyVersion, Older)] =
-    &[(v(1, 85, 0), Older::Unlisted), (ANY, Older::Dropped)];
-/// In the request model from 1.85.0 without a column (a 500), stored from 1.89.0,
-/// listed from 1.93.0.
-const OAUTH2_FLOW: &[(ProxyVersion, Older)] = &[
-    (v(1, 89, 0), Older::Unlisted),
-    (v(1, 85, 0), Older::Refused),
-    (ANY, Older::Dropped),
-];
-
-/// Every field some checked version does not store or list, by the version that does.
-pub const FIELDS: &[FieldSupport] = &[
-    row("spec_path", v(1, 82, 1), v(1, 80, 0), DROPPED, Absent::Null),
-    row(
-        "allow_all_keys",
-        v(1, 82, 1),
-        v(1, 80, 0),
-        DROPPED,
-        Absent::False,
-    ),
-    row(
-        "available_on_public_internet",
-        v(1, 82, 1),
-        v(1, 80, 0),
-        DROPPED,
-        Absent::True,
-    ),
-    row(
-        "authorization_url",
-        v(1, 82, 1),
-        v(1, 80, 0),
-        DROPPED,
-        Absent::Null,
-    ),
-    row("token_url", v(1, 82, 1), v(1, 80, 0), DROPPED, Absent::Null),
-    row(
-        "registration_url",
-        v(1, 82, 1),
-        v(1, 80, 0),
-        DROPPED,
-        Absent::Null,
-    ),
-    row("is_byok", v(1, 82, 1), v(1, 82, 0), DROPPED, Absent::False),
-    row(
-        "byok_description",
-        v(1, 82, 1),
-        v(1, 82, 0),
-        DROPPED,
-        Absent::EmptyList,
-    ),
-    row(
-        "byok_api_key_help_url",
-        v(1, 82, 1),
-        v(1, 82, 0),
-        DROPPED,
-        Absent::Null,
-    ),
-    row(
-        "instructions",
-        v(1, 85, 0),
-        v(1, 82, 1),
-        DROPPED,
-        Absent::Null,
-    ),
-    row(
-        "delegate_auth_to_upstream",
-        v(1, 87, 5),
-        v(1, 85, 0),
-        UNLISTED_FROM_1_85,
-        Absent::False,
-    ),
-    row(
-        "source_url",
-        v(1, 88, 0),
-        v(1, 87, 5),
-        UNLISTED_FROM_1_85,
-        Absent::Null,
-    ),
-    row(
-        "env_vars",
-        v(1, 89, 0),
-        v(1, 88, 6),
-        DROPPED,
-        Absent::EmptyList,
-    ),
-    row("timeout", v(1, 89, 0), v(1, 88, 6), DROPPED, Absent::Null),
-    row(
-        "oauth_passthrough",
-        v(1, 89, 0),
-        v(1, 88, 6),
-        DROPPED,
-        Absent::False,
-    ),
-    row(
-        "oauth2_flow",
-        v(1, 93, 0),
-        v(1, 92, 2),
-        OAUTH2_FLOW,
-        Absent::Null,
-    ),
-    row(
-        "tool_name_to_display_name",
-        v(1, 93, 0),
-        v(1, 92, 2),
-        TOOL_MAPS,
-        Absent::EmptyMap,
-    ),
-    row(
-        "tool_name_to_description",
-        v(1, 93, 0),
-        v(1, 92, 2),
-        TOOL_MAPS,
-        Absent::EmptyMap,
-    ),
-    row(
-        "max_concurrent_requests",
-        v(1, 93, 0),
-        v(1, 92, 2),
-        DROPPED,
-        Absent::Null,
-    ),
-    row(
-        "token_exchange_endpoint",
-        v(1, 93, 0),
-        v(1, 92, 2),
-        DROPPED,
-        Absent::Null,
-    ),
-    row("audience", v(1, 93, 0), v(1, 92, 2), DROPPED, Absent::Null),
-    row(
-        "subject_token_type",
-        v(1, 93, 0),
-        v(1, 92, 2),
-        DROPPED,
-        Absent::Null,
-    ),
-    row(
-        "token_exchange_profile",
-        v(1, 93, 0),
-        v(1, 92, 2),
-        DROPPED,
-        Absent::Null,
-    ),
-    row(
-        "dcr_bridge",
-        v(1, 93, 0),
-        v(1, 92, 2),
-        DROPPED,
-        Absent::False,
-    ),
-    row("issuer", v(1, 94, 0), v(1, 93, 2), DROPPED, Absent::Null),
-    row(
-        "per_server_oauth_discovery",
-        v(1, 102, 0),
-        v(1, 101, 6),
-        DROPPED,
-        Absent::False,
-    ),
-    row("rpm", v(1, 106, 0), v(1, 105, 7), DROPPED, Absent::Null),
-];
+/// Every field some checked version does not store or list, in declaration order.
+pub fn fields() -> impl Iterator<Item = FieldSupport> {
+    SERVER_FIELDS.iter().filter_map(ServerField::support)
+}
 
 /// One value of an enumerated field that older versions refuse (a 422: their request
 /// model does not have it).
@@ -356,8 +235,8 @@ pub(crate) fn skip_validation_refused(
 }
 
 /// The support row of a field, if some version lacks it.
-pub fn field_support(field: &str) -> Option<&'static FieldSupport> {
-    FIELDS.iter().find(|r| r.field == field)
+pub fn field_support(field: &str) -> Option<FieldSupport> {
+    server_field(field)?.support()
 }
 
 impl FieldSupport {
@@ -417,7 +296,7 @@ impl ProxyVersion {
 
 mod behaviours;
 
-pub use behaviours::{BEHAVIOURS, Behaviour, BehaviourSupport, RESET_WHEN_OMITTED};
+pub use behaviours::{BEHAVIOURS, Behaviour, BehaviourSupport, reset_when_omitted};
 
 #[cfg(test)]
 mod tests;

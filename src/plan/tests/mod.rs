@@ -152,8 +152,8 @@ fn undeclared_fields_are_neither_compared_nor_sent() {
     let p = run(&d, &l);
     let body = p.actions[0].body.as_ref().unwrap();
     assert!(!body.contains_key("description") && !body.contains_key("static_headers"));
-    for always in crate::model::ALWAYS_MANAGED.iter().chain(&["mcp_info"]) {
-        assert!(body.contains_key(*always), "{always} missing from {body:?}");
+    for always in crate::model::always_managed().chain(["mcp_info"]) {
+        assert!(body.contains_key(always), "{always} missing from {body:?}");
     }
 }
 

@@ -12,9 +12,13 @@ use super::util::{Micros, py_repr, pydantic_utc, truthy};
 use super::validation::{self, normalize_names, parse_server_body, protocol_conflicts};
 use super::views::{self, Audience};
 use super::{FakeConfig, Role, version};
-use mcpform::model::support::{Behaviour, RESET_WHEN_OMITTED};
+use mcpform::model::support::{Behaviour, reset_when_omitted};
 
 /// Fields that belong to the previous OAuth flow once url, issuer or auth class changes.
+/// Written here on purpose rather than read from mcpform's field table
+/// (`cleared_on_auth_change`): this list is the fake's own reading of the proxy's
+/// `update_mcp_server`, so a row of the table that drifts from the proxy makes the
+/// tests that drive mcpform against the fake fail, instead of both agreeing on it.
 const AUTH_FLOW_SCOPED_FIELDS: &[&str] = &[
     "issuer",
     "authorization_url",
@@ -171,13 +175,9 @@ fn prepare_update(p: &Payload, cfg: &FakeConfig) -> Map<String, Value> {
 /// The non-null request defaults an old proxy writes on every PUT (mcpform's table), for
 /// the fields this version knows.
 fn reset_defaults(cfg: &FakeConfig) -> Vec<(String, Value)> {
-    RESET_WHEN_OMITTED
-        .iter()
-        .filter(|(field, _)| cfg.lacks(field).is_none())
-        .map(|(field, default)| {
-            let value = serde_json::from_str(default).unwrap_or(Value::Null);
-            ((*field).to_string(), value)
-        })
+    reset_when_omitted()
+        .filter(|row| cfg.lacks(row.name).is_none())
+        .map(|row| (row.name.to_string(), row.request_default.to_json()))
         .collect()
 }
 
