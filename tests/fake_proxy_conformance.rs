@@ -9,6 +9,9 @@
 #[path = "support/mod.rs"]
 mod support;
 
+#[path = "fake_proxy_conformance/access.rs"]
+mod access;
+
 #[path = "fake_proxy_conformance/roles.rs"]
 mod roles;
 
