@@ -12,6 +12,9 @@ mod support;
 #[path = "fake_proxy_conformance/access.rs"]
 mod access;
 
+#[path = "fake_proxy_conformance/access_pins.rs"]
+mod access_pins;
+
 #[path = "fake_proxy_conformance/roles.rs"]
 mod roles;
 

@@ -14,13 +14,15 @@ fn object(row: Option<Value>) -> Option<Map<String, Value>> {
 }
 
 impl FakeProxy {
-    /// Adds (or replaces) a team; `row` is its `object_permission` as written (e.g.
-    /// `{"mcp_servers": ["s1"]}`), `None` for a team without a row. Never validated,
-    /// like the real team writes.
+    /// Adds a team, or replaces an existing team's row (its keys stay); `row` is its
+    /// `object_permission` as written (e.g. `{"mcp_servers": ["s1"]}`), `None` for a team
+    /// without a row. Never validated, like the real team writes.
     pub fn seed_team(&self, team_id: &str, row: Option<Value>) {
         let mut state = lock(&self.shared.state);
-        state.remove_team(team_id);
-        state.insert_team(teams::seeded(team_id, object(row)));
+        match state.teams.get_mut(team_id) {
+            Some(team) => team.permission = object(row),
+            None => state.insert_team(teams::seeded(team_id, object(row))),
+        }
     }
 
     /// Adds a virtual key (role `internal_user`, no user) on `team_id`, with `row` as its
