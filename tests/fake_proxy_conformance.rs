@@ -9,6 +9,12 @@
 #[path = "support/mod.rs"]
 mod support;
 
+#[path = "fake_proxy_conformance/access.rs"]
+mod access;
+
+#[path = "fake_proxy_conformance/access_pins.rs"]
+mod access_pins;
+
 #[path = "fake_proxy_conformance/roles.rs"]
 mod roles;
 

@@ -2,7 +2,8 @@
 //! integration tests of `mcpform`.
 //!
 //! It answers like the real LiteLLM 1.108.7 with PostgreSQL (the recorded transcript in
-//! `tests/fixtures/litellm-transcript.json` is replayed by `tests/fake_proxy_conformance.rs`),
+//! `tests/fixtures/litellm-transcript.json` is replayed by `tests/fake_proxy_conformance.rs`,
+//! the access API's of three versions by `tests/fake_proxy_conformance/access.rs`),
 //! with switches for older proxies and injectable faults. It serves on `127.0.0.1:0` from a
 //! background thread with its own tokio runtime, so synchronous `assert_cmd` tests can use it.
 //!
@@ -23,22 +24,34 @@
 //! ```
 //!
 //! Layout: `validation` (the proxy's request rules, in order) with `fields` (pydantic field
-//! coercion), `views` (db/list/get/config shapes), `state` (rows, keys, users,
-//! credentials), `handlers` (one function per endpoint) with `update` (PUT), `identity`
-//! (`/key/info`, `/user/info`, `/v2/user/info`, `/health/readiness/details`), `review`
-//! (`/v1/mcp/server/register` and `/submissions`), `server` (HTTP, routing, faults,
-//! journal), `auth` (keys, and the admin viewer's route check), `faults`, `reply` (error shapes), `util`
+//! coercion), `views` (db/list/get/config shapes), `state` (rows, keys, teams, toolsets,
+//! users, credentials), `handlers` (one function per server endpoint) with `update`
+//! (PUT), `identity` (`/key/info`, `/user/info`, `/v2/user/info`,
+//! `/health/readiness/details`), `review` (`/v1/mcp/server/register` and `/submissions`),
+//! `toolsets` (`/v1/mcp/toolset`), `teams` (`/team/*`), `keys` (`/key/generate`, `/update`,
+//! `/list`, `/delete`) with `grants` (the key-vs-team checks), `rows` (permission rows:
+//! merge and shapes), `access` (which servers a key reaches), `seed` (test helpers for
+//! teams, keys and toolsets), `server` (HTTP, faults, journal) with `routes`, `auth` (keys,
+//! and the admin viewer's route check), `faults`, `reply` (error shapes), `util`
 //! (Python-style formatting).
 
+mod access;
 mod auth;
 mod faults;
 mod fields;
+mod grants;
 mod handlers;
 mod identity;
+mod keys;
 mod reply;
 mod review;
+mod routes;
+mod rows;
+mod seed;
 mod server;
 mod state;
+mod teams;
+mod toolsets;
 mod update;
 mod util;
 mod validation;
@@ -94,6 +107,12 @@ pub struct FakeConfig {
     /// 1.85 to 1.88: a `proxy_admin_viewer` key saw every field of the list and of GET by
     /// id. `false` (1.90 and later): the sanitised view, like every other non-admin.
     pub viewer_sees_full_config: bool,
+    /// Before 1.90 (the real 1.87.5) any `/team/update` refreshed the cached team without
+    /// its permission row, so for up to 60 s (`DEFAULT_MANAGEMENT_OBJECT_IN_MEMORY_CACHE_TTL`)
+    /// the team granted nothing at runtime. `Some(d)`: for `d` after a `/team/update` the
+    /// access rule reads the team as rowless (neither granting nor restricting). `None`
+    /// (the default, also of `as_version("1.87.5")`, so tests do not wait 60 s unasked).
+    pub team_cache_gap: Option<std::time::Duration>,
 }
 
 impl Default for FakeConfig {
@@ -109,6 +128,7 @@ impl Default for FakeConfig {
             version: "1.108.7".to_string(),
             routes_1_87: true,
             viewer_sees_full_config: false,
+            team_cache_gap: None,
         }
     }
 }
@@ -234,14 +254,7 @@ impl FakeProxy {
     /// user's row (with that role) unless it exists. An empty `user_id` is a key without
     /// a user (`POST /key/generate` without `user_id`).
     pub fn add_key(&self, key: &str, user_id: &str, role: Role) {
-        let info = KeyInfo {
-            user_id: user_id.to_string(),
-            role,
-            servers: Vec::new(),
-            team_id: None,
-            alias: None,
-            permission: None,
-        };
+        let info = KeyInfo::new(user_id, role);
         let mut state = lock(&self.shared.state);
         if !user_id.is_empty() {
             state
@@ -249,7 +262,7 @@ impl FakeProxy {
                 .entry(user_id.to_string())
                 .or_insert_with(|| role.as_str().to_string());
         }
-        state.keys.insert(key.to_string(), info);
+        state.insert_key(key, info);
     }
 
     /// Scopes a key to a team (`POST /key/generate` with `team_id`): such keys may submit
@@ -281,12 +294,14 @@ impl FakeProxy {
     pub fn grant_servers(&self, key: &str, server_ids: &[&str]) {
         let mut state = lock(&self.shared.state);
         if let Some(info) = state.keys.get_mut(key) {
-            info.servers
-                .extend(server_ids.iter().map(|s| s.to_string()));
-            let granted: Vec<Value> = info.servers.iter().cloned().map(Value::from).collect();
-            info.permission
-                .get_or_insert_with(Map::new)
-                .insert("mcp_servers".to_string(), Value::Array(granted));
+            let row = info.permission.get_or_insert_with(Map::new);
+            let mut granted = row
+                .get("mcp_servers")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            granted.extend(server_ids.iter().map(|s| Value::from(*s)));
+            row.insert("mcp_servers".to_string(), Value::Array(granted));
         }
     }
 
@@ -297,16 +312,6 @@ impl FakeProxy {
         let row = row.as_object().cloned().unwrap_or_default();
         let mut state = lock(&self.shared.state);
         if let Some(info) = state.keys.get_mut(key) {
-            info.servers = row
-                .get("mcp_servers")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
             info.permission = Some(row);
         }
     }
@@ -343,15 +348,7 @@ impl FakeProxy {
         let Some(info) = state.keys.get(key).cloned() else {
             panic!("submit: unknown key");
         };
-        let caller = handlers::Caller {
-            user_id: info.user_id,
-            role: info.role,
-            servers: info.servers,
-            key: Some(key.to_string()),
-            team_id: info.team_id,
-            // A team member's key: not an admin, so never an admin's scoped list.
-            scoped: false,
-        };
+        let caller = auth::key_caller(&state, &self.shared.config, key, &info);
         let reply = review::register(&mut state, &self.shared.config, &caller, &body);
         let body = match reply.body {
             reply::ReplyBody::Json(v) => v,

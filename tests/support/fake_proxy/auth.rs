@@ -5,10 +5,11 @@
 use axum::http::{HeaderMap, Method, header};
 use mcpform::model::support::Behaviour;
 
+use super::access::{self, Reach};
 use super::handlers::{Caller, master_caller};
 use super::reply::Reply;
 use super::state::{KeyInfo, State};
-use super::{FakeConfig, version};
+use super::{FakeConfig, Role, version};
 
 /// The key the request presents: `x-litellm-api-key` first, then `Authorization`, with a
 /// `Bearer `/`bearer `/`Basic ` prefix removed.
@@ -55,14 +56,7 @@ pub(crate) fn authenticate(
         return Ok(master_caller());
     }
     if let Some(info) = state.keys.get(&key) {
-        return Ok(Caller {
-            user_id: info.user_id.clone(),
-            role: info.role,
-            servers: info.servers.clone(),
-            key: Some(key.clone()),
-            team_id: info.team_id.clone(),
-            scoped: admin_scoped(state, cfg, info),
-        });
+        return Ok(key_caller(state, cfg, &key, info));
     }
     if !key.starts_with("sk-") {
         let masked = if key.chars().count() > 8 {
@@ -102,6 +96,26 @@ pub(crate) fn authenticate(
     ))
 }
 
+/// The identity of a virtual key, with what its rows let it reach.
+pub(crate) fn key_caller(state: &State, cfg: &FakeConfig, key: &str, info: &KeyInfo) -> Caller {
+    let scoped = admin_scoped(state, cfg, info);
+    let admin = matches!(info.role, Role::ProxyAdmin | Role::ProxyAdminViewer);
+    // An unscoped admin sees everything; computing its reach would be wasted work.
+    let reach = if admin && !scoped {
+        Reach::default()
+    } else {
+        access::reach(state, cfg, info)
+    };
+    Caller {
+        user_id: info.user_id.clone(),
+        role: info.role,
+        reach,
+        key: Some(key.to_string()),
+        team_id: info.team_id.clone(),
+        scoped,
+    }
+}
+
 /// `MCPRequestHandler.admin_view_unscoped` turned round (whether a key's role alone
 /// would show it every server is the caller's business): a key with its own permission
 /// row, whatever the row holds (every version); a key on a team other than the
@@ -116,20 +130,7 @@ fn admin_scoped(state: &State, cfg: &FakeConfig, info: &KeyInfo) -> bool {
     let user_grants = state
         .user_permissions
         .get(&info.user_id)
-        .is_some_and(|row| {
-            [
-                "mcp_servers",
-                "mcp_access_groups",
-                "mcp_tool_permissions",
-                "mcp_toolsets",
-            ]
-            .iter()
-            .any(|f| match row.get(*f) {
-                Some(serde_json::Value::Array(a)) => !a.is_empty(),
-                Some(serde_json::Value::Object(m)) => !m.is_empty(),
-                _ => false,
-            })
-        });
+        .is_some_and(super::rows::has_mcp_grants);
     info.permission.is_some()
         || (team && cfg.has(Behaviour::TeamBoundAdminScoped))
         || (user_grants && cfg.has(Behaviour::UserMcpCeiling))

@@ -4,6 +4,7 @@
 use mcpform::model::support::Behaviour;
 use serde_json::{Map, Value, json};
 
+use super::access::Reach;
 use super::fields::{Model, Payload};
 use super::reply::Reply;
 use super::state::{Conflict, State, StoredServer};
@@ -17,7 +18,8 @@ use super::{CredentialKind, FakeConfig, Role, version};
 pub(crate) struct Caller {
     pub(crate) user_id: String,
     pub(crate) role: Role,
-    pub(crate) servers: Vec<String>,
+    /// What the key reaches when it is not an unscoped admin (`access::reach`).
+    pub(crate) reach: Reach,
     /// The virtual key presented; `None` for the master key (not in the database).
     pub(crate) key: Option<String>,
     /// The key's team.
@@ -45,11 +47,10 @@ impl Caller {
         }
     }
 
-    /// The servers a non-admin key may use: its grants plus every `allow_all_keys` server.
+    /// The servers a non-admin key may use: what its rows grant plus every
+    /// `allow_all_keys` server (`access::reach`).
     fn may_access(&self, server_id: &str, registry_view: &Map<String, Value>) -> bool {
-        self.admin_view()
-            || self.servers.iter().any(|s| s == server_id)
-            || registry_view.get("allow_all_keys") == Some(&Value::Bool(true))
+        self.admin_view() || self.reach.reaches(server_id, allows_all(registry_view))
     }
 
     /// The servers the list shows: a scoped admin key's are a non-admin's (the real
@@ -58,11 +59,14 @@ impl Caller {
     /// by id still works for it.
     fn may_list(&self, server_id: &str, registry_view: &Map<String, Value>) -> bool {
         if self.scoped {
-            return self.servers.iter().any(|s| s == server_id)
-                || registry_view.get("allow_all_keys") == Some(&Value::Bool(true));
+            return self.reach.reaches(server_id, allows_all(registry_view));
         }
         self.may_access(server_id, registry_view)
     }
+}
+
+fn allows_all(registry_view: &Map<String, Value>) -> bool {
+    registry_view.get("allow_all_keys") == Some(&Value::Bool(true))
 }
 
 /// The identity of the master key.
@@ -70,7 +74,7 @@ pub(crate) fn master_caller() -> Caller {
     Caller {
         user_id: "default_user_id".to_string(),
         role: Role::ProxyAdmin,
-        servers: Vec::new(),
+        reach: Reach::default(),
         key: None,
         team_id: None,
         scoped: false,

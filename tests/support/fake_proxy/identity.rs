@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::FakeConfig;
 use super::handlers::Caller;
 use super::reply::Reply;
+use super::rows::{self, Shape, row_id, sha256_hex};
 use super::state::{KeyInfo, State};
 use super::util::{Micros, pydantic_utc};
 
@@ -19,83 +20,42 @@ fn handler_error(status: u16, message: &str, kind: &str) -> Reply {
     )
 }
 
-/// `GET /key/info` without `?key=`: the caller's own key. The master key is not in the
-/// database, hence the 404. A key with its own permission row shows its id and the row.
-pub(crate) fn key_info(state: &State, cfg: &FakeConfig, caller: &Caller) -> Reply {
-    let Some(info) = caller
-        .key
-        .as_ref()
-        .and_then(|k| state.keys.get(k).map(|i| (k, i)))
-    else {
+/// `GET /key/info[?key=<key or its token>]`: without `key`, the caller's own key (the
+/// master key is not in the database, hence the 404); with it, any key for an admin, the
+/// caller's own otherwise. `key` echoes what was asked; a key with its own permission
+/// row shows its id and the row (model order, with the relation stubs).
+pub(crate) fn key_info(
+    state: &State,
+    cfg: &FakeConfig,
+    caller: &Caller,
+    asked: Option<&str>,
+) -> Reply {
+    let found = match asked {
+        Some(a) => state
+            .find_key(a)
+            .filter(|k| caller.admin_view() || caller.key.as_deref() == Some(*k)),
+        None => caller
+            .key
+            .as_deref()
+            .filter(|k| state.keys.contains_key(*k)),
+    };
+    let Some((key, info)) = found.and_then(|k| state.keys.get_key_value(k)) else {
         return Reply::json(
             404,
             json!({"error": {"message": "Key not found in database", "type": "not_found_error", "param": "key", "code": "404"}}),
         );
     };
-    let (key, info) = info;
     let mut row = key_row(key, info);
     if let (Some(written), Value::Object(m)) = (&info.permission, &mut row) {
-        let id = row_id(key);
+        let id = row_id(&format!("key:{key}"));
         m.insert("object_permission_id".into(), Value::from(id.clone()));
         m.insert(
             "object_permission".into(),
-            permission_row(&id, written, cfg),
+            rows::render(&id, written, Shape::Model, cfg),
         );
     }
-    Reply::json(200, json!({"key": sha256_hex(key), "info": row}))
-}
-
-/// A stable uuid-shaped id for a key's or user's permission row.
-fn row_id(owner: &str) -> String {
-    let h = sha256_hex(&format!("object_permission:{owner}"));
-    format!(
-        "{}-{}-4{}-a{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[13..16],
-        &h[17..20],
-        &h[20..32]
-    )
-}
-
-/// A `LiteLLM_ObjectPermissionTable` row as `/key/info` and `/v2/user/info` show it: the
-/// written fields over the columns' defaults (`text[]` columns are `[]`, never null),
-/// then the relation stubs, all null (the real 1.87.5, 1.108.7 and 1.110.2 answers).
-fn permission_row(id: &str, written: &serde_json::Map<String, Value>, cfg: &FakeConfig) -> Value {
-    let mut row = serde_json::Map::new();
-    row.insert("object_permission_id".into(), Value::from(id));
-    let mut columns = vec![
-        ("mcp_servers", json!([])),
-        ("mcp_access_groups", json!([])),
-        ("mcp_tool_permissions", Value::Null),
-        ("vector_stores", json!([])),
-        ("agents", json!([])),
-        ("agent_access_groups", json!([])),
-        ("models", json!([])),
-        ("blocked_tools", json!([])),
-        ("mcp_toolsets", json!([])),
-        ("search_tools", json!([])),
-    ];
-    if cfg.since(super::version::MODERN) {
-        columns.push(("mcp_tool_search_enabled", Value::Null));
-        columns.push(("skills", json!([])));
-    }
-    for (column, default) in columns {
-        let value = written.get(column).cloned().unwrap_or(default);
-        row.insert(column.into(), value);
-    }
-    for stub in [
-        "teams",
-        "projects",
-        "verification_tokens",
-        "organizations",
-        "users",
-        "end_users",
-        "agents_table",
-    ] {
-        row.insert(stub.into(), Value::Null);
-    }
-    Value::Object(row)
+    let shown = asked.map_or_else(|| sha256_hex(key), str::to_owned);
+    Reply::json(200, json!({"key": shown, "info": row}))
 }
 
 /// The parts of a `LiteLLM_VerificationToken` row mcpform and the tests read, in the
@@ -121,7 +81,10 @@ fn key_row(key: &str, info: &KeyInfo) -> Value {
         "blocked": null,
         "max_budget": null,
         "object_permission_id": null,
-        "created_at": pydantic_utc(Micros::now().to_db_precision()),
+        // Present (null) without a row: the real 1.87.5, 1.108.7 and 1.110.2 answers.
+        "object_permission": null,
+        "access_group_ids": [],
+        "created_at": pydantic_utc(info.created_at),
         "status": "active",
     })
 }
@@ -132,14 +95,6 @@ fn non_empty(s: &str) -> Value {
     } else {
         Value::from(s)
     }
-}
-
-fn sha256_hex(s: &str) -> String {
-    ring::digest::digest(&ring::digest::SHA256, s.as_bytes())
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// `GET /v2/user/info[?user_id=]`: one user row, no keys or teams. Without `user_id`, the
@@ -173,7 +128,9 @@ pub(crate) fn user_info_v2(
     let permission = state
         .user_permissions
         .get(&user_id)
-        .map_or(Value::Null, |w| permission_row(&row_id(&user_id), w, cfg));
+        .map_or(Value::Null, |w| {
+            rows::render(&row_id(&user_id), w, Shape::Model, cfg)
+        });
     let mut body = json!({
         "user_id": user_id, "user_email": null, "user_alias": null, "user_role": role,
         "spend": 0.0, "max_budget": null, "tpm_limit": null, "rpm_limit": null, "models": [],

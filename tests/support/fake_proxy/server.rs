@@ -1,7 +1,8 @@
-//! HTTP plumbing: serving, routing, authentication, body parsing, faults and the journal.
+//! HTTP plumbing: serving, authentication, body parsing, faults and the journal.
 //!
-//! One fallback handler routes by hand so unknown paths, wrong methods and the order of
-//! FastAPI's checks (malformed JSON → auth → field validation → handler) are all explicit.
+//! One fallback handler hands every request to `routes::route`, so unknown paths, wrong
+//! methods and the order of FastAPI's checks (malformed JSON → auth → field validation →
+//! handler) are all explicit.
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,14 +20,12 @@ use tokio::net::TcpListener;
 use super::auth::{authenticate, is_safe, presented_key, viewer_refused};
 use super::faults::{Fault, FaultKind, take_matching};
 use super::fields::model_type_error;
-use super::handlers::{self, Caller};
+use super::handlers::Caller;
 use super::reply::{Reply, ReplyBody};
 use super::state::State;
-use super::update;
-use super::util::{percent_decode, query_pairs};
 use super::validation::{json_invalid, missing_body};
 use super::{FakeConfig, Recorded, RecordedBody};
-use super::{Role, identity, review, version};
+use super::{Role, version};
 
 /// State shared by the test thread and the server thread.
 pub(crate) struct Shared {
@@ -160,7 +159,7 @@ async fn handle(
     }
     // The request as the proxy would serve it (the fault kinds that let it through).
     let serve = || {
-        route(
+        super::routes::route(
             &shared,
             &parts.method,
             &path,
@@ -262,174 +261,19 @@ fn into_response(reply: Reply) -> Response {
     response.into_response()
 }
 
-// ---------------------------------------------------------------- routing
-
-/// The routes the fake knows; anything else is Starlette's 404.
-enum Route {
-    Liveliness,
-    Readiness,
-    ReadinessDetails,
-    KeyInfo,
-    UserInfo,
-    UserInfoV2,
-    Servers,
-    Server(String),
-    UserCredential(String),
-    UserCredentials(String),
-    OwnCredentials,
-    /// `PUT /v1/mcp/server/{id}/approve` (true) or `…/reject` (false).
-    Review(String, bool),
-}
-
-fn match_route(path: &str, cfg: &FakeConfig) -> Option<Route> {
-    let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
-    let byok = cfg.supports_byok;
-    Some(match segments.as_slice() {
-        ["health", "liveliness"] => Route::Liveliness,
-        ["health", "readiness"] => Route::Readiness,
-        ["health", "readiness", "details"] if cfg.routes_1_87 => Route::ReadinessDetails,
-        ["key", "info"] => Route::KeyInfo,
-        ["user", "info"] => Route::UserInfo,
-        ["v2", "user", "info"] if cfg.routes_1_87 => Route::UserInfoV2,
-        ["v1", "mcp", "server"] => Route::Servers,
-        ["v1", "mcp", "server", id] if !id.is_empty() => Route::Server(percent_decode(id, false)),
-        ["v1", "mcp", "server", id, "user-credential"] if byok && !id.is_empty() => {
-            Route::UserCredential(percent_decode(id, false))
-        }
-        ["v1", "mcp", "server", id, "user-credentials"]
-            if byok && cfg.admin_credential_list && !id.is_empty() =>
-        {
-            Route::UserCredentials(percent_decode(id, false))
-        }
-        ["v1", "mcp", "user-credentials"] if byok => Route::OwnCredentials,
-        ["v1", "mcp", "server", id, verb @ ("approve" | "reject")]
-            if cfg.routes_1_87 && !id.is_empty() =>
-        {
-            Route::Review(percent_decode(id, false), *verb == "approve")
-        }
-        _ => return None,
-    })
-}
-
-fn route(
-    shared: &Shared,
-    method: &Method,
-    path: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    bytes: &Bytes,
-) -> Reply {
-    let cfg = &shared.config;
-    let Some(route) = match_route(path, cfg) else {
-        return Reply::route_not_found();
-    };
-    let ctx = Ctx {
-        shared,
-        method,
-        path,
-        headers,
-        bytes,
-    };
-    let requested_user = || {
-        query_pairs(query)
-            .into_iter()
-            .find(|(k, _)| k == "user_id")
-            .map(|(_, v)| v)
-    };
-    match (route, method.as_str()) {
-        (Route::Liveliness, "GET") => Reply::json(200, Value::from("I'm alive!")),
-        (Route::Readiness, "GET") => identity::readiness(cfg),
-        (Route::ReadinessDetails, "GET") => {
-            ctx.authed(|st, c| identity::readiness_details(st, cfg, c))
-        }
-        (Route::KeyInfo, "GET") => ctx.authed(|st, c| identity::key_info(st, cfg, c)),
-        (Route::UserInfo, "GET") => {
-            let user = requested_user();
-            ctx.authed(|st, c| identity::user_info(st, c, user.as_deref()))
-        }
-        (Route::UserInfoV2, "GET") => {
-            let user = requested_user();
-            ctx.authed(|st, c| identity::user_info_v2(st, cfg, c, user.as_deref()))
-        }
-        (
-            Route::Liveliness
-            | Route::Readiness
-            | Route::ReadinessDetails
-            | Route::KeyInfo
-            | Route::UserInfo
-            | Route::UserInfoV2,
-            _,
-        ) => Reply::method_not_allowed("GET"),
-        (Route::Servers, "GET") => ctx.authed(|st, c| handlers::list_servers(st, cfg, c)),
-        (Route::Servers, "POST") => ctx.with_body("NewMCPServerRequest", |st, c, b| {
-            handlers::create_server(st, cfg, c, b)
-        }),
-        (Route::Servers, "PUT") => ctx.with_body("UpdateMCPServerRequest", |st, c, b| {
-            update::update_server(st, cfg, c, b)
-        }),
-        (Route::Servers, _) => Reply::method_not_allowed("GET, POST, PUT"),
-        (Route::Server(id), "GET") if id == "health" => {
-            let wanted: Vec<String> = query_pairs(query)
-                .into_iter()
-                .filter(|(k, _)| k == "server_ids")
-                .map(|(_, v)| v)
-                .collect();
-            ctx.authed(|st, c| handlers::health(st, c, &wanted))
-        }
-        // Declared before `/server/{server_id}` on 1.87+; older proxies take these paths
-        // for server ids.
-        (Route::Server(id), "GET") if id == "submissions" && cfg.routes_1_87 => {
-            ctx.authed(|st, c| review::submissions(st, cfg, c))
-        }
-        (Route::Server(id), "POST") if id == "register" && cfg.routes_1_87 => ctx
-            .with_body("NewMCPServerRequest", |st, c, b| {
-                review::register(st, cfg, c, b)
-            }),
-        (Route::Server(id), "GET") => ctx.authed(|st, c| handlers::get_server(st, cfg, c, &id)),
-        (Route::Server(id), "DELETE") => {
-            ctx.authed(|st, c| handlers::delete_server(st, cfg, c, &id))
-        }
-        (Route::Server(_), _) => Reply::method_not_allowed("GET, DELETE"),
-        (Route::UserCredential(id), "POST") => ctx
-            .with_body("MCPUserCredentialRequest", |st, c, b| {
-                handlers::store_credential(st, cfg, c, &id, b)
-            }),
-        (Route::UserCredential(id), "DELETE") => {
-            let user_id = query_pairs(query)
-                .into_iter()
-                .find(|(k, _)| k == "user_id")
-                .map(|(_, v)| v);
-            ctx.authed(|st, c| handlers::delete_credential(st, cfg, c, &id, user_id.as_deref()))
-        }
-        (Route::UserCredential(_), _) => Reply::method_not_allowed("POST, DELETE"),
-        (Route::UserCredentials(id), "GET") => {
-            ctx.authed(|st, c| handlers::list_server_credentials(st, c, &id))
-        }
-        (Route::OwnCredentials, "GET") => ctx.authed(|st, c| handlers::list_own_credentials(st, c)),
-        (Route::UserCredentials(_) | Route::OwnCredentials, _) => Reply::method_not_allowed("GET"),
-        (Route::Review(id, true), "PUT") => {
-            ctx.authed(|st, c| review::review(st, cfg, c, &id, true, None))
-        }
-        (Route::Review(id, false), "PUT") => ctx.with_body("RejectMCPServerRequest", |st, c, b| {
-            review::review(st, cfg, c, &id, false, b.get("review_notes").cloned())
-        }),
-        (Route::Review(..), _) => Reply::method_not_allowed("PUT"),
-    }
-}
-
 /// One request on its way through FastAPI's stages.
-struct Ctx<'a> {
-    shared: &'a Shared,
-    method: &'a Method,
-    path: &'a str,
-    headers: &'a HeaderMap,
-    bytes: &'a Bytes,
+pub(crate) struct Ctx<'a> {
+    pub(crate) shared: &'a Shared,
+    pub(crate) method: &'a Method,
+    pub(crate) path: &'a str,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) bytes: &'a Bytes,
 }
 
 impl Ctx<'_> {
     /// Authenticates (with the admin viewer's route check), then runs the handler with
     /// the state locked.
-    fn authed(&self, f: impl FnOnce(&mut State, &Caller) -> Reply) -> Reply {
+    pub(crate) fn authed(&self, f: impl FnOnce(&mut State, &Caller) -> Reply) -> Reply {
         let mut state = lock(&self.shared.state);
         match authenticate(self.headers, &state, &self.shared.config) {
             Ok(caller) if caller.role == Role::ProxyAdminViewer && !is_safe(self.method) => {
@@ -442,7 +286,7 @@ impl Ctx<'_> {
 
     /// Parses the JSON body (its errors come before auth), authenticates, then runs the
     /// handler; a missing or non-JSON body is a field error, reported after auth.
-    fn with_body(
+    pub(crate) fn with_body(
         &self,
         model: &str,
         f: impl FnOnce(&mut State, &Caller, &Value) -> Reply,

@@ -1,7 +1,8 @@
 //! The fake's database and registry: server rows (with their write-only credential blobs),
-//! config-defined servers, virtual keys and per-user credentials.
+//! config-defined servers, virtual keys, teams, toolsets and per-user credentials.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use serde_json::{Map, Value};
 
@@ -37,8 +38,6 @@ impl StoredServer {
 pub(crate) struct KeyInfo {
     pub(crate) user_id: String,
     pub(crate) role: Role,
-    /// `object_permission.mcp_servers` of the key.
-    pub(crate) servers: Vec<String>,
     /// The key's team, if any (team-scoped keys may submit servers for review).
     pub(crate) team_id: Option<String>,
     /// `key_alias`.
@@ -46,6 +45,51 @@ pub(crate) struct KeyInfo {
     /// The key's own `object_permission` row, as written (the fields it sets); `None`:
     /// the key has none (`/key/info` shows `object_permission_id: null`).
     pub(crate) permission: Option<Map<String, Value>>,
+    /// `created_at`.
+    pub(crate) created_at: Micros,
+}
+
+impl KeyInfo {
+    /// A key of `user_id` (empty: no user) with `role`, no team, alias or row.
+    pub(crate) fn new(user_id: &str, role: Role) -> KeyInfo {
+        KeyInfo {
+            user_id: user_id.to_string(),
+            role,
+            team_id: None,
+            alias: None,
+            permission: None,
+            created_at: Micros::now().to_db_precision(),
+        }
+    }
+}
+
+/// One `LiteLLM_TeamTable` row, with its permission row.
+#[derive(Clone, Debug)]
+pub(crate) struct Team {
+    pub(crate) team_id: String,
+    pub(crate) alias: Option<String>,
+    /// The team's `object_permission` row as written; `None`: no row
+    /// (`object_permission_id: null`).
+    pub(crate) permission: Option<Map<String, Value>>,
+    pub(crate) max_budget: Value,
+    pub(crate) created_at: Micros,
+    pub(crate) updated_at: Micros,
+    /// When `/team/update` last ran: the start of 1.87.5's blackout (`FakeConfig::team_cache_gap`).
+    pub(crate) last_update: Option<Instant>,
+}
+
+/// One `LiteLLM_MCPToolsetTable` row.
+#[derive(Clone, Debug)]
+pub(crate) struct Toolset {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) description: Value,
+    /// `[{server_id, tool_name}]` as stored.
+    pub(crate) tools: Vec<Value>,
+    pub(crate) created_at: Micros,
+    pub(crate) created_by: String,
+    pub(crate) updated_at: Micros,
+    pub(crate) updated_by: String,
 }
 
 /// One `LiteLLM_MCPUserCredentials` row (the secret itself is not kept).
@@ -79,6 +123,17 @@ pub(crate) struct State {
     /// Config-defined servers, already in registry (list) form.
     pub(crate) config_servers: Vec<Map<String, Value>>,
     pub(crate) keys: HashMap<String, KeyInfo>,
+    /// Keys in creation order (`/key/list` pages through it).
+    key_order: Vec<String>,
+    /// token (SHA-256 of the key) → key, for `/key/info?key=<hash>`.
+    by_token: HashMap<String, String>,
+    /// team_id → team.
+    pub(crate) teams: HashMap<String, Team>,
+    /// Team ids in creation order (`/team/list`).
+    team_order: Vec<String>,
+    /// Toolsets in last-write order: the table has no ORDER BY and the real list showed an
+    /// updated row moving to the end.
+    pub(crate) toolsets: Vec<Toolset>,
     /// `LiteLLM_UserTable`: user_id → `user_role` as stored (any text).
     pub(crate) users: HashMap<String, String>,
     /// user_id → the user's own `object_permission` row, as written (1.100 and later).
@@ -93,6 +148,76 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// Adds (or replaces) a virtual key.
+    pub(crate) fn insert_key(&mut self, key: &str, info: KeyInfo) {
+        if self.keys.insert(key.to_string(), info).is_none() {
+            self.key_order.push(key.to_string());
+            self.by_token
+                .insert(super::rows::sha256_hex(key), key.to_string());
+        }
+    }
+
+    /// Removes a virtual key.
+    pub(crate) fn remove_key(&mut self, key: &str) -> Option<KeyInfo> {
+        let removed = self.keys.remove(key)?;
+        self.key_order.retain(|k| k != key);
+        self.by_token.remove(&super::rows::sha256_hex(key));
+        Some(removed)
+    }
+
+    /// Removes every key for which `doomed` holds, in one pass.
+    pub(crate) fn remove_keys_where(&mut self, doomed: impl Fn(&KeyInfo) -> bool) {
+        let gone: Vec<String> = self
+            .key_order
+            .iter()
+            .filter(|k| self.keys.get(*k).is_some_and(&doomed))
+            .cloned()
+            .collect();
+        for k in &gone {
+            self.keys.remove(k);
+            self.by_token.remove(&super::rows::sha256_hex(k));
+        }
+        let gone: std::collections::HashSet<String> = gone.into_iter().collect();
+        self.key_order.retain(|k| !gone.contains(k));
+    }
+
+    /// The key a `/key/info?key=` value names: the key itself or its token (hash).
+    pub(crate) fn find_key(&self, key_or_token: &str) -> Option<&str> {
+        if let Some((k, _)) = self.keys.get_key_value(key_or_token) {
+            return Some(k.as_str());
+        }
+        self.by_token.get(key_or_token).map(String::as_str)
+    }
+
+    /// Keys in creation order.
+    pub(crate) fn key_order(&self) -> &[String] {
+        &self.key_order
+    }
+
+    /// Adds a team (the caller checked the id is free).
+    pub(crate) fn insert_team(&mut self, team: Team) {
+        self.team_order.push(team.team_id.clone());
+        self.teams.insert(team.team_id.clone(), team);
+    }
+
+    /// Removes a team and every key on it (the real proxies deleted the team's keys).
+    pub(crate) fn remove_team(&mut self, team_id: &str) -> Option<Team> {
+        let team = self.teams.remove(team_id)?;
+        self.team_order.retain(|t| t != team_id);
+        self.remove_keys_where(|k| k.team_id.as_deref() == Some(team_id));
+        Some(team)
+    }
+
+    /// Teams in creation order.
+    pub(crate) fn teams_in_order(&self) -> impl Iterator<Item = &Team> {
+        self.team_order.iter().filter_map(|t| self.teams.get(t))
+    }
+
+    /// The toolset with this id.
+    pub(crate) fn toolset(&self, id: &str) -> Option<&Toolset> {
+        self.toolsets.iter().find(|t| t.id == id)
+    }
+
     /// All DB rows, in insertion order.
     pub(crate) fn servers(&self) -> &[StoredServer] {
         &self.servers

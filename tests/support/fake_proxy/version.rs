@@ -35,6 +35,23 @@ pub(crate) const CONNECTED_APP_REACHABLE: ProxyVersion = v(1, 100, 0);
 /// without; before, any key may store a key for any BYOK server).
 pub(crate) const CREDENTIAL_ACCESS_CHECK: ProxyVersion = v(1, 92, 0);
 
+/// `/v1/mcp/toolset`: 1.85.0 (1.82.0 without; reference `litellm-access-api.md` §1).
+pub(crate) const TOOLSETS: ProxyVersion = v(1, 85, 0);
+
+/// The access rules that changed in 1.100.0 (1.90.0 without, reference §4 and §7): team
+/// toolsets grant and are enforced, key toolsets grant their servers, a team's
+/// `all-proxy-mcpservers` means every server, a teamless key written by an admin may hold
+/// any grant, and toolset tool names are used as written (no server prefix stripped).
+pub(crate) const ACCESS_1_100: ProxyVersion = v(1, 100, 0);
+
+/// `exclude_unset` toolset updates (a `null` description clears it) and key writes that
+/// silently drop identifiers matching no server: 1.103.0 (1.100.0 without).
+pub(crate) const ACCESS_1_103: ProxyVersion = v(1, 103, 0);
+
+/// The error `type`/`param` of the team and key endpoints changed between the recorded
+/// 1.108.7 and 1.110.2 (not bracketed further: taken as 1.110.0).
+pub(crate) const ERRORS_1_110: ProxyVersion = v(1, 110, 0);
+
 /// The `success_callbacks` of the real 1.87.5's readiness details.
 const CALLBACKS_1_87: &[&str] = &[
     "sync_deployment_callback_on_success",
